@@ -1,0 +1,223 @@
+import { createServer } from "node:net";
+import { Redis, type RedisOptions } from "ioredis";
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+  Wait,
+} from "testcontainers";
+
+/** The only image tests may run: the official name, a local stand-in where no registry is reachable. */
+export const REDIS_IMAGE = "redis:7-bookworm";
+
+/** Label on every container this package starts, so a leaked one can be found with `docker ps --filter`. */
+export const CONTAINER_LABEL = "dev.retail.testing";
+
+export interface RedisServerOptions {
+  /**
+   * How the server persists its data.
+   * - `"aof"` (default): append-only file with `appendfsync always`, so every write the
+   *   server acknowledged survives `stop()` + `start()`, even a hard kill.
+   * - `"none"`: no AOF and no RDB snapshots; a restart comes back empty, as a
+   *   cache-only production Redis would.
+   */
+  persistence?: "aof" | "none";
+  /** Extra `redis-server` arguments, e.g. `["--maxmemory", "64mb"]`. */
+  args?: string[];
+  /** Milliseconds to wait for the server to accept connections. Default 60 000. */
+  startupTimeoutMs?: number;
+}
+
+/**
+ * A real Redis in a container, with the controls fault tests need. The host port is
+ * fixed for the container's life, so `url` stays valid across `stop()`/`start()` and
+ * clients can reconnect to the same address.
+ */
+export interface RedisServer extends AsyncDisposable {
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  /**
+   * Stop the server. `"kill"` (default) sends SIGKILL, like a crash; `"graceful"`
+   * sends SIGTERM and lets Redis flush and exit. The container and its data stay.
+   */
+  stop(mode?: "kill" | "graceful"): Promise<void>;
+  /** Start a stopped server again, on the same port, with whatever data it persisted. */
+  start(): Promise<void>;
+  /** `stop(mode)` then `start()`. */
+  restart(mode?: "kill" | "graceful"): Promise<void>;
+  /** Freeze every process in the container (a hung server: connections stay open, nothing answers). */
+  pause(): Promise<void>;
+  unpause(): Promise<void>;
+  /**
+   * Cut client connections from the server side with `CLIENT KILL`. By default every
+   * normal (non-replica, non-pub/sub) client; pass `"pubsub"` for subscribers or
+   * `"all"` for both. Resolves to the number of connections killed.
+   */
+  killClients(type?: "normal" | "pubsub" | "all"): Promise<number>;
+  /** `FLUSHALL`: an empty server for the next test, without a new container. */
+  flushAll(): Promise<void>;
+  /**
+   * A new ioredis client connected to this server; the caller disconnects it.
+   * Connection errors are left to the commands to report (no "Unhandled error event").
+   */
+  client(options?: RedisOptions): Redis;
+  /** Stop and remove the container. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** Start a fresh Redis container. Always pair with `dispose()` (or `await using`). */
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const hostPort = await findFreePort();
+  const container = await new GenericContainer(REDIS_IMAGE)
+    .withCommand([
+      "redis-server",
+      ...persistenceArgs(options.persistence ?? "aof"),
+      ...(options.args ?? []),
+    ])
+    .withExposedPorts({ container: 6379, host: hostPort })
+    .withLabels({ [CONTAINER_LABEL]: "redis" })
+    .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+    .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
+    .start();
+  return new ContainerRedisServer(container, hostPort);
+}
+
+function persistenceArgs(persistence: "aof" | "none"): string[] {
+  return persistence === "aof"
+    ? ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
+    : ["--appendonly", "no", "--save", ""];
+}
+
+/** Ask the kernel for a free port, then release it for Docker to bind. */
+async function findFreePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not determine a free port"));
+      });
+    });
+  });
+}
+
+class ContainerRedisServer implements RedisServer {
+  readonly host = "127.0.0.1";
+  readonly url: string;
+  private disposed = false;
+
+  constructor(
+    private readonly container: StartedTestContainer,
+    readonly port: number,
+  ) {
+    this.url = `redis://${this.host}:${port}`;
+  }
+
+  private async docker() {
+    const runtime = await getContainerRuntimeClient();
+    return runtime.container.getById(this.container.getId());
+  }
+
+  async stop(mode: "kill" | "graceful" = "kill"): Promise<void> {
+    const docker = await this.docker();
+    if (mode === "kill") await docker.kill({ signal: "SIGKILL" });
+    else await docker.stop({ t: 30 });
+    await docker.wait();
+  }
+
+  async start(): Promise<void> {
+    const docker = await this.docker();
+    await docker.start();
+    await this.waitUntilReady();
+  }
+
+  async restart(mode: "kill" | "graceful" = "kill"): Promise<void> {
+    await this.stop(mode);
+    await this.start();
+  }
+
+  async pause(): Promise<void> {
+    await (await this.docker()).pause();
+  }
+
+  async unpause(): Promise<void> {
+    await (await this.docker()).unpause();
+  }
+
+  async killClients(type: "normal" | "pubsub" | "all" = "normal"): Promise<number> {
+    const types = type === "all" ? ["normal", "pubsub"] : [type];
+    return this.withAdminClient(async (admin) => {
+      let killed = 0;
+      // SKIPME defaults to yes: the admin connection itself survives.
+      for (const clientType of types)
+        killed += Number(await admin.call("CLIENT", "KILL", "TYPE", clientType));
+      return killed;
+    });
+  }
+
+  async flushAll(): Promise<void> {
+    await this.withAdminClient((admin) => admin.flushall());
+  }
+
+  client(options: RedisOptions = {}): Redis {
+    const client = new Redis(this.url, options);
+    // Tests see failures through rejected commands; without a listener ioredis
+    // prints every expected connection error of a fault test.
+    client.on("error", () => {});
+    return client;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    const docker = await this.docker();
+    const state = await docker.inspect();
+    if (state.State.Paused) await docker.unpause();
+    await this.container.stop({ timeout: 0, remove: true, removeVolumes: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  /** Poll with PING until the restarted server answers: loading the AOF takes a moment. */
+  private async waitUntilReady(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        await this.withAdminClient((admin) => admin.ping());
+        return;
+      } catch (error) {
+        lastError = error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    throw new Error(`Redis on port ${this.port} did not answer within ${timeoutMs} ms`, {
+      cause: lastError,
+    });
+  }
+
+  private async withAdminClient<T>(work: (admin: Redis) => Promise<T>): Promise<T> {
+    const admin = new Redis(this.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      connectTimeout: 2_000,
+    });
+    admin.on("error", () => {
+      // surfaced through the rejected command instead
+    });
+    try {
+      await admin.connect();
+      return await work(admin);
+    } finally {
+      admin.disconnect();
+    }
+  }
+}

@@ -1,0 +1,5 @@
+import { defineRetailProject } from "../../vitest.shared.js";
+
+export default defineRetailProject("@retail/testing", {
+  globalSetup: ["./src/global-setup.ts"],
+});
