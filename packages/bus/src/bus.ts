@@ -1,0 +1,264 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { type Catalog, type PayloadInputOf, partitionsOf, type TopicName } from "@retail/contracts";
+import { type Logger, pino } from "pino";
+import { Registry } from "prom-client";
+import { BusAdmin, partitionStreams } from "./admin.js";
+import { AtomicBatch } from "./atomic.js";
+import type { Envelope } from "./envelope.js";
+import { BusClosedError, SubscriptionError, UnknownTopicError } from "./errors.js";
+import { ProcessedEvents } from "./idempotency.js";
+import { deadLetterKey } from "./keys.js";
+import { BusMetrics } from "./metrics.js";
+import { PartitionConsumer } from "./partition-consumer.js";
+import { type PreparedEvent, Publisher, type PublishOptions } from "./publisher.js";
+import { PubSub } from "./pubsub.js";
+import { RateLimitedLog } from "./rate-limited-log.js";
+import { Connections, type RedisConnection } from "./redis.js";
+import {
+  type Handler,
+  type HandlerContext,
+  resolveSubscribeOptions,
+  type SubscribeOptions,
+} from "./subscription.js";
+
+/** Options of `createBus`. Only `service`, `catalog` and `redis` are required. */
+export interface BusOptions<C extends Catalog> {
+  /** This service's name: the publisher it may publish as, and its default consumer group. */
+  service: string;
+  /** The event catalog (`@retail/contracts`). */
+  catalog: C;
+  /**
+   * A Redis URL, ioredis options, or a client (Redis or Cluster) you own. A client you
+   * pass is not closed by `close()`; connections the bus opens itself are.
+   */
+  redis: RedisConnection;
+  /** Default: a pino logger at `info`, named after the service. */
+  logger?: Logger;
+  /** A prom-client registry for the bus's metrics (your service's). Default: a private one. */
+  metrics?: Registry;
+  /** This process's consumer name in every group. Default: `<service>-<host>-<pid>-<random>`. */
+  consumerName?: string;
+  /** How long a publish waits for Redis before `PublishTimeoutError`. Default 5 000. */
+  publishTimeoutMs?: number;
+  /** How long a group remembers processed event ids. Default 86 400 000 (a day). */
+  idempotencyTtlMs?: number;
+  /** How long `close()` lets running handlers finish. Default 10 000. */
+  shutdownTimeoutMs?: number;
+  /** Defaults for every `subscribe` of this bus (each subscription may override). */
+  subscribeDefaults?: SubscribeOptions;
+}
+
+interface Subscription<C extends Catalog> {
+  topic: string;
+  group: string;
+  consumers: PartitionConsumer<C>[];
+}
+
+/** Create the bus of one service. Nothing connects until the first command. */
+export function createBus<const C extends Catalog>(options: BusOptions<C>): Bus<C> {
+  return new Bus(options);
+}
+
+/**
+ * The one way services talk: publish events to topics, subscribe handlers through
+ * consumer groups. `publish`, `subscribe`, `start`, `close`; `atomically` and
+ * `prepare` for writes that must commit together with their events; `admin` and
+ * `pubsub` beside.
+ */
+export class Bus<C extends Catalog> {
+  readonly service: string;
+  readonly consumerName: string;
+  readonly logger: Logger;
+  readonly admin: BusAdmin;
+  readonly pubsub: PubSub;
+  /** The registry holding the bus's metrics (the one passed in, or its own). */
+  readonly metricsRegistry: Registry;
+  private readonly connections: Connections;
+  private readonly publisher: Publisher<C>;
+  private readonly metrics: BusMetrics;
+  private readonly errors: RateLimitedLog;
+  private readonly subscriptions: Subscription<C>[] = [];
+  private readonly pendingStarts: (() => Promise<void>)[] = [];
+  private state: "created" | "started" | "closing" | "closed" = "created";
+
+  constructor(private readonly options: BusOptions<C>) {
+    this.service = options.service;
+    this.consumerName =
+      options.consumerName ??
+      `${options.service}-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+    this.logger = (options.logger ?? pino({ name: options.service })).child({ component: "bus" });
+    this.errors = new RateLimitedLog(this.logger);
+    this.connections = new Connections(options.redis);
+    this.admin = new BusAdmin(this.connections.commands, options.catalog);
+    this.metricsRegistry = options.metrics ?? new Registry();
+    this.metrics = new BusMetrics(this.metricsRegistry, () =>
+      this.admin.groupLoad(this.subscriptions.map(({ topic, group }) => ({ topic, group }))),
+    );
+    this.publisher = new Publisher(
+      this.connections.commands,
+      options.catalog,
+      options.service,
+      this.metrics,
+      options.publishTimeoutMs ?? 5_000,
+    );
+    this.pubsub = new PubSub(this.connections, this.logger, this.errors);
+  }
+
+  /**
+   * Append an event to its topic. Resolves to its envelope once Redis stored it.
+   * Rejects, with nothing written, on an unknown topic, a topic this service does not
+   * own, or a payload that fails the topic's schema; rejects with
+   * `PublishTimeoutError` (in doubt: retry with its `eventId`) when Redis does not
+   * answer within `publishTimeoutMs`.
+   */
+  async publish<T extends TopicName<C>>(
+    topic: T,
+    payload: PayloadInputOf<C, T>,
+    options?: PublishOptions,
+  ): Promise<Envelope> {
+    this.assertOpen("publish");
+    return this.publisher.publish(topic, payload, options);
+  }
+
+  /**
+   * Validate and encode an event without writing it, for your own Lua script to append
+   * atomically with its other writes: `redis.call('XADD', <stream>, unpack(<args>))`.
+   */
+  prepare<T extends TopicName<C>>(
+    topic: T,
+    payload: PayloadInputOf<C, T>,
+    options?: PublishOptions,
+  ): PreparedEvent {
+    return this.publisher.prepare(topic, payload, options);
+  }
+
+  /**
+   * Run writes and publishes in one atomic step (one Lua script): all or nothing
+   * reaches Redis. `once` makes it conditional on an id not seen before in a sorted
+   * set (e.g. an idempotency key); resolves to false when it was, and nothing ran.
+   */
+  async atomically(
+    build: (batch: AtomicBatch<C>) => void,
+    once?: { key: string; id: string },
+  ): Promise<{ applied: boolean; events: readonly Envelope[] }> {
+    this.assertOpen("write atomically");
+    const batch = new AtomicBatch(this.publisher);
+    build(batch);
+    const applied = await batch.run(this.connections.commands, once);
+    return { applied, events: batch.published };
+  }
+
+  /**
+   * Handle a topic's events in this service's consumer group (or `options.group`).
+   * Call before `start()`; a subscription added later starts at once.
+   */
+  subscribe<T extends TopicName<C>>(
+    topic: T,
+    handler: Handler<C, T>,
+    options: SubscribeOptions = {},
+  ): void {
+    this.assertOpen("subscribe");
+    const definition = this.options.catalog[topic];
+    if (!definition) throw new UnknownTopicError(topic);
+    const resolved = resolveSubscribeOptions(topic, this.service, {
+      ...this.options.subscribeDefaults,
+      ...options,
+    });
+    if (
+      this.subscriptions.some(
+        (existing) => existing.topic === topic && existing.group === resolved.group,
+      )
+    ) {
+      throw new SubscriptionError(
+        `"${topic}" already has a handler in group "${resolved.group}" on this bus`,
+      );
+    }
+    const processed = new ProcessedEvents(
+      this.connections.commands,
+      resolved.group,
+      this.options.idempotencyTtlMs ?? 86_400_000,
+    );
+    const consumers = partitionStreams(definition).map(
+      ({ partition, stream }) =>
+        new PartitionConsumer<C>({
+          topic: definition,
+          stream,
+          deadLetterStream: deadLetterKey(topic, partition, resolved.group),
+          // Slots are split over the partitions, at least one each.
+          options: {
+            ...resolved,
+            concurrency: Math.max(1, Math.ceil(resolved.concurrency / partitionsOf(definition))),
+          },
+          consumer: this.consumerName,
+          connections: this.connections,
+          publisher: this.publisher,
+          processed,
+          handler: handler as (event: Envelope, context: HandlerContext<C>) => Promise<void> | void,
+          logger: this.logger,
+          errors: this.errors,
+          metrics: this.metrics,
+        }),
+    );
+    this.subscriptions.push({ topic, group: resolved.group, consumers });
+    const start = async () => {
+      await Promise.all(consumers.map((consumer) => consumer.start()));
+    };
+    if (this.state === "started")
+      void start().catch((error) => this.logger.error({ err: error }, "subscribe failed"));
+    else this.pendingStarts.push(start);
+  }
+
+  /** Create missing consumer groups and start reading. Resolves once every subscription reads. */
+  async start(): Promise<void> {
+    this.assertOpen("start");
+    if (this.state === "started") return;
+    this.state = "started";
+    const starts = this.pendingStarts.splice(0);
+    await Promise.all(starts.map((start) => start()));
+    this.logger.info(
+      {
+        consumer: this.consumerName,
+        subscriptions: this.subscriptions.map(({ topic, group }) => `${group}:${topic}`),
+      },
+      "bus started",
+    );
+  }
+
+  /** Readiness: Redis answers and every subscription is reading. Throws with the reason otherwise. */
+  async check(): Promise<void> {
+    await this.connections.commands.ping();
+    const idle = this.subscriptions.filter(({ consumers }) =>
+      consumers.some((consumer) => !consumer.reading),
+    );
+    if (this.state === "started" && idle.length > 0) {
+      throw new Error(
+        `not reading: ${idle.map(({ group, topic }) => `${group}:${topic}`).join(", ")}`,
+      );
+    }
+  }
+
+  /**
+   * Stop reading, let running handlers finish within `shutdownTimeoutMs` (their
+   * entries are acknowledged), leave everything else pending for another consumer,
+   * and close the connections the bus opened. Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.state === "closing" || this.state === "closed") return;
+    this.state = "closing";
+    const deadline = Date.now() + (this.options.shutdownTimeoutMs ?? 10_000);
+    await Promise.all(
+      this.subscriptions.flatMap(({ consumers }) =>
+        consumers.map((consumer) => consumer.stop(deadline)),
+      ),
+    );
+    await this.pubsub.close();
+    await this.connections.close();
+    this.state = "closed";
+    this.logger.info({ consumer: this.consumerName }, "bus closed");
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.state === "closing" || this.state === "closed") throw new BusClosedError(operation);
+  }
+}

@@ -1,0 +1,145 @@
+import type { ValidationIssue } from "./errors.js";
+import type { RedisClient } from "./redis.js";
+
+/** Why an entry was dead-lettered. */
+export type DeadLetterReason =
+  /** Not a well-formed envelope (e.g. a raw XADD of something else). */
+  | "invalid_envelope"
+  /** The payload does not match the topic's schema, or its type is not the topic's. */
+  | "invalid_payload"
+  /** The handler failed `maxDeliveries` times. */
+  | "max_deliveries"
+  /** The handler threw `NonRetryableError`. */
+  | "non_retryable";
+
+/** A dead-lettered entry, as listed by the admin functions. */
+export interface DeadLetter {
+  /** Id of the dead letter in its dead-letter stream. */
+  id: string;
+  topic: string;
+  group: string;
+  reason: DeadLetterReason;
+  /** The last error's message, or the validation problems. */
+  error: string;
+  issues?: ValidationIssue[] | undefined;
+  /** Which subscription failed (`<group>:<topic>` unless named). */
+  handler: string;
+  attempts: number;
+  firstFailedAt: string;
+  lastFailedAt: string;
+  /** Where the entry came from: its partition stream and entry id there. */
+  sourceStream: string;
+  sourceEntryId: string;
+  /** The original entry's fields, verbatim (the envelope, or whatever was written). */
+  fields: Record<string, string>;
+}
+
+export interface DeadLetterInput {
+  reason: DeadLetterReason;
+  error: string;
+  issues?: ValidationIssue[] | undefined;
+  handler: string;
+  attempts: number;
+  firstFailedAt: Date;
+  lastFailedAt: Date;
+}
+
+/** How many dead letters a dead-letter stream keeps (about): enough to investigate, bounded. */
+const DEAD_LETTER_MAX_LENGTH = 10_000;
+
+/**
+ * Move an entry to its dead-letter stream and acknowledge it, in one MULTI (the two
+ * keys share a hash tag, so this is atomic on Redis Cluster too).
+ */
+export async function moveToDeadLetter(
+  redis: RedisClient,
+  target: {
+    stream: string;
+    deadLetterStream: string;
+    group: string;
+    entryId: string;
+    fields: readonly string[];
+  },
+  input: DeadLetterInput,
+): Promise<void> {
+  const record = [
+    "reason",
+    input.reason,
+    "error",
+    input.error,
+    "handler",
+    input.handler,
+    "group",
+    target.group,
+    "attempts",
+    String(input.attempts),
+    "firstFailedAt",
+    input.firstFailedAt.toISOString(),
+    "lastFailedAt",
+    input.lastFailedAt.toISOString(),
+    "sourceStream",
+    target.stream,
+    "sourceEntryId",
+    target.entryId,
+    "entry",
+    JSON.stringify(target.fields),
+  ];
+  if (input.issues) record.push("issues", JSON.stringify(input.issues));
+  const results = await redis
+    .multi()
+    .xadd(target.deadLetterStream, "MAXLEN", "~", DEAD_LETTER_MAX_LENGTH, "*", ...record)
+    .xack(target.stream, target.group, target.entryId)
+    .exec();
+  const failed = results?.find(([error]) => error);
+  if (!results || failed) throw failed?.[0] ?? new Error("dead-letter transaction was aborted");
+}
+
+/** Parse a dead-letter stream entry. */
+export function parseDeadLetter(topic: string, id: string, flat: readonly string[]): DeadLetter {
+  const map: Record<string, string> = {};
+  for (let index = 0; index + 1 < flat.length; index += 2)
+    map[flat[index] as string] = flat[index + 1] as string;
+  const entry = JSON.parse(map.entry ?? "[]") as string[];
+  const fields: Record<string, string> = {};
+  for (let index = 0; index + 1 < entry.length; index += 2)
+    fields[entry[index] as string] = entry[index + 1] as string;
+  return {
+    id,
+    topic,
+    group: map.group ?? "",
+    reason: (map.reason ?? "max_deliveries") as DeadLetterReason,
+    error: map.error ?? "",
+    issues: map.issues ? (JSON.parse(map.issues) as ValidationIssue[]) : undefined,
+    handler: map.handler ?? "",
+    attempts: Number(map.attempts ?? 0),
+    firstFailedAt: map.firstFailedAt ?? "",
+    lastFailedAt: map.lastFailedAt ?? "",
+    sourceStream: map.sourceStream ?? "",
+    sourceEntryId: map.sourceEntryId ?? "",
+    fields,
+  };
+}
+
+/**
+ * Append a dead letter's original entry to its stream again, marked for its group only
+ * (`replayFor`), and delete the dead letter — one MULTI, same slot. The event keeps
+ * its id, so a group that did process it after all drops it as a duplicate.
+ */
+export async function replayDeadLetter(
+  redis: RedisClient,
+  deadLetterStream: string,
+  deadLetter: DeadLetter,
+): Promise<void> {
+  const fields: string[] = [];
+  for (const [name, value] of Object.entries(deadLetter.fields)) {
+    if (name !== "replayFor") fields.push(name, value);
+  }
+  fields.push("replayFor", deadLetter.group);
+  const results = await redis
+    .multi()
+    .xadd(deadLetter.sourceStream, "*", ...fields)
+    .xdel(deadLetterStream, deadLetter.id)
+    .exec();
+  const failed = results?.find(([error]) => error);
+  if (!results || failed) throw failed?.[0] ?? new Error("replay transaction was aborted");
+}

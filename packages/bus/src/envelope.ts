@@ -1,0 +1,134 @@
+import { z } from "zod";
+import { EnvelopeError, type ValidationIssue } from "./errors.js";
+
+/**
+ * What travels on the bus: the payload plus the metadata every hop needs. Stored
+ * as a flat stream entry, one field per property, the payload as JSON.
+ */
+export interface Envelope<Payload = unknown> {
+  /** Publisher-assigned unique id (UUIDv7: time-ordered). Consumers deduplicate by it. */
+  readonly id: string;
+  /** The topic name, e.g. `order.placed`. */
+  readonly type: string;
+  /** Schema version of the payload. */
+  readonly version: number;
+  /** When the publisher says the event happened (ISO 8601, UTC). */
+  readonly occurredAt: string;
+  /** The publishing service. */
+  readonly source: string;
+  /** The id shared by every event of one business flow (e.g. one order's saga). */
+  readonly correlationId: string;
+  /** The id of the event that caused this one; absent for the first event of a flow. */
+  readonly causationId?: string | undefined;
+  /** W3C trace context of the hop that published the event. */
+  readonly traceparent: string;
+  readonly tracestate?: string | undefined;
+  /** Events with the same partition key go to the same partition and are handled in order. */
+  readonly partitionKey: string;
+  readonly payload: Payload;
+}
+
+/** A decoded stream entry: the envelope plus transport-only fields. */
+export interface DecodedEntry {
+  envelope: Envelope<unknown>;
+  /** Set on a replayed dead letter: only this consumer group handles it; the others skip it. */
+  replayFor?: string | undefined;
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+const text = (max: number) => z.string().min(1).max(max);
+
+const entrySchema = z.object({
+  id: text(128),
+  type: text(200),
+  version: z.string().regex(/^[1-9]\d{0,8}$/, "a positive integer"),
+  occurredAt: z.iso.datetime({ offset: true }),
+  source: text(100),
+  correlationId: text(200),
+  causationId: text(200).optional(),
+  traceparent: z.string().regex(TRACEPARENT, "a W3C traceparent"),
+  tracestate: z.string().max(512).optional(),
+  partitionKey: z.string().max(512),
+  payload: z.string(),
+  replayFor: text(200).optional(),
+});
+
+/** The envelope as stream entry fields, ready for `XADD key … * <fields>`. */
+export function encodeEnvelope(envelope: Envelope<unknown>, replayFor?: string): string[] {
+  const fields = [
+    "id",
+    envelope.id,
+    "type",
+    envelope.type,
+    "version",
+    String(envelope.version),
+    "occurredAt",
+    envelope.occurredAt,
+    "source",
+    envelope.source,
+    "correlationId",
+    envelope.correlationId,
+  ];
+  if (envelope.causationId !== undefined) fields.push("causationId", envelope.causationId);
+  fields.push("traceparent", envelope.traceparent);
+  if (envelope.tracestate !== undefined) fields.push("tracestate", envelope.tracestate);
+  fields.push("partitionKey", envelope.partitionKey, "payload", JSON.stringify(envelope.payload));
+  if (replayFor !== undefined) fields.push("replayFor", replayFor);
+  return fields;
+}
+
+/** Stream entry fields (`[name, value, name, value, …]`) as a map; repeated names are an error. */
+export function fieldMap(fields: readonly string[]): Record<string, string> {
+  const map: Record<string, string> = Object.create(null);
+  for (let index = 0; index + 1 < fields.length; index += 2) {
+    const name = fields[index] as string;
+    if (name in map)
+      throw new EnvelopeError([{ path: name, message: "field appears more than once" }]);
+    map[name] = fields[index + 1] as string;
+  }
+  if (fields.length % 2 !== 0)
+    throw new EnvelopeError([{ path: "", message: "odd number of field names and values" }]);
+  return map;
+}
+
+/**
+ * Decode a stream entry. Throws `EnvelopeError` (and nothing else) when the entry
+ * is not a well-formed envelope; the payload is not yet checked against its topic.
+ */
+export function decodeEnvelope(fields: readonly string[]): DecodedEntry {
+  const parsed = entrySchema.safeParse(fieldMap(fields));
+  if (!parsed.success) throw new EnvelopeError(toIssues(parsed.error));
+  const entry = parsed.data;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(entry.payload);
+  } catch (error) {
+    throw new EnvelopeError([
+      { path: "payload", message: `not JSON: ${(error as Error).message}` },
+    ]);
+  }
+  return {
+    envelope: {
+      id: entry.id,
+      type: entry.type,
+      version: Number(entry.version),
+      occurredAt: entry.occurredAt,
+      source: entry.source,
+      correlationId: entry.correlationId,
+      causationId: entry.causationId,
+      traceparent: entry.traceparent,
+      tracestate: entry.tracestate,
+      partitionKey: entry.partitionKey,
+      payload,
+    },
+    replayFor: entry.replayFor,
+  };
+}
+
+/** zod issues as `{path: "lines.0.sku", message}`. */
+export function toIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join("."),
+    message: issue.message,
+  }));
+}

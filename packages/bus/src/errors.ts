@@ -1,0 +1,108 @@
+/**
+ * Every error the bus throws, each with a stable `code` (BUS_ERR_…) that callers
+ * and HTTP layers can switch on without parsing messages.
+ */
+export class BusError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A validation problem, with its path inside the checked value. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** `publish` of a topic the catalog does not have. Nothing was written. */
+export class UnknownTopicError extends BusError {
+  constructor(readonly topic: string) {
+    super("BUS_ERR_UNKNOWN_TOPIC", `topic "${topic}" is not in the event catalog`);
+  }
+}
+
+/** `publish` of a topic another service owns. Nothing was written. */
+export class NotPublisherError extends BusError {
+  constructor(
+    readonly topic: string,
+    readonly service: string,
+    readonly publisher: string,
+  ) {
+    super(
+      "BUS_ERR_NOT_PUBLISHER",
+      `service "${service}" may not publish "${topic}": its publisher is "${publisher}"`,
+    );
+  }
+}
+
+/** A payload that does not match its topic's schema. Nothing was written. */
+export class PayloadValidationError extends BusError {
+  constructor(
+    readonly topic: string,
+    readonly issues: ValidationIssue[],
+  ) {
+    super(
+      "BUS_ERR_INVALID_PAYLOAD",
+      `payload of "${topic}" does not match its schema: ${issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ")}`,
+    );
+  }
+}
+
+/** A stream entry that is not a well-formed envelope. */
+export class EnvelopeError extends BusError {
+  constructor(readonly issues: ValidationIssue[]) {
+    super(
+      "BUS_ERR_INVALID_ENVELOPE",
+      `malformed envelope: ${issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ")}`,
+    );
+  }
+}
+
+/**
+ * A publish that Redis did not confirm within `publishTimeoutMs` (Redis down or
+ * unreachable). The event is *in doubt*: it may still have been appended. Retry with
+ * the same `eventId` — consumers drop the duplicate by id.
+ */
+export class PublishTimeoutError extends BusError {
+  constructor(
+    readonly topic: string,
+    readonly eventId: string,
+    readonly timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      "BUS_ERR_PUBLISH_TIMEOUT",
+      `publish of "${topic}" (event ${eventId}) was not confirmed within ${timeoutMs} ms`,
+      options,
+    );
+  }
+}
+
+/** An operation on a bus that is closing or closed. */
+export class BusClosedError extends BusError {
+  constructor(operation: string) {
+    super("BUS_ERR_CLOSED", `cannot ${operation}: the bus is closed`);
+  }
+}
+
+/** `subscribe` after `start`, or twice for the same topic and group. */
+export class SubscriptionError extends BusError {
+  constructor(message: string) {
+    super("BUS_ERR_SUBSCRIPTION", message);
+  }
+}
+
+/**
+ * Throw this from a handler when retrying cannot help (the event can never be
+ * processed): the entry goes to the dead-letter stream at once.
+ */
+export class NonRetryableError extends BusError {
+  constructor(message: string, options?: ErrorOptions) {
+    super("BUS_ERR_NON_RETRYABLE", message, options);
+  }
+}

@@ -1,0 +1,35 @@
+export type {
+  DeadLetterQuery,
+  EntryPosition,
+  GroupStats,
+  PartitionStats,
+  TopicStats,
+} from "./admin.js";
+export { BusAdmin } from "./admin.js";
+export { AtomicBatch } from "./atomic.js";
+export { Bus, type BusOptions, createBus } from "./bus.js";
+export type { DeadLetter, DeadLetterReason } from "./dead-letter.js";
+export { decodeEnvelope, type Envelope, encodeEnvelope } from "./envelope.js";
+export {
+  BusClosedError,
+  BusError,
+  EnvelopeError,
+  NonRetryableError,
+  NotPublisherError,
+  PayloadValidationError,
+  PublishTimeoutError,
+  SubscriptionError,
+  UnknownTopicError,
+  type ValidationIssue,
+} from "./errors.js";
+export { deadLetterKey, processedKey, streamKey } from "./keys.js";
+export { fnv1a32, partitionFor } from "./partitioning.js";
+export type { CausingEvent, PreparedEvent, PublishOptions } from "./publisher.js";
+export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";
+export type { RedisClient, RedisConnection } from "./redis.js";
+export {
+  type Handler,
+  type HandlerContext,
+  SUBSCRIBE_DEFAULTS,
+  type SubscribeOptions,
+} from "./subscription.js";

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import { catalog, useBusTestbed } from "../test/fixtures.js";
+import { decodeEnvelope } from "./envelope.js";
+import { NotPublisherError, PayloadValidationError, UnknownTopicError } from "./errors.js";
+import { streamKey } from "./keys.js";
+import { partitionFor } from "./partitioning.js";
+
+describe("publish", () => {
+  const testbed = useBusTestbed();
+
+  it("appends a complete envelope: UUIDv7 id, type, version, time, source, ids, trace, key, payload", async () => {
+    const bus = testbed.bus("tester");
+    const envelope = await bus.publish("test.order-placed", { orderId: "o-1", seq: 1 });
+
+    const client = testbed.redis().client();
+    const rows = await client.xrange(streamKey("test.order-placed", 0), "-", "+");
+    client.disconnect();
+    expect(rows).toHaveLength(1);
+    const stored = decodeEnvelope(rows[0]?.[1] ?? []).envelope;
+    expect(stored).toEqual(envelope);
+    expect(stored.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+    expect(stored).toMatchObject({
+      type: "test.order-placed",
+      version: 1,
+      source: "tester",
+      correlationId: stored.id,
+      partitionKey: "o-1",
+      payload: { orderId: "o-1", seq: 1 },
+    });
+    expect(stored.causationId).toBeUndefined();
+    expect(Date.parse(stored.occurredAt)).not.toBeNaN();
+    expect(stored.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  it("takes correlation id, causation id, partition key and event id from the options", async () => {
+    const bus = testbed.bus("tester");
+    const envelope = await bus.publish(
+      "test.order-placed",
+      { orderId: "o-1", seq: 1 },
+      {
+        correlationId: "flow-1",
+        causationId: "cause-1",
+        partitionKey: "custom",
+        eventId: "event-1",
+      },
+    );
+    expect(envelope).toMatchObject({
+      id: "event-1",
+      correlationId: "flow-1",
+      causationId: "cause-1",
+      partitionKey: "custom",
+    });
+  });
+
+  it("rejects an invalid payload with a typed error naming the field, and writes nothing", async () => {
+    const bus = testbed.bus("tester");
+    const error = await bus
+      .publish("test.order-placed", { orderId: "", seq: -1 } as never)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PayloadValidationError);
+    expect((error as PayloadValidationError).code).toBe("BUS_ERR_INVALID_PAYLOAD");
+    expect((error as PayloadValidationError).issues.map((issue) => issue.path).sort()).toEqual([
+      "orderId",
+      "seq",
+    ]);
+    const client = testbed.redis().client();
+    expect(await client.exists(streamKey("test.order-placed", 0))).toBe(0);
+    client.disconnect();
+  });
+
+  it("rejects topics the catalog lacks and topics another service owns", async () => {
+    const bus = testbed.bus("tester");
+    await expect(bus.publish("no.such-topic" as never, {} as never)).rejects.toBeInstanceOf(
+      UnknownTopicError,
+    );
+    await expect(
+      bus.publish("test.order-handled", { orderId: "o", seq: 1 }),
+    ).rejects.toBeInstanceOf(NotPublisherError);
+  });
+
+  it("sends events to the partition stream their key hashes to, one key always to one partition", async () => {
+    const bus = testbed.bus("tester");
+    for (let index = 0; index < 40; index += 1) {
+      await bus.publish("test.partitioned", { orderId: `order-${index % 10}`, seq: index });
+    }
+    const client = testbed.redis().client();
+    let total = 0;
+    for (let partition = 0; partition < 4; partition += 1) {
+      const rows = (await client.xrange(streamKey("test.partitioned", partition), "-", "+")) as [
+        string,
+        string[],
+      ][];
+      total += rows.length;
+      for (const [, fields] of rows) {
+        const { partitionKey } = decodeEnvelope(fields).envelope;
+        expect(partitionFor(partitionKey, 4)).toBe(partition);
+      }
+      expect(rows.length).toBeGreaterThan(0);
+    }
+    client.disconnect();
+    expect(total).toBe(40);
+  });
+
+  it("trims a topic with MAXLEN ~ as it publishes", async () => {
+    const bus = testbed.bus("tester");
+    for (let index = 0; index < 500; index += 1)
+      await bus.publish("test.capped", { orderId: "o", seq: index });
+    const client = testbed.redis().client();
+    const length = await client.xlen(streamKey("test.capped", 0));
+    client.disconnect();
+    // "~" trims whole radix-tree nodes (100 entries by default), never below the limit
+    expect(length).toBeGreaterThanOrEqual(10);
+    expect(length).toBeLessThan(500);
+  });
+
+  it("trims a topic by age with MINID ~ as it publishes", async () => {
+    const bus = testbed.bus("tester");
+    const client = testbed.redis().client();
+    const stream = streamKey("test.aged", 0);
+    // 300 entries from two hours ago, written with explicit old ids
+    for (let index = 1; index <= 300; index += 1)
+      await client.xadd(stream, `${Date.now() - 7_200_000}-${index}`, "x", "1");
+    await bus.publish("test.aged", { orderId: "o", seq: 1 });
+    const remaining = await client.xlen(stream);
+    client.disconnect();
+    expect(remaining).toBeLessThan(301);
+  });
+
+  it("keeps the catalog's publisher rule for atomic batches too", async () => {
+    const bus = testbed.bus("tester");
+    await expect(
+      bus.atomically((batch) => {
+        batch.publish("test.order-handled", { orderId: "o", seq: 1 });
+      }),
+    ).rejects.toBeInstanceOf(NotPublisherError);
+    expect(catalog["test.order-handled"].publisher).toBe("worker");
+  });
+});

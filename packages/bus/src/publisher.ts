@@ -1,0 +1,167 @@
+import {
+  type Catalog,
+  type PayloadInputOf,
+  partitionKeyOf,
+  partitionsOf,
+  retentionOf,
+  type TopicDefinition,
+  type TopicName,
+} from "@retail/contracts";
+import { v7 as uuidv7 } from "uuid";
+import { type Envelope, encodeEnvelope, toIssues } from "./envelope.js";
+import {
+  NotPublisherError,
+  PayloadValidationError,
+  PublishTimeoutError,
+  UnknownTopicError,
+} from "./errors.js";
+import { streamKey } from "./keys.js";
+import type { BusMetrics } from "./metrics.js";
+import { partitionFor } from "./partitioning.js";
+import type { RedisClient } from "./redis.js";
+import { withProducerSpan } from "./tracing.js";
+
+/** Options of one publish. Every one is optional. */
+export interface PublishOptions {
+  /**
+   * Events with the same key go to the same partition and are handled in order.
+   * Default: the topic's `partitionKey` payload field, else the correlation id.
+   */
+  partitionKey?: string;
+  /** Default: the causing event's correlation id inside a handler, else the new event's id. */
+  correlationId?: string;
+  /** Default: the event being handled, inside a handler; none otherwise. */
+  causationId?: string;
+  /**
+   * The event's id. Default: a new UUIDv7. Pass the id of an earlier attempt to retry a
+   * publish that timed out: consumers drop the duplicate by id.
+   */
+  eventId?: string;
+}
+
+/** The event being handled, whose ids and trace a publish inside a handler continues. */
+export interface CausingEvent {
+  id: string;
+  correlationId: string;
+  traceparent: string;
+}
+
+/**
+ * An encoded event ready to append: `XADD <stream> <args…>`. Hand it to your own Lua
+ * script to append the event atomically with other writes:
+ * `redis.call('XADD', KEYS[n], unpack(ARGV, i, j))`.
+ */
+export interface PreparedEvent<Payload = unknown> {
+  readonly stream: string;
+  /** Trim arguments, `*` and the envelope's fields. */
+  readonly args: readonly string[];
+  readonly envelope: Envelope<Payload>;
+}
+
+export class Publisher<C extends Catalog> {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly catalog: C,
+    private readonly service: string,
+    private readonly metrics: BusMetrics,
+    private readonly publishTimeoutMs: number,
+  ) {}
+
+  /** Validate and encode an event without writing it. Throws the typed publish errors. */
+  prepare<T extends TopicName<C>>(
+    topic: T,
+    payload: PayloadInputOf<C, T>,
+    options: PublishOptions = {},
+    cause?: CausingEvent,
+  ): PreparedEvent {
+    const definition = this.topic(topic);
+    const parsed = definition.schema.safeParse(payload);
+    if (!parsed.success) throw new PayloadValidationError(topic, toIssues(parsed.error));
+    const id = options.eventId ?? uuidv7();
+    const correlationId = options.correlationId ?? cause?.correlationId ?? id;
+    const partitionKey =
+      options.partitionKey ?? partitionKeyOf(definition, parsed.data) ?? correlationId;
+    return withProducerSpan(topic, cause?.traceparent, (trace) => {
+      const envelope: Envelope = {
+        id,
+        type: topic,
+        version: definition.version,
+        occurredAt: new Date().toISOString(),
+        source: this.service,
+        correlationId,
+        causationId: options.causationId ?? cause?.id,
+        traceparent: trace.traceparent,
+        tracestate: trace.tracestate,
+        partitionKey,
+        payload: parsed.data,
+      };
+      const partition = partitionFor(partitionKey, partitionsOf(definition));
+      return {
+        stream: streamKey(topic, partition),
+        args: [...trimArguments(definition), "*", ...encodeEnvelope(envelope)],
+        envelope,
+      };
+    });
+  }
+
+  /**
+   * Append an event. Resolves once Redis has stored it; rejects with a typed error when
+   * the payload is invalid (nothing written) or Redis did not confirm in time (in doubt).
+   */
+  async publish<T extends TopicName<C>>(
+    topic: T,
+    payload: PayloadInputOf<C, T>,
+    options: PublishOptions = {},
+    cause?: CausingEvent,
+  ): Promise<Envelope> {
+    const prepared = this.prepare(topic, payload, options, cause);
+    await this.append(prepared);
+    return prepared.envelope;
+  }
+
+  /** XADD a prepared event, bounded by the publish timeout. */
+  async append(prepared: PreparedEvent): Promise<void> {
+    await this.bounded(prepared.envelope, this.redis.xadd(prepared.stream, ...prepared.args));
+    this.countPublished(prepared.envelope.type);
+  }
+
+  /**
+   * Wait for a write that carries `event`, at most `publishTimeoutMs`. On timeout the
+   * write may still happen later (it waits in the client's queue for a reconnect):
+   * the caller gets a `PublishTimeoutError` naming the event id to retry with.
+   */
+  async bounded<T>(event: Envelope, write: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new PublishTimeoutError(event.type, event.id, this.publishTimeoutMs)),
+        this.publishTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([write, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  countPublished(topic: string): void {
+    this.metrics.published.inc({ topic });
+  }
+
+  /** The definition of a topic this service may publish. */
+  topic(topic: string): TopicDefinition {
+    const definition = this.catalog[topic];
+    if (!definition) throw new UnknownTopicError(topic);
+    if (definition.publisher !== this.service)
+      throw new NotPublisherError(topic, this.service, definition.publisher);
+    return definition;
+  }
+}
+
+/** `MAXLEN ~ n` or `MINID ~ <now − age>`: trimming on every append keeps streams bounded. */
+function trimArguments(definition: TopicDefinition): string[] {
+  const retention = retentionOf(definition);
+  if ("maxLength" in retention) return ["MAXLEN", "~", String(retention.maxLength)];
+  return ["MINID", "~", `${Math.max(0, Date.now() - retention.maxAgeMs)}-0`];
+}

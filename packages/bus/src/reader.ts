@@ -1,0 +1,73 @@
+import type { RedisClient } from "./redis.js";
+
+/** A stream entry as Redis returns it; fields are null for an entry deleted by trimming. */
+export interface RawEntry {
+  id: string;
+  fields: string[] | null;
+}
+
+/** The `XGROUP CREATE` start id for a subscription's `startFrom`. */
+export function startId(startFrom: "new" | "beginning" | Date): string {
+  if (startFrom === "new") return "$";
+  if (startFrom === "beginning") return "0";
+  return `${startFrom.getTime()}-0`;
+}
+
+/**
+ * Create the consumer group (and the stream, `MKSTREAM`) unless it exists. Resolves to
+ * true when it was created now.
+ */
+export async function ensureGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+  start: string,
+): Promise<boolean> {
+  try {
+    await redis.xgroup("CREATE", stream, group, start, "MKSTREAM");
+    return true;
+  } catch (error) {
+    if (String((error as Error).message).startsWith("BUSYGROUP")) return false;
+    throw error;
+  }
+}
+
+/**
+ * Read up to `count` new entries for this consumer, blocking up to `blockMs` when
+ * there are none. Must run on a connection of its own: a blocked connection cannot
+ * carry anyone else's commands.
+ */
+export async function readNew(
+  blocking: RedisClient,
+  stream: string,
+  group: string,
+  consumer: string,
+  count: number,
+  blockMs: number,
+): Promise<RawEntry[]> {
+  const reply = (await blocking.call(
+    "XREADGROUP",
+    "GROUP",
+    group,
+    consumer,
+    "COUNT",
+    count,
+    "BLOCK",
+    blockMs,
+    "STREAMS",
+    stream,
+    ">",
+  )) as StreamsReply;
+  return entriesOf(reply).map(([id, fields]) => ({ id, fields }));
+}
+
+type Entries = [string, string[] | null][];
+/** RESP2: `[[key, entries]]`; RESP3 (ioredis "legacy" mapping of a map): `[key, entries]`. */
+type StreamsReply = [string, Entries][] | [string, Entries] | null;
+
+/** The entries of a one-stream XREAD/XREADGROUP reply, under either protocol. */
+export function entriesOf(reply: StreamsReply): Entries {
+  if (!reply || reply.length === 0) return [];
+  if (typeof reply[0] === "string") return (reply as [string, Entries])[1] ?? [];
+  return (reply as [string, Entries][])[0]?.[1] ?? [];
+}

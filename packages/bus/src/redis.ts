@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+
+/** A standalone client or a Cluster: the bus works with either. */
+export type RedisClient = Redis | Cluster;
+
+/** How a bus reaches Redis: a URL, ioredis options, or a client you own. */
+export type RedisConnection = string | RedisOptions | RedisClient;
+
+/**
+ * The bus's connections: one for commands (auto-pipelined: everything issued in the
+ * same tick goes out in one write), and, created on demand, one per blocking reader
+ * and one for Pub/Sub subscriptions — a blocked connection cannot serve anybody else.
+ */
+export class Connections {
+  readonly commands: RedisClient;
+  private readonly ownsCommands: boolean;
+  private readonly extra = new Set<RedisClient>();
+
+  constructor(connection: RedisConnection) {
+    if (connection instanceof Redis || connection instanceof Cluster) {
+      this.commands = connection;
+      this.ownsCommands = false;
+    } else {
+      // Commands wait out a reconnect instead of failing after a few retries; the
+      // publisher bounds the wait with its own timeout.
+      const options: RedisOptions = { maxRetriesPerRequest: null, enableAutoPipelining: true };
+      this.commands =
+        typeof connection === "string"
+          ? new Redis(connection, options)
+          : new Redis({ ...options, ...connection });
+      this.ownsCommands = true;
+    }
+  }
+
+  /** A dedicated connection (same server and credentials) that the caller must `release`. */
+  dedicated(name: string): RedisClient {
+    const client =
+      this.commands instanceof Cluster
+        ? this.commands.duplicate(undefined, {
+            redisOptions: { connectionName: name, maxRetriesPerRequest: null },
+          })
+        : this.commands.duplicate({
+            connectionName: name,
+            maxRetriesPerRequest: null,
+            enableAutoPipelining: false,
+          });
+    this.extra.add(client);
+    return client;
+  }
+
+  release(client: RedisClient): void {
+    this.extra.delete(client);
+    client.disconnect();
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.extra) client.disconnect();
+    this.extra.clear();
+    if (this.ownsCommands) {
+      await this.commands.quit().catch(() => this.commands.disconnect());
+    }
+  }
+}
+
+/** A Lua script run by SHA, loaded on first use and again after a Redis restart (NOSCRIPT). */
+export class Script {
+  private readonly sha: string;
+
+  constructor(private readonly source: string) {
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/** True for the error Redis gives when a consumer group (or its stream) is gone. */
+export function isNoGroupError(error: unknown): boolean {
+  return String((error as Error)?.message ?? "").startsWith("NOGROUP");
+}

@@ -1,0 +1,134 @@
+import type { Catalog, PayloadInputOf, PayloadOf, TopicName } from "@retail/contracts";
+import type { Logger } from "pino";
+import type { AtomicBatch } from "./atomic.js";
+import type { Envelope } from "./envelope.js";
+import type { PublishOptions } from "./publisher.js";
+
+/** Options of one subscription. Every one has a default. */
+export interface SubscribeOptions {
+  /** Consumer group. Default: the bus's service name (one group per subscribing service). */
+  group?: string;
+  /**
+   * Handler slots per partition stream: at most this many entries are held (running,
+   * waiting for their key's turn, or waiting to retry) at once, and never more are read.
+   * Default 16.
+   */
+  concurrency?: number;
+  /** Deliveries before an entry is dead-lettered (counted across processes). Default 5. */
+  maxDeliveries?: number;
+  /** Backoff between attempts: `min(maxDelayMs, initialDelayMs × multiplier^(n−1))`, half of it random. */
+  retry?: {
+    /** Default 100. */
+    initialDelayMs?: number;
+    /** Default 30 000. */
+    maxDelayMs?: number;
+    /** Default 2. */
+    multiplier?: number;
+  };
+  /**
+   * An entry pending this long with no sign of life from its consumer is reclaimed by
+   * another (`XAUTOCLAIM`). Live consumers refresh their claims every third of it, so
+   * a slow handler is never taken away while it runs. Default 30 000.
+   */
+  claimIdleMs?: number;
+  /** How often to look for entries to reclaim. Default 5 000. */
+  reclaimIntervalMs?: number;
+  /** How long one blocking read waits for new entries before it is issued again. Default 2 000. */
+  blockMs?: number;
+  /**
+   * Where a new consumer group starts: `"new"` (entries appended from now on, the
+   * default), `"beginning"` (everything the stream still holds), or a `Date` (replay
+   * from that time). Only used when the group does not exist yet.
+   */
+  startFrom?: "new" | "beginning" | Date;
+  /**
+   * Skip events this group has already processed (by event id), so a redelivered or
+   * republished event has its effect once. Default true.
+   */
+  idempotency?: boolean;
+  /** Name of the handler in logs and dead letters. Default `<group>:<topic>`. */
+  name?: string;
+}
+
+export type ResolvedSubscribeOptions = Required<Omit<SubscribeOptions, "retry">> & {
+  retry: Required<NonNullable<SubscribeOptions["retry"]>>;
+};
+
+export const SUBSCRIBE_DEFAULTS = {
+  concurrency: 16,
+  maxDeliveries: 5,
+  retry: { initialDelayMs: 100, maxDelayMs: 30_000, multiplier: 2 },
+  claimIdleMs: 30_000,
+  reclaimIntervalMs: 5_000,
+  blockMs: 2_000,
+  startFrom: "new",
+  idempotency: true,
+} as const;
+
+export function resolveSubscribeOptions(
+  topic: string,
+  service: string,
+  options: SubscribeOptions,
+): ResolvedSubscribeOptions {
+  const group = options.group ?? service;
+  const resolved: ResolvedSubscribeOptions = {
+    group,
+    concurrency: options.concurrency ?? SUBSCRIBE_DEFAULTS.concurrency,
+    maxDeliveries: options.maxDeliveries ?? SUBSCRIBE_DEFAULTS.maxDeliveries,
+    retry: { ...SUBSCRIBE_DEFAULTS.retry, ...options.retry },
+    claimIdleMs: options.claimIdleMs ?? SUBSCRIBE_DEFAULTS.claimIdleMs,
+    reclaimIntervalMs: options.reclaimIntervalMs ?? SUBSCRIBE_DEFAULTS.reclaimIntervalMs,
+    blockMs: options.blockMs ?? SUBSCRIBE_DEFAULTS.blockMs,
+    startFrom: options.startFrom ?? SUBSCRIBE_DEFAULTS.startFrom,
+    idempotency: options.idempotency ?? SUBSCRIBE_DEFAULTS.idempotency,
+    name: options.name ?? `${group}:${topic}`,
+  };
+  for (const [name, value] of Object.entries({
+    concurrency: resolved.concurrency,
+    maxDeliveries: resolved.maxDeliveries,
+    claimIdleMs: resolved.claimIdleMs,
+    reclaimIntervalMs: resolved.reclaimIntervalMs,
+    blockMs: resolved.blockMs,
+  })) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return resolved;
+}
+
+/** Delay before attempt `attempt + 1`, after `attempt` failures: exponential, half of it random. */
+export function backoffDelay(retry: ResolvedSubscribeOptions["retry"], attempt: number): number {
+  const ceiling = Math.min(
+    retry.maxDelayMs,
+    retry.initialDelayMs * retry.multiplier ** Math.max(0, attempt - 1),
+  );
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** What a handler gets besides the event. */
+export interface HandlerContext<C extends Catalog> {
+  /** A child logger carrying the event's correlation id, event id, topic and group. */
+  readonly logger: Logger;
+  /** 1 on the first delivery; counts deliveries across processes. */
+  readonly attempt: number;
+  /** Aborted when the bus closes and its shutdown deadline passes. */
+  readonly signal: AbortSignal;
+  /** Publish an event caused by this one (correlation id, causation id and trace carried over). */
+  publish<T extends TopicName<C>>(
+    topic: T,
+    payload: PayloadInputOf<C, T>,
+    options?: PublishOptions,
+  ): Promise<Envelope>;
+  /**
+   * Write to Redis and publish events in one atomic step, together with this group's
+   * "processed" mark for the event: the effect happens once even if the event is
+   * delivered again. Resolves to false (and nothing is written) when it already happened.
+   */
+  atomically(build: (batch: AtomicBatch<C>) => void): Promise<boolean>;
+}
+
+/** A subscription's handler: throw to retry, `NonRetryableError` to dead-letter at once. */
+export type Handler<C extends Catalog, T extends TopicName<C>> = (
+  event: Envelope<PayloadOf<C, T>>,
+  context: HandlerContext<C>,
+) => Promise<void> | void;

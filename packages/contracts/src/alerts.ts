@@ -1,0 +1,26 @@
+import { z } from "zod";
+import { id, text, timestamp } from "./fields.js";
+import { defineTopic } from "./topic.js";
+
+export const ALERT_KINDS = ["client_offline", "stock_low", "dead_letters_growing"] as const;
+export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
+
+export const alertRaised = defineTopic({
+  name: "alert.raised",
+  version: 1,
+  description:
+    "Client-monitoring raised an alert for operators: a client app went offline, a SKU's stock is low, or a topic's dead letters keep growing.",
+  schema: z.object({
+    alertId: id("The alert's id."),
+    kind: z.enum(ALERT_KINDS).describe("What is wrong."),
+    severity: z.enum(ALERT_SEVERITIES).describe("How urgent it is."),
+    subject: id(
+      "What the alert is about: the client id, the SKU or the topic name; the partition key.",
+    ),
+    message: text("A sentence for the operator."),
+    raisedAt: timestamp("When the alert was raised"),
+  }),
+  publisher: "client-monitoring",
+  consumers: ["client-monitoring"],
+  partitionKey: "subject",
+});

@@ -1,0 +1,87 @@
+import { alertRaised } from "./alerts.js";
+import { clientOffline, clientOnline, clientTelemetry } from "./clients.js";
+import {
+  orderCancelled,
+  orderDelivered,
+  orderFailed,
+  orderPlaced,
+  orderRejected,
+} from "./orders.js";
+import {
+  shipmentCancelled,
+  shipmentCreated,
+  shipmentDelivered,
+  shipmentDispatched,
+  shipmentFailed,
+} from "./shipments.js";
+import { reservationCommitted, reservationReleased, stockLow, stockRestocked } from "./stock.js";
+import {
+  defineCatalog,
+  type PayloadInputOf,
+  type PayloadOf,
+  type ServiceName,
+  type TopicName,
+} from "./topic.js";
+
+/** Every topic of the system, keyed by name. */
+export const catalog = defineCatalog(
+  orderPlaced,
+  orderRejected,
+  orderCancelled,
+  orderFailed,
+  orderDelivered,
+  stockRestocked,
+  stockLow,
+  reservationCommitted,
+  reservationReleased,
+  shipmentCreated,
+  shipmentDispatched,
+  shipmentDelivered,
+  shipmentCancelled,
+  shipmentFailed,
+  clientOnline,
+  clientOffline,
+  clientTelemetry,
+  alertRaised,
+);
+
+export type RetailCatalog = typeof catalog;
+export type RetailTopicName = TopicName<RetailCatalog>;
+/** The parsed payload of a topic of the catalog. */
+export type RetailPayload<T extends RetailTopicName> = PayloadOf<RetailCatalog, T>;
+/** The payload a publisher passes for a topic of the catalog. */
+export type RetailPayloadInput<T extends RetailTopicName> = PayloadInputOf<RetailCatalog, T>;
+
+export const topicNames: readonly RetailTopicName[] = Object.keys(catalog) as RetailTopicName[];
+
+/** The topics a service publishes, in catalog order. */
+export function topicsPublishedBy(service: ServiceName): RetailTopicName[] {
+  return topicNames.filter((name) => catalog[name].publisher === service);
+}
+
+/** The topics a service subscribes to (one consumer group each), in catalog order. */
+export function topicsConsumedBy(service: ServiceName): RetailTopicName[] {
+  return topicNames.filter((name) =>
+    (catalog[name].consumers as readonly string[]).includes(service),
+  );
+}
+
+export type OrderPlaced = RetailPayload<"order.placed">;
+export type OrderRejected = RetailPayload<"order.rejected">;
+export type OrderCancelled = RetailPayload<"order.cancelled">;
+export type OrderFailed = RetailPayload<"order.failed">;
+export type OrderDelivered = RetailPayload<"order.delivered">;
+export type StockRestocked = RetailPayload<"stock.restocked">;
+export type StockLow = RetailPayload<"stock.low">;
+export type ReservationCommitted = RetailPayload<"reservation.committed">;
+export type ReservationReleased = RetailPayload<"reservation.released">;
+export type ShipmentCreated = RetailPayload<"shipment.created">;
+export type ShipmentDispatched = RetailPayload<"shipment.dispatched">;
+export type ShipmentDelivered = RetailPayload<"shipment.delivered">;
+export type ShipmentCancelled = RetailPayload<"shipment.cancelled">;
+export type ShipmentFailed = RetailPayload<"shipment.failed">;
+export type ClientOnline = RetailPayload<"client.online">;
+export type ClientOffline = RetailPayload<"client.offline">;
+export type ClientTelemetry = RetailPayload<"client.telemetry">;
+export type TelemetryEvent = ClientTelemetry["events"][number];
+export type AlertRaised = RetailPayload<"alert.raised">;

@@ -1,0 +1,60 @@
+export {
+  ALERT_KINDS,
+  ALERT_SEVERITIES,
+} from "./alerts.js";
+export {
+  type AlertRaised,
+  type ClientOffline,
+  type ClientOnline,
+  type ClientTelemetry,
+  catalog,
+  type OrderCancelled,
+  type OrderDelivered,
+  type OrderFailed,
+  type OrderPlaced,
+  type OrderRejected,
+  type ReservationCommitted,
+  type ReservationReleased,
+  type RetailCatalog,
+  type RetailPayload,
+  type RetailPayloadInput,
+  type RetailTopicName,
+  type ShipmentCancelled,
+  type ShipmentCreated,
+  type ShipmentDelivered,
+  type ShipmentDispatched,
+  type ShipmentFailed,
+  type StockLow,
+  type StockRestocked,
+  type TelemetryEvent,
+  topicNames,
+  topicsConsumedBy,
+  topicsPublishedBy,
+} from "./catalog.js";
+export {
+  type Envelope,
+  type EnvelopeMetadata,
+  envelopeMetadataSchema,
+  envelopeSchemaFor,
+} from "./envelope.js";
+export { examplePayloads } from "./examples.js";
+export { CLIENT_APPS } from "./fields.js";
+export { RESERVATION_RELEASE_REASONS } from "./stock.js";
+export {
+  type Catalog,
+  DEFAULT_PARTITIONS,
+  DEFAULT_RETENTION,
+  defineCatalog,
+  defineTopic,
+  type PayloadInputOf,
+  type PayloadOf,
+  partitionKeyOf,
+  partitionsOf,
+  type Retention,
+  retentionOf,
+  SERVICE_NAMES,
+  type ServiceName,
+  type StringFieldOf,
+  type TopicDefinition,
+  type TopicName,
+} from "./topic.js";

@@ -1,0 +1,138 @@
+import { z } from "zod";
+import {
+  cents,
+  countryCode,
+  customerId,
+  hasUniqueSkus,
+  orderId,
+  quantity,
+  reasonCode,
+  shipmentId,
+  sku,
+  stockLevel,
+  text,
+  timestamp,
+} from "./fields.js";
+import { defineTopic } from "./topic.js";
+
+const orderLine = z.object({
+  sku: sku(),
+  quantity: quantity("Units ordered."),
+  unitPriceCents: cents("Price of one unit"),
+});
+
+const shippingAddress = z
+  .object({
+    name: text("Recipient's name.", 200),
+    line1: text("Street and number.", 200),
+    city: text("City.", 100),
+    postalCode: text("Postal code.", 20),
+    country: countryCode(),
+  })
+  .describe("Where the order is shipped.");
+
+export const orderPlaced = defineTopic({
+  name: "order.placed",
+  version: 1,
+  description:
+    "An order was accepted: stock for every line is reserved and the order is recorded, in the same atomic step that appended this event. Shipping creates a shipment for it.",
+  schema: z
+    .object({
+      orderId: orderId(),
+      customerId: customerId(),
+      lines: z
+        .array(orderLine)
+        .min(1)
+        .max(100)
+        .refine(hasUniqueSkus, { message: "each SKU may appear on one line only" })
+        .describe("What was ordered; a SKU appears on one line only."),
+      totalCents: cents("Sum of quantity × unitPriceCents over the lines"),
+      shippingAddress,
+      placedAt: timestamp("When the order was accepted"),
+    })
+    .refine((order) => order.totalCents === totalOf(order.lines), {
+      message: "totalCents must be the sum of quantity × unitPriceCents over the lines",
+      path: ["totalCents"],
+    }),
+  publisher: "inventory",
+  consumers: ["shipping", "client-monitoring"],
+  partitionKey: "orderId",
+  // More than one partition so that the bus's partitioning is exercised in every run.
+  partitions: 4,
+});
+
+function totalOf(lines: readonly { quantity: number; unitPriceCents: number }[]): number {
+  return lines.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+}
+
+export const orderRejected = defineTopic({
+  name: "order.rejected",
+  version: 1,
+  description:
+    "An order was refused because stock was short (HTTP 409). Nothing was reserved or recorded; the order never existed for shipping.",
+  schema: z.object({
+    orderId: orderId(),
+    customerId: customerId(),
+    reason: z.literal("out_of_stock").describe("Why the order was refused."),
+    lines: z
+      .array(
+        z.object({
+          sku: sku(),
+          requested: quantity("Units the order asked for."),
+          available: stockLevel("Units that were available."),
+        }),
+      )
+      .min(1)
+      .max(100)
+      .describe("The lines that could not be served."),
+    rejectedAt: timestamp("When the order was refused"),
+  }),
+  publisher: "inventory",
+  consumers: ["client-monitoring"],
+  partitionKey: "orderId",
+});
+
+export const orderCancelled = defineTopic({
+  name: "order.cancelled",
+  version: 1,
+  description:
+    "An order was cancelled before dispatch. Inventory releases its reservation (reservation.released) and shipping cancels the shipment. A terminal state of the order.",
+  schema: z.object({
+    orderId: orderId(),
+    reason: text("Why it was cancelled, as given by the customer or operator."),
+    cancelledAt: timestamp("When the order was cancelled"),
+  }),
+  publisher: "inventory",
+  consumers: ["shipping", "client-monitoring"],
+  partitionKey: "orderId",
+});
+
+export const orderFailed = defineTopic({
+  name: "order.failed",
+  version: 1,
+  description:
+    "An order could not be fulfilled because its shipment failed; its reservation has been released. A terminal state of the order.",
+  schema: z.object({
+    orderId: orderId(),
+    reason: reasonCode("Why it failed, e.g. `unsupported_country`"),
+    failedAt: timestamp("When the order was marked failed"),
+  }),
+  publisher: "inventory",
+  consumers: ["client-monitoring"],
+  partitionKey: "orderId",
+});
+
+export const orderDelivered = defineTopic({
+  name: "order.delivered",
+  version: 1,
+  description:
+    "An order reached its customer: inventory saw shipment.delivered and closed the order. A terminal state, so every accepted order ends in one order.* terminal event (delivered, cancelled or failed).",
+  schema: z.object({
+    orderId: orderId(),
+    shipmentId: shipmentId(),
+    deliveredAt: timestamp("When the shipment was delivered"),
+  }),
+  publisher: "inventory",
+  consumers: ["client-monitoring"],
+  partitionKey: "orderId",
+});

@@ -1,0 +1,91 @@
+import { z } from "zod";
+import { countryCode, id, orderId, reasonCode, shipmentId, text, timestamp } from "./fields.js";
+import { defineTopic } from "./topic.js";
+
+const SHIPMENT_CONSUMERS = ["inventory", "client-monitoring"] as const;
+
+const carrier = () => text("The carrier that moves the parcel, e.g. `dhl`.", 64);
+const trackingNumber = () => id("The carrier's tracking number.");
+
+export const shipmentCreated = defineTopic({
+  name: "shipment.created",
+  version: 1,
+  description:
+    "Shipping accepted a placed order and created its one shipment; the carrier's steps follow on durable timers.",
+  schema: z.object({
+    shipmentId: shipmentId(),
+    orderId: orderId(),
+    carrier: carrier(),
+    trackingNumber: trackingNumber(),
+    destinationCountry: countryCode(),
+    createdAt: timestamp("When the shipment was created"),
+  }),
+  publisher: "shipping",
+  consumers: SHIPMENT_CONSUMERS,
+  partitionKey: "orderId",
+});
+
+export const shipmentDispatched = defineTopic({
+  name: "shipment.dispatched",
+  version: 1,
+  description:
+    "The carrier picked the parcel up. Inventory turns the order's reservation into shipped stock (reservation.committed); the order can no longer be cancelled.",
+  schema: z.object({
+    shipmentId: shipmentId(),
+    orderId: orderId(),
+    carrier: carrier(),
+    trackingNumber: trackingNumber(),
+    dispatchedAt: timestamp("When the carrier picked the parcel up"),
+  }),
+  publisher: "shipping",
+  consumers: SHIPMENT_CONSUMERS,
+  partitionKey: "orderId",
+});
+
+export const shipmentDelivered = defineTopic({
+  name: "shipment.delivered",
+  version: 1,
+  description: "The carrier delivered the parcel. Inventory closes the order (order.delivered).",
+  schema: z.object({
+    shipmentId: shipmentId(),
+    orderId: orderId(),
+    carrier: carrier(),
+    trackingNumber: trackingNumber(),
+    deliveredAt: timestamp("When the parcel was delivered"),
+  }),
+  publisher: "shipping",
+  consumers: SHIPMENT_CONSUMERS,
+  partitionKey: "orderId",
+});
+
+export const shipmentCancelled = defineTopic({
+  name: "shipment.cancelled",
+  version: 1,
+  description:
+    "A shipment was cancelled before dispatch, usually because its order was cancelled. Inventory releases any reservation still held.",
+  schema: z.object({
+    shipmentId: shipmentId(),
+    orderId: orderId(),
+    reason: reasonCode("Why it was cancelled, e.g. `order_cancelled`"),
+    cancelledAt: timestamp("When the shipment was cancelled"),
+  }),
+  publisher: "shipping",
+  consumers: SHIPMENT_CONSUMERS,
+  partitionKey: "orderId",
+});
+
+export const shipmentFailed = defineTopic({
+  name: "shipment.failed",
+  version: 1,
+  description:
+    "Shipping could not deliver an order, e.g. to an address it cannot serve. Inventory releases the reservation (compensation) and fails the order.",
+  schema: z.object({
+    shipmentId: shipmentId(),
+    orderId: orderId(),
+    reason: reasonCode("Why it failed, e.g. `unsupported_country`"),
+    failedAt: timestamp("When the shipment failed"),
+  }),
+  publisher: "shipping",
+  consumers: SHIPMENT_CONSUMERS,
+  partitionKey: "orderId",
+});

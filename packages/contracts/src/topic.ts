@@ -1,0 +1,144 @@
+import { z } from "zod";
+
+/** The services of the system: every topic has exactly one publisher among them. */
+export const SERVICE_NAMES = ["inventory", "shipping", "client-monitoring"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** How a topic's streams are trimmed as events are appended. */
+export type Retention =
+  /** Keep about this many entries per partition stream (`XADD … MAXLEN ~ n`). */
+  | { maxLength: number }
+  /** Keep about this many milliseconds of entries (`XADD … MINID ~ <now − maxAgeMs>`). */
+  | { maxAgeMs: number };
+
+/**
+ * One topic of the catalog. A topic is named for its event (`order.placed`), is owned
+ * by the one service that publishes it, and carries payloads of one zod schema.
+ */
+export interface TopicDefinition<
+  Name extends string = string,
+  Schema extends z.ZodType = z.ZodType,
+> {
+  /** The topic's name and the envelope's `type`, e.g. `order.placed`. */
+  readonly name: Name;
+  /** Schema version of the payload, carried in every envelope. Bump it on a breaking change. */
+  readonly version: number;
+  /** What the event means, for people reading the catalog or the AsyncAPI document. */
+  readonly description: string;
+  /** The payload schema, checked on publish and on receipt. */
+  readonly schema: Schema;
+  /** The one service that publishes this topic. */
+  readonly publisher: ServiceName | (string & {});
+  /** The services that subscribe to it (one consumer group each). */
+  readonly consumers: readonly (ServiceName | (string & {}))[];
+  /**
+   * Number of partition streams the topic is split into; an event goes to the
+   * partition its partition key hashes to. Default 1.
+   */
+  readonly partitions?: number;
+  /** How the topic is trimmed. Default: about 100 000 entries per partition. */
+  readonly retention?: Retention;
+  /**
+   * The payload field whose (string) value is the event's partition key: events with
+   * the same key go to the same partition stream and are handled in order.
+   * Read it with `partitionKeyOf(topic, payload)`.
+   */
+  readonly partitionKey?: string;
+}
+
+/** The names of an object type's fields whose values are strings. */
+export type StringFieldOf<T> = T extends object
+  ? { [K in keyof T]-?: T[K] extends string ? K : never }[keyof T] & string
+  : never;
+
+/** Declare a topic, keeping its name and schema as literal types for inference. */
+export function defineTopic<const Name extends string, Schema extends z.ZodType>(
+  definition: TopicDefinition<Name, Schema> & {
+    readonly partitionKey?: StringFieldOf<z.output<Schema>>;
+  },
+): TopicDefinition<Name, Schema> {
+  if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(definition.name)) {
+    throw new Error(
+      `topic name "${definition.name}" must be dotted lower-case words, e.g. "order.placed"`,
+    );
+  }
+  if (!Number.isInteger(definition.version) || definition.version < 1) {
+    throw new Error(`topic "${definition.name}": version must be a positive integer`);
+  }
+  const partitions = definition.partitions ?? 1;
+  if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
+    throw new Error(`topic "${definition.name}": partitions must be an integer from 1 to 1024`);
+  }
+  const key = definition.partitionKey;
+  if (
+    key !== undefined &&
+    definition.schema instanceof z.ZodObject &&
+    !(key in definition.schema.shape)
+  ) {
+    throw new Error(`topic "${definition.name}": partition key "${key}" is not a payload field`);
+  }
+  return definition;
+}
+
+/** A set of topics keyed by name. */
+export type Catalog = { readonly [name: string]: TopicDefinition };
+
+type CatalogOf<Topics extends readonly TopicDefinition[]> = {
+  readonly [Topic in Topics[number] as Topic["name"]]: Topic;
+};
+
+/** Key a list of topics by name; rejects two topics with the same name. */
+export function defineCatalog<const Topics extends readonly TopicDefinition[]>(
+  ...topics: Topics
+): CatalogOf<Topics> {
+  const catalog: Record<string, TopicDefinition> = {};
+  for (const topic of topics) {
+    if (catalog[topic.name]) throw new Error(`topic "${topic.name}" is defined twice`);
+    catalog[topic.name] = topic;
+  }
+  return catalog as CatalogOf<Topics>;
+}
+
+/** The names of a catalog's topics. */
+export type TopicName<C extends Catalog> = Extract<keyof C, string>;
+
+/** The payload type of a topic, after parsing (defaults applied). */
+export type PayloadOf<C extends Catalog, T extends TopicName<C>> = z.output<C[T]["schema"]>;
+
+/** The payload type a publisher passes, before parsing (defaults optional). */
+export type PayloadInputOf<C extends Catalog, T extends TopicName<C>> = z.input<C[T]["schema"]>;
+
+/** Partition streams of a topic that does not say. */
+export const DEFAULT_PARTITIONS = 1;
+
+/** Retention of a topic that does not say: about 100 000 entries per partition stream. */
+export const DEFAULT_RETENTION: Retention = { maxLength: 100_000 };
+
+/** A topic's number of partition streams, with the default applied. */
+export function partitionsOf(topic: TopicDefinition): number {
+  return topic.partitions ?? DEFAULT_PARTITIONS;
+}
+
+/** A topic's retention, with the default applied. */
+export function retentionOf(topic: TopicDefinition): Retention {
+  return topic.retention ?? DEFAULT_RETENTION;
+}
+
+/**
+ * The partition key of an event: the value of the topic's `partitionKey` field in the
+ * payload, or `undefined` when the topic declares none (any partition will do).
+ * Throws when the field is missing or not a non-empty string, which a payload that
+ * passed the topic's schema never is.
+ */
+export function partitionKeyOf(topic: TopicDefinition, payload: unknown): string | undefined {
+  const field = topic.partitionKey;
+  if (field === undefined) return undefined;
+  const value =
+    typeof payload === "object" && payload !== null ? Reflect.get(payload, field) : undefined;
+  if (typeof value !== "string" || value === "") {
+    throw new Error(
+      `topic "${topic.name}": payload field "${field}" (the partition key) must be a non-empty string`,
+    );
+  }
+  return value;
+}
