@@ -89,7 +89,9 @@ export class Bus<C extends Catalog> {
       `${options.service}-${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
     this.logger = (options.logger ?? pino({ name: options.service })).child({ component: "bus" });
     this.errors = new RateLimitedLog(this.logger);
-    this.connections = new Connections(options.redis);
+    this.connections = new Connections(options.redis, (error) =>
+      this.errors.warn("connection", error, "Redis connection error; reconnecting"),
+    );
     this.admin = new BusAdmin(this.connections.commands, options.catalog);
     this.metricsRegistry = options.metrics ?? new Registry();
     this.metrics = new BusMetrics(this.metricsRegistry, () =>
@@ -253,7 +255,7 @@ export class Bus<C extends Catalog> {
       ),
     );
     await this.pubsub.close();
-    await this.connections.close();
+    await this.connections.close(deadline + 1_000);
     this.state = "closed";
     this.logger.info({ consumer: this.consumerName }, "bus closed");
   }

@@ -15,7 +15,7 @@ import type { RateLimitedLog } from "./rate-limited-log.js";
 import { ensureGroup, type RawEntry, readNew, startId } from "./reader.js";
 import { RecentIds } from "./recent-ids.js";
 import { Reclaimer } from "./reclaimer.js";
-import { type Connections, isNoGroupError, type RedisClient } from "./redis.js";
+import { beforeDeadline, type Connections, isNoGroupError, type RedisClient } from "./redis.js";
 import {
   backoffDelay,
   type HandlerContext,
@@ -76,6 +76,11 @@ export class PartitionConsumer<C extends Catalog> {
   private timers: NodeJS.Timeout[] = [];
   private reclaiming = false;
   private stopping = false;
+  private requestStop: () => void = () => {};
+  /** Settles when `stop` begins: a read queued on a connection that is down never would. */
+  private readonly stopRequested = new Promise<RawEntry[]>((resolve) => {
+    this.requestStop = () => resolve([]);
+  });
   private closed = false;
 
   constructor(private readonly settings: PartitionConsumerSettings<C>) {
@@ -118,6 +123,7 @@ export class PartitionConsumer<C extends Catalog> {
    */
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
+    this.requestStop();
     const [reclaimTimer, heartbeatTimer] = this.timers;
     clearInterval(reclaimTimer);
     this.wakeReader?.();
@@ -140,7 +146,7 @@ export class PartitionConsumer<C extends Catalog> {
       );
       this.abort.abort(new Error("bus closed"));
     } else {
-      await this.forgetConsumerIfIdle();
+      await beforeDeadline(this.forgetConsumerIfIdle(), deadline).catch(() => {});
     }
     this.closed = true;
   }
@@ -161,14 +167,11 @@ export class PartitionConsumer<C extends Catalog> {
       }
       try {
         const blocking = this.blocking as RedisClient;
-        const entries = await readNew(
-          blocking,
-          stream,
-          options.group,
-          consumer,
-          this.freeSlots,
-          options.blockMs,
-        );
+        const entries = await Promise.race([
+          readNew(blocking, stream, options.group, consumer, this.freeSlots, options.blockMs),
+          this.stopRequested,
+        ]);
+        if (this.stopping) break;
         errors.clear(`read ${stream}`);
         await this.accept(entries.map((entry) => ({ ...entry, deliveryCount: 1 })));
       } catch (error) {

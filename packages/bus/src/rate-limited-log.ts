@@ -10,6 +10,7 @@ export class RateLimitedLog {
   constructor(
     private readonly logger: Logger,
     private readonly intervalMs = 10_000,
+    private readonly now: () => number = Date.now,
   ) {}
 
   error(key: string, error: unknown, message: string): void {
@@ -21,7 +22,7 @@ export class RateLimitedLog {
   }
 
   private log(level: "error" | "warn", key: string, error: unknown, message: string): void {
-    const now = Date.now();
+    const now = this.now();
     const seen = this.last.get(key);
     if (seen && now - seen.at < this.intervalMs) {
       seen.suppressed += 1;

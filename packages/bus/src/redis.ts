@@ -17,7 +17,11 @@ export class Connections {
   private readonly ownsCommands: boolean;
   private readonly extra = new Set<RedisClient>();
 
-  constructor(connection: RedisConnection) {
+  /** `onError` hears connection errors of the connections the bus opens (ioredis reconnects by itself). */
+  constructor(
+    connection: RedisConnection,
+    private readonly onError: (error: Error) => void,
+  ) {
     if (connection instanceof Redis || connection instanceof Cluster) {
       this.commands = connection;
       this.ownsCommands = false;
@@ -30,6 +34,7 @@ export class Connections {
           ? new Redis(connection, options)
           : new Redis({ ...options, ...connection });
       this.ownsCommands = true;
+      this.commands.on("error", onError);
     }
   }
 
@@ -45,6 +50,7 @@ export class Connections {
             maxRetriesPerRequest: null,
             enableAutoPipelining: false,
           });
+    client.on("error", this.onError);
     this.extra.add(client);
     return client;
   }
@@ -54,12 +60,18 @@ export class Connections {
     client.disconnect();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Close the connections the bus opened. `QUIT` lets replies in flight arrive; if Redis
+   * does not answer by `deadline` (epoch ms; it may be down) the socket is just dropped.
+   */
+  async close(deadline: number): Promise<void> {
     for (const client of this.extra) client.disconnect();
     this.extra.clear();
-    if (this.ownsCommands) {
-      await this.commands.quit().catch(() => this.commands.disconnect());
+    if (!this.ownsCommands) return;
+    if (this.commands.status === "ready") {
+      await beforeDeadline(this.commands.quit(), deadline).catch(() => {});
     }
+    this.commands.disconnect();
   }
 }
 
@@ -88,4 +100,24 @@ export class Script {
 /** True for the error Redis gives when a consumer group (or its stream) is gone. */
 export function isNoGroupError(error: unknown): boolean {
   return String((error as Error)?.message ?? "").startsWith("NOGROUP");
+}
+
+/**
+ * Wait for `work` until `deadline` (epoch ms) at the latest; rejects after that. The
+ * work itself is not cancelled. The timer does not keep the process alive.
+ */
+export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("deadline passed")),
+      Math.max(0, deadline - Date.now()),
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

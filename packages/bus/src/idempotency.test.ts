@@ -1,0 +1,126 @@
+import { describe, expect, it, vi } from "vitest";
+import { useBusTestbed } from "../test/fixtures.js";
+import { processedKey, streamKey } from "./keys.js";
+
+describe("idempotency", () => {
+  const testbed = useBusTestbed();
+
+  it("has one effect when the same event is delivered twice", async () => {
+    const worker = testbed.bus("worker");
+    const effects: string[] = [];
+    worker.subscribe("test.order-placed", (event) => void effects.push(event.id));
+    await worker.start();
+    const tester = testbed.bus("tester");
+    const first = await tester.publish("test.order-placed", { orderId: "o", seq: 1 });
+    // a publisher retrying after a timeout sends the same event id again
+    await tester.publish("test.order-placed", { orderId: "o", seq: 1 }, { eventId: first.id });
+    await tester.publish("test.order-placed", { orderId: "o", seq: 2 });
+
+    await vi.waitFor(() => expect(effects).toHaveLength(2));
+    await vi.waitFor(async () =>
+      expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
+    );
+    expect(effects[0]).toBe(first.id);
+    expect(new Set(effects).size).toBe(2);
+  });
+
+  it("skips an event the group processed before, even when it comes back much later", async () => {
+    const tester = testbed.bus("tester");
+    const event = await tester.publish("test.order-placed", { orderId: "o", seq: 1 });
+    const first = testbed.bus("worker");
+    const effects: string[] = [];
+    first.subscribe("test.order-placed", (received) => void effects.push(received.id), {
+      startFrom: "beginning",
+    });
+    await first.start();
+    await vi.waitFor(() => expect(effects).toEqual([event.id]));
+    await first.close();
+
+    // another process of the group, long after, sees the same event id again
+    await tester.publish("test.order-placed", { orderId: "o", seq: 1 }, { eventId: event.id });
+    await tester.publish("test.order-placed", { orderId: "o", seq: 2 });
+    const second = testbed.bus("worker");
+    second.subscribe("test.order-placed", (received) => void effects.push(received.id));
+    await second.start();
+    await vi.waitFor(() => expect(effects).toHaveLength(2));
+    await vi.waitFor(async () =>
+      expect((await second.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
+    );
+    expect(effects.filter((id) => id === event.id)).toHaveLength(1);
+  });
+
+  it("commits a handler's Redis writes, its events and the processed mark in one step, once", async () => {
+    const worker = testbed.bus("worker");
+    let handlerRuns = 0;
+    worker.subscribe(
+      "test.order-placed",
+      async (event, context) => {
+        handlerRuns += 1;
+        await context.atomically((batch) => {
+          batch.call("HINCRBY", "{worker}:totals", event.payload.orderId, 1);
+          batch.publish("test.order-handled", event.payload);
+        });
+        // the first run dies after committing and before acknowledging
+        if (handlerRuns === 1) throw new Error("crashed after the commit");
+      },
+      { retry: { initialDelayMs: 5, maxDelayMs: 10 }, idempotency: false },
+    );
+    await worker.start();
+    const placed = await testbed
+      .bus("tester")
+      .publish("test.order-placed", { orderId: "o-1", seq: 1 });
+
+    await vi.waitFor(async () =>
+      expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
+    );
+    const client = testbed.redis().client();
+    expect(handlerRuns).toBe(2);
+    expect(await client.hget("{worker}:totals", "o-1")).toBe("1");
+    const handled = await client.xrange(streamKey("test.order-handled", 0), "-", "+");
+    expect(handled).toHaveLength(1);
+    const fields = handled[0]?.[1] ?? [];
+    // the event it published continues the flow: same correlation id, caused by the placed order
+    expect(fields[fields.indexOf("correlationId") + 1]).toBe(placed.correlationId);
+    expect(fields[fields.indexOf("causationId") + 1]).toBe(placed.id);
+    expect(await client.zscore(processedKey("worker"), placed.id)).not.toBeNull();
+    client.disconnect();
+  });
+
+  it("writes nothing from an atomic batch whose once-id was already used (an Idempotency-Key)", async () => {
+    const tester = testbed.bus("tester");
+    const run = () =>
+      tester.atomically(
+        (batch) => {
+          batch.call("INCR", "{tester}:orders");
+          batch.publish("test.order-placed", { orderId: "o", seq: 1 });
+        },
+        { key: "{tester}:idempotency-keys", id: "key-1" },
+      );
+    expect((await run()).applied).toBe(true);
+    expect((await run()).applied).toBe(false);
+    const client = testbed.redis().client();
+    expect(await client.get("{tester}:orders")).toBe("1");
+    expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(1);
+    client.disconnect();
+  });
+
+  it("lets a Lua script append a prepared event atomically with a conditional write", async () => {
+    const tester = testbed.bus("tester");
+    const client = testbed.redis().client();
+    await client.set("{tester}:stock", "1");
+    const reserve = `
+      if tonumber(redis.call('GET', KEYS[1])) < 1 then return 0 end
+      redis.call('DECR', KEYS[1])
+      redis.call('XADD', KEYS[2], unpack(ARGV))
+      return 1`;
+    const attempt = async (seq: number) => {
+      const prepared = tester.prepare("test.order-placed", { orderId: `o-${seq}`, seq });
+      return client.eval(reserve, 2, "{tester}:stock", prepared.stream, ...prepared.args);
+    };
+    expect(await attempt(1)).toBe(1);
+    expect(await attempt(2)).toBe(0);
+    expect(await client.get("{tester}:stock")).toBe("0");
+    expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(1);
+    client.disconnect();
+  });
+});

@@ -1,0 +1,60 @@
+import { defineCatalog, defineTopic } from "@retail/contracts";
+import { z } from "zod";
+
+const orderEvent = z.object({
+  orderId: z.string().min(1),
+  seq: z.number().int().nonnegative(),
+  note: z.string().optional(),
+});
+
+/** Topics for the bus's own tests: "tester" publishes, "worker" (and others) consume. */
+export const catalog = defineCatalog(
+  defineTopic({
+    name: "test.order-placed",
+    version: 1,
+    description: "an order event for tests",
+    schema: orderEvent,
+    publisher: "tester",
+    consumers: ["worker", "auditor"],
+    partitionKey: "orderId",
+  }),
+  defineTopic({
+    name: "test.partitioned",
+    version: 1,
+    description: "a topic split into four partition streams",
+    schema: orderEvent,
+    publisher: "tester",
+    consumers: ["worker"],
+    partitions: 4,
+    partitionKey: "orderId",
+  }),
+  defineTopic({
+    name: "test.capped",
+    version: 1,
+    description: "trimmed to about 10 entries",
+    schema: orderEvent,
+    publisher: "tester",
+    consumers: ["worker"],
+    retention: { maxLength: 10 },
+  }),
+  defineTopic({
+    name: "test.aged",
+    version: 1,
+    description: "trimmed to about a minute of entries",
+    schema: orderEvent,
+    publisher: "tester",
+    consumers: ["worker"],
+    retention: { maxAgeMs: 60_000 },
+  }),
+  defineTopic({
+    name: "test.order-handled",
+    version: 1,
+    description: "published by the worker in reaction to test.order-placed",
+    schema: orderEvent,
+    publisher: "worker",
+    consumers: ["tester"],
+    partitionKey: "orderId",
+  }),
+);
+
+export type TestCatalog = typeof catalog;

@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import { baseConfigSchema, ConfigError, envInt, loadConfig, redactConfig } from "./config.js";
+
+describe("loadConfig", () => {
+  it("parses a valid environment and fills in every base default", () => {
+    expect(loadConfig(baseConfigSchema, { PORT: "3001" })).toEqual({
+      PORT: 3001,
+      HOST: "0.0.0.0",
+      LOG_LEVEL: "info",
+      NODE_ENV: "production",
+      REDIS_URL: "redis://localhost:6379",
+      SHUTDOWN_TIMEOUT_MS: 10_000,
+      BODY_LIMIT_BYTES: 1_048_576,
+    });
+  });
+
+  it("parses a service's own variables next to the base ones", () => {
+    const schema = baseConfigSchema.extend({
+      LOW_STOCK_THRESHOLD: envInt({ min: 0 }),
+      FEATURE: z.enum(["on", "off"]).default("off"),
+    });
+    const config = loadConfig(schema, { PORT: "0", LOW_STOCK_THRESHOLD: " 5 " });
+    expect(config.LOW_STOCK_THRESHOLD).toBe(5);
+    expect(config.FEATURE).toBe("off");
+    expect(config.PORT).toBe(0);
+  });
+
+  it("accepts a TLS Redis URL with credentials", () => {
+    const config = loadConfig(baseConfigSchema, {
+      PORT: "1",
+      REDIS_URL: "rediss://app:pw@redis:6380/2",
+    });
+    expect(config.REDIS_URL).toBe("rediss://app:pw@redis:6380/2");
+  });
+
+  it("throws a ConfigError naming a missing required variable", () => {
+    expect(() => loadConfig(baseConfigSchema, {})).toThrow(ConfigError);
+    expect(() => loadConfig(baseConfigSchema, {})).toThrow(/PORT: is required but not set/);
+  });
+
+  it("names every invalid variable with the reason, in one error", () => {
+    let error: unknown;
+    try {
+      loadConfig(baseConfigSchema, {
+        PORT: "70000",
+        LOG_LEVEL: "loud",
+        REDIS_URL: "http://example.com",
+        SHUTDOWN_TIMEOUT_MS: "",
+      });
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const issues = (error as ConfigError).issues;
+    expect(issues.map((issue) => issue.variable).sort()).toEqual([
+      "LOG_LEVEL",
+      "PORT",
+      "REDIS_URL",
+      "SHUTDOWN_TIMEOUT_MS",
+    ]);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/PORT: .*65535/);
+    expect(message).toMatch(/LOG_LEVEL: .*"info"/);
+    expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(message).toMatch(/SHUTDOWN_TIMEOUT_MS: must be an integer/);
+  });
+
+  it("rejects a blank or fractional number instead of reading it as 0", () => {
+    expect(() => loadConfig(baseConfigSchema, { PORT: " " })).toThrow(/PORT: must be an integer/);
+    expect(() => loadConfig(baseConfigSchema, { PORT: "80.5" })).toThrow(
+      /PORT: must be an integer/,
+    );
+  });
+
+  it("never puts a variable's value in the error message", () => {
+    const schema = baseConfigSchema.extend({ API_TOKEN: z.string().min(40) });
+    expect(() =>
+      loadConfig(schema, { PORT: "1", REDIS_URL: "ftp://:hunter2@x", API_TOKEN: "tok-123" }),
+    ).toThrow(
+      expect.objectContaining({ message: expect.not.stringMatching(/hunter2|tok-123/) }) as Error,
+    );
+  });
+});
+
+describe("redactConfig", () => {
+  it("hides secret-looking keys and URL passwords, and keeps everything else", () => {
+    const config = {
+      PORT: 3001,
+      REDIS_URL: "redis://default:hunter2@redis:6379/0",
+      DB_PASSWORD: "pw",
+      JWT_SECRET: "s3cret",
+      GITHUB_TOKEN: "ghp_x",
+      STRIPE_API_KEY: "sk_live",
+      CACHE_URL: "redis://cache:6379",
+      EMPTY_SECRET: "",
+      nested: { authToken: "abc", url: "https://user:pw@example.com/path" },
+    };
+    const redacted = redactConfig(config);
+    expect(redacted).toEqual({
+      PORT: 3001,
+      REDIS_URL: "redis://default:***@redis:6379/0",
+      DB_PASSWORD: "[redacted]",
+      JWT_SECRET: "[redacted]",
+      GITHUB_TOKEN: "[redacted]",
+      STRIPE_API_KEY: "[redacted]",
+      CACHE_URL: "redis://cache:6379",
+      EMPTY_SECRET: "",
+      nested: { authToken: "[redacted]", url: "https://user:***@example.com/path" },
+    });
+    expect(JSON.stringify(redacted)).not.toMatch(/hunter2|pw@|s3cret|ghp_x|sk_live|abc/);
+  });
+
+  it("leaves the original config untouched", () => {
+    const config = { REDIS_URL: "redis://:pw@host:6379", SESSION_SECRET: "x" };
+    redactConfig(config);
+    expect(config).toEqual({ REDIS_URL: "redis://:pw@host:6379", SESSION_SECRET: "x" });
+  });
+});

@@ -1,0 +1,129 @@
+import { z } from "zod";
+
+/** Environment variables as Node gives them. */
+export type Env = Record<string, string | undefined>;
+
+/**
+ * An integer environment variable. Unlike `z.coerce.number()` it rejects an empty or
+ * blank value instead of reading it as `0`.
+ *
+ * @param options.min smallest accepted value. Default: no bound
+ * @param options.max largest accepted value. Default: no bound
+ */
+export function envInt(options: { min?: number; max?: number } = {}) {
+  let target = z.number().int();
+  if (options.min !== undefined) target = target.min(options.min);
+  if (options.max !== undefined) target = target.max(options.max);
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, "must be an integer")
+    .transform(Number)
+    .pipe(target);
+}
+
+/** The variables every service reads. Extend it with the service's own (see `createServiceContext`). */
+export const baseConfigSchema = z.object({
+  /** Port the HTTP server listens on; `0` picks a free one. Required. */
+  PORT: envInt({ min: 0, max: 65_535 }),
+  /** Interface to listen on. */
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** `development` switches to pretty logs. */
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" })
+    .default("redis://localhost:6379"),
+  /** Budget for draining HTTP and running the shutdown hooks before the process gives up. */
+  SHUTDOWN_TIMEOUT_MS: envInt({ min: 1 }).default(10_000),
+  /** Largest accepted request body. */
+  BODY_LIMIT_BYTES: envInt({ min: 1 }).default(1_048_576),
+});
+
+/** The parsed base configuration. */
+export type BaseConfig = z.output<typeof baseConfigSchema>;
+
+/** One environment variable that is missing or invalid. */
+export interface ConfigIssue {
+  variable: string;
+  problem: string;
+}
+
+/**
+ * The environment does not satisfy the configuration schema. The message has one line
+ * per variable; values are never included, since they may be secrets.
+ */
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[]) {
+    super(
+      `Invalid configuration:\n${issues.map((issue) => `  ${issue.variable}: ${issue.problem}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+    this.issues = issues;
+  }
+}
+
+/**
+ * Parse `env` with `schema`, applying its defaults.
+ *
+ * @param schema a zod object whose keys are variable names, e.g. `baseConfigSchema.extend({...})`
+ * @param env the variables to read. Default: `process.env`
+ * @throws {ConfigError} naming every missing or invalid variable
+ */
+export function loadConfig<Schema extends z.ZodType>(
+  schema: Schema,
+  env: Env = process.env,
+): z.output<Schema> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+
+  const problems = new Map<string, string[]>();
+  for (const issue of result.error.issues) {
+    const variable = issue.path.length > 0 ? issue.path.map(String).join(".") : "(environment)";
+    const problem =
+      issue.path.length === 1 && env[variable] === undefined
+        ? "is required but not set"
+        : issue.message;
+    const list = problems.get(variable) ?? [];
+    if (!list.includes(problem)) list.push(problem);
+    problems.set(variable, list);
+  }
+  throw new ConfigError(
+    [...problems].map(([variable, list]) => ({ variable, problem: list.join("; ") })),
+  );
+}
+
+const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE_?KEY/i;
+const REDACTED = "[redacted]";
+// "[" and "]" would be percent-encoded inside a URL.
+const REDACTED_URL_PASSWORD = "***";
+
+/**
+ * A copy of `config` that is safe to log: values of secret-looking keys (`*PASSWORD*`,
+ * `*SECRET*`, `*TOKEN*`, `*CREDENTIAL*`, `*API_KEY*`, `*PRIVATE_KEY*`) are replaced,
+ * and passwords inside URLs (e.g. `redis://:pw@host`) are masked. Nested objects too.
+ */
+export function redactConfig<T extends object>(config: T): { [K in keyof T]: unknown } {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [key, redactValue(key, value)]),
+  ) as { [K in keyof T]: unknown };
+}
+
+function redactValue(key: string, value: unknown): unknown {
+  if (SECRET_NAME.test(key) && value !== undefined && value !== null && value !== "")
+    return REDACTED;
+  if (typeof value === "string") return redactUrlPassword(value);
+  if (Array.isArray(value)) return value.map((item) => redactValue(key, item));
+  if (typeof value === "object" && value !== null) return redactConfig(value);
+  return value;
+}
+
+function redactUrlPassword(value: string): string {
+  if (!value.includes("@") || !URL.canParse(value)) return value;
+  const url = new URL(value);
+  if (url.password === "") return value;
+  url.password = REDACTED_URL_PASSWORD;
+  return url.toString();
+}

@@ -1,0 +1,72 @@
+export { type BuildAppOptions, buildApp } from "./app.js";
+export type { KitApp, RoutesPlugin } from "./app-types.js";
+export {
+  type BaseConfig,
+  baseConfigSchema,
+  ConfigError,
+  type ConfigIssue,
+  type Env,
+  envInt,
+  loadConfig,
+  redactConfig,
+} from "./config.js";
+export {
+  createServiceContext,
+  type ServiceContext,
+  type ServiceContextOptions,
+} from "./context.js";
+export {
+  CORRELATION_ID_HEADER,
+  correlationIdFrom,
+  isWellFormedCorrelationId,
+} from "./correlation-id.js";
+export { toAppError } from "./error-mapping.js";
+export {
+  AppError,
+  type AppErrorClass,
+  type AppErrorOptions,
+  BadRequestError,
+  defineError,
+  type ErrorBody,
+  errorBodySchema,
+  InternalError,
+  InvalidJsonError,
+  NotFoundError,
+  NotReadyError,
+  PayloadTooLargeError,
+  toErrorBody,
+  UnsupportedMediaTypeError,
+  UriTooLongError,
+  ValidationFailedError,
+  type ValidationIssue,
+} from "./errors.js";
+export {
+  type PingableRedis,
+  type ReadinessCheck,
+  type ReadinessReport,
+  redisReadinessCheck,
+} from "./health.js";
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Logger,
+  REDACTED_LOG_PATHS,
+} from "./logger.js";
+export {
+  Counter,
+  Gauge,
+  Histogram,
+  HTTP_DURATION_METRIC,
+  type Registry,
+  Summary,
+  UNMATCHED_ROUTE,
+} from "./metrics.js";
+export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
+export { type RunServiceIo, runService } from "./run-service.js";
+export {
+  type RunningService,
+  ShutdownError,
+  type ShutdownHook,
+  type StartServiceOptions,
+  startService,
+} from "./start.js";
