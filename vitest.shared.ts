@@ -13,7 +13,7 @@ export function defineRetailProject(name: string, overrides: UserWorkspaceConfig
     test: {
       name,
       environment: "node",
-      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      include: ["src/**/*.test.ts", "test/**/*.test.ts", "scripts/**/*.test.ts"],
       // Containers take seconds to start on a loaded 2-core machine.
       hookTimeout: 120_000,
       testTimeout: 60_000,

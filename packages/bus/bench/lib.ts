@@ -1,0 +1,169 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
+import { pino } from "pino";
+
+/** The bus logs nothing during a benchmark. */
+export const silentLogger = pino({ level: "silent" });
+
+/** The bus package directory (children run from there so `tsx` and the conditions resolve). */
+export const packageDir = fileURLToPath(new URL("..", import.meta.url));
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** Nearest-rank percentile of values already sorted ascending. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+export function rate(count: number, ms: number): number {
+  return (count * 1_000) / ms;
+}
+
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond)) return "—";
+  return `${Math.round(perSecond).toLocaleString("en-US")}/s`;
+}
+
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "—";
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
+}
+
+export function formatMb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+export function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return "—";
+  return `${(a / b).toFixed(2)}×`;
+}
+
+/** A plain-text table: the first row is the header. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((cell, index) => {
+      widths[index] = Math.max(widths[index] ?? 0, cell.length);
+    });
+  const line = (row: readonly string[]) =>
+    `| ${row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(" | ")} |`;
+  const [header, ...body] = rows;
+  if (!header) return "";
+  return [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`]
+    .concat(body.map(line))
+    .join("\n");
+}
+
+/** One `INFO` section as a map. */
+export async function info(redis: Redis, section: string): Promise<Record<string, string>> {
+  const text = (await redis.info(section)) as string;
+  const fields: Record<string, string> = {};
+  for (const line of text.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memory: string;
+  node: string;
+  redis: string;
+  persistence: string;
+}
+
+export async function machine(redis: Redis, persistence: string): Promise<Machine> {
+  const server = await info(redis, "server");
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? "unknown",
+    cores: cores.length,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    redis: `${server.redis_version ?? "?"} (redis:7-bookworm container, persistence ${persistence})`,
+    persistence,
+  };
+}
+
+/**
+ * Run a bench script (`bench/<name>.ts`) in a process of its own, under tsx, with extra
+ * Node flags. The child talks back over IPC; it is killed if still alive at `stop`.
+ */
+export function child(name: string, args: readonly string[], nodeFlags: readonly string[] = []) {
+  const process = fork(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), [...args], {
+    cwd: packageDir,
+    execArgv: ["--conditions=@retail/source", "--import", "tsx", ...nodeFlags],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  return process;
+}
+
+/** The next IPC message of a child that satisfies `accept`, or a rejection after `timeoutMs`. */
+export function nextMessage<T>(
+  process: ChildProcess,
+  accept: (message: unknown) => message is T,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+    }, timeoutMs);
+    const onMessage = (message: unknown) => {
+      if (!accept(message)) return;
+      cleanup();
+      resolve(message);
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`child exited (code ${code}) while waiting for ${what}`));
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      process.off("exit", onExit);
+    };
+    process.on("message", onMessage);
+    process.on("exit", onExit);
+  });
+}
+
+/** Wait for a child to exit, killing it after `timeoutMs`. */
+export async function exited(process: ChildProcess, timeoutMs: number): Promise<void> {
+  if (process.exitCode !== null || process.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      process.kill("SIGKILL");
+    }, timeoutMs);
+    process.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Is this an IPC message of the given type? */
+export function messageOf<T extends { type: string }>(type: T["type"]) {
+  return (message: unknown): message is T =>
+    typeof message === "object" &&
+    message !== null &&
+    (message as { type?: unknown }).type === type;
+}
