@@ -4,6 +4,10 @@ import { defineConfig } from "vitest/config";
 // (handy in an editor); `pnpm test` runs them through turbo, one project at a time.
 export default defineConfig({
   test: {
-    projects: ["packages/*/vitest.config.ts", "services/*/vitest.config.ts"],
+    projects: [
+      "packages/*/vitest.config.ts",
+      "services/*/vitest.config.ts",
+      "e2e/vitest.config.ts",
+    ],
   },
 });

@@ -104,6 +104,24 @@ describe("idempotency", () => {
     client.disconnect();
   });
 
+  it("prepares, inside a handler, an event that continues the flow for the service's own Lua script", async () => {
+    const worker = testbed.bus("worker");
+    const prepared: { correlationId: string; causationId?: string; traceparent: string }[] = [];
+    worker.subscribe("test.order-placed", (event, context) => {
+      prepared.push(context.prepare("test.order-handled", event.payload).envelope);
+    });
+    await worker.start();
+    const placed = await testbed
+      .bus("tester")
+      .publish("test.order-placed", { orderId: "o", seq: 1 });
+    await vi.waitFor(() => expect(prepared).toHaveLength(1));
+    expect(prepared[0]).toMatchObject({
+      correlationId: placed.correlationId,
+      causationId: placed.id,
+    });
+    expect(prepared[0]?.traceparent.split("-")[1]).toBe(placed.traceparent.split("-")[1]);
+  });
+
   it("lets a Lua script append a prepared event atomically with a conditional write", async () => {
     const tester = testbed.bus("tester");
     const client = testbed.redis().client();

@@ -26,7 +26,7 @@ export { deadLetterKey, processedKey, streamKey } from "./keys.js";
 export { fnv1a32, partitionFor } from "./partitioning.js";
 export type { CausingEvent, PreparedEvent, PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";
-export type { RedisClient, RedisConnection } from "./redis.js";
+export { type RedisClient, type RedisConnection, Script } from "./redis.js";
 export {
   type Handler,
   type HandlerContext,

@@ -369,15 +369,22 @@ export class PartitionConsumer<C extends Catalog> {
       correlationId: envelope.correlationId,
       traceparent: envelope.traceparent,
     };
+    let eventLogger: Logger | undefined;
     return {
-      logger: logger.child({
-        correlationId: envelope.correlationId,
-        eventId: envelope.id,
-        topic: envelope.type,
-        group: options.group,
-      }),
+      // Created on first use: a child logger costs ~1 µs, and most handlers never log.
+      get logger() {
+        eventLogger ??= logger.child({
+          correlationId: envelope.correlationId,
+          eventId: envelope.id,
+          topic: envelope.type,
+          group: options.group,
+        });
+        return eventLogger;
+      },
       attempt,
       signal: this.abort.signal,
+      prepare: (topic, payload, publishOptions) =>
+        publisher.prepare(topic, payload, publishOptions, cause),
       publish: (topic, payload, publishOptions) =>
         publisher.publish(topic, payload, publishOptions, cause),
       atomically: async (build) => {

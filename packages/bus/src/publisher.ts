@@ -7,7 +7,6 @@ import {
   type TopicDefinition,
   type TopicName,
 } from "@retail/contracts";
-import { v7 as uuidv7 } from "uuid";
 import { type Envelope, encodeEnvelope, toIssues } from "./envelope.js";
 import {
   NotPublisherError,
@@ -18,6 +17,7 @@ import {
 import { streamKey } from "./keys.js";
 import type { BusMetrics } from "./metrics.js";
 import { partitionFor } from "./partitioning.js";
+import { uuidv7 } from "./random.js";
 import type { RedisClient } from "./redis.js";
 import { withProducerSpan } from "./tracing.js";
 
@@ -114,15 +114,10 @@ export class Publisher<C extends Catalog> {
     options: PublishOptions = {},
     cause?: CausingEvent,
   ): Promise<Envelope> {
-    const prepared = this.prepare(topic, payload, options, cause);
-    await this.append(prepared);
-    return prepared.envelope;
-  }
-
-  /** XADD a prepared event, bounded by the publish timeout. */
-  async append(prepared: PreparedEvent): Promise<void> {
-    await this.bounded(prepared.envelope, this.redis.xadd(prepared.stream, ...prepared.args));
-    this.countPublished(prepared.envelope.type);
+    const { stream, args, envelope } = this.prepare(topic, payload, options, cause);
+    await this.bounded(envelope, this.redis.xadd(stream, ...args));
+    this.countPublished(envelope.type);
+    return envelope;
   }
 
   /**
@@ -130,19 +125,24 @@ export class Publisher<C extends Catalog> {
    * write may still happen later (it waits in the client's queue for a reconnect):
    * the caller gets a `PublishTimeoutError` naming the event id to retry with.
    */
-  async bounded<T>(event: Envelope, write: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+  bounded<T>(event: Envelope, write: Promise<T>): Promise<T> {
+    // One promise and one timer, no Promise.race: this runs on every publish.
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
         () => reject(new PublishTimeoutError(event.type, event.id, this.publishTimeoutMs)),
         this.publishTimeoutMs,
       );
+      write.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([write, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   countPublished(topic: string): void {

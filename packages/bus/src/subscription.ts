@@ -2,7 +2,7 @@ import type { Catalog, PayloadInputOf, PayloadOf, TopicName } from "@retail/cont
 import type { Logger } from "pino";
 import type { AtomicBatch } from "./atomic.js";
 import type { Envelope } from "./envelope.js";
-import type { PublishOptions } from "./publisher.js";
+import type { PreparedEvent, PublishOptions } from "./publisher.js";
 
 /** Options of one subscription. Every one has a default. */
 export interface SubscribeOptions {
@@ -113,6 +113,16 @@ export interface HandlerContext<C extends Catalog> {
   readonly attempt: number;
   /** Aborted when the bus closes and its shutdown deadline passes. */
   readonly signal: AbortSignal;
+  /**
+   * Encode an event caused by this one without writing it, for a Lua script of the
+   * service that appends it together with its own writes (correlation id, causation id
+   * and trace carried over, like `publish`).
+   */
+  prepare<T extends TopicName<C>>(
+    topic: T,
+    payload: PayloadInputOf<C, T>,
+    options?: PublishOptions,
+  ): PreparedEvent;
   /** Publish an event caused by this one (correlation id, causation id and trace carried over). */
   publish<T extends TopicName<C>>(
     topic: T,

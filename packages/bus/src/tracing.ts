@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import {
   context,
   propagation,
@@ -8,6 +7,7 @@ import {
   trace,
 } from "@opentelemetry/api";
 import type { Envelope } from "./envelope.js";
+import { randomHex } from "./random.js";
 
 const tracer = trace.getTracer("@retail/bus");
 
@@ -49,8 +49,8 @@ export function withProducerSpan<T>(
 }
 
 function fallbackTraceparent(parent: string | undefined): string {
-  const traceId = parent?.split("-")[1] ?? randomBytes(16).toString("hex");
-  return `00-${traceId}-${randomBytes(8).toString("hex")}-01`;
+  const traceId = parent?.split("-")[1] ?? randomHex(16);
+  return `00-${traceId}-${randomHex(8)}-01`;
 }
 
 /** Run a handler inside a consumer span whose parent is the event's trace context. */

@@ -161,8 +161,14 @@ describe("the error model over HTTP", () => {
     expect(response.headers["x-correlation-id"]).toEqual(expect.any(String));
   });
 
+  it("accepts a path parameter as long as the contracts' longest id, percent-encoded", async () => {
+    const id = encodeURIComponent("é".repeat(64));
+    const response = await app.inject({ method: "GET", url: `/orders/${id}` });
+    expect(response.statusCode).not.toBe(414);
+  });
+
   it("answers an over-long path parameter with 414 uri_too_long", async () => {
-    const response = await app.inject({ method: "GET", url: `/orders/${"a".repeat(500)}` });
+    const response = await app.inject({ method: "GET", url: `/orders/${"a".repeat(600)}` });
     expect(response.statusCode).toBe(414);
     expect(response.json()).toMatchObject({ error: { code: "uri_too_long" } });
   });

@@ -46,6 +46,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
     // Widened to Fastify's logger type so the app matches plugins typed with the default.
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: context.config.BODY_LIMIT_BYTES,
+    // Ids in the contracts may be 128 characters, more once percent-encoded; Fastify's
+    // default of 100 would answer 414 to a valid id.
+    routerOptions: { maxParamLength: 512 },
     // The kit reads and validates the header itself, see correlationIdFrom.
     requestIdHeader: false,
     genReqId: (request) => correlationIdFrom(request.headers),

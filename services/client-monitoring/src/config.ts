@@ -1,0 +1,36 @@
+import { type BaseConfig, envInt } from "@retail/service-kit";
+import { z } from "zod";
+
+/**
+ * The service's own environment variables; the kit adds PORT, HOST, LOG_LEVEL,
+ * REDIS_URL, SHUTDOWN_TIMEOUT_MS and BODY_LIMIT_BYTES. Every one has a default.
+ */
+export const configSchema = z.object({
+  /** HTTP port. Default 3003. */
+  PORT: envInt({ min: 0, max: 65_535 }).default(3003),
+  /** A client that sent no heartbeat for this long is offline. Default 15 000. */
+  CLIENT_OFFLINE_AFTER_MS: envInt({ min: 1 }).default(15_000),
+  /** How often the sweep looks for clients that went quiet. Default 1 000. */
+  CLIENT_SWEEP_INTERVAL_MS: envInt({ min: 1 }).default(1_000),
+  /** An offline client not seen for this long is forgotten (left out of GET /clients). Default 7 days. */
+  CLIENT_FORGET_AFTER_MS: envInt({ min: 1 }).default(7 * 24 * 60 * 60 * 1000),
+  /** Largest accepted POST /telemetry body, in bytes. Default 524 288 (512 KiB). */
+  TELEMETRY_BODY_LIMIT_BYTES: envInt({ min: 1 }).default(524_288),
+  /** How often the dead-letter counts are compared with the last seen ones. Default 10 000. */
+  DEAD_LETTER_CHECK_INTERVAL_MS: envInt({ min: 1 }).default(10_000),
+  /** How long an order's timeline is kept after its last event. Default 86 400 000 (a day). */
+  TIMELINE_TTL_MS: envInt({ min: 1 }).default(86_400_000),
+  /** Most events kept per timeline (the oldest go first). Default 500. */
+  TIMELINE_MAX_EVENTS: envInt({ min: 1 }).default(500),
+  /** How many recent alerts GET /alerts can return. Default 1 000. */
+  ALERTS_KEPT: envInt({ min: 1 }).default(1_000),
+  /** Comment line sent on idle SSE connections so proxies keep them open. Default 15 000. */
+  SSE_HEARTBEAT_INTERVAL_MS: envInt({ min: 1 }).default(15_000),
+  /** Reconnection delay suggested to SSE clients (the `retry:` line). Default 3 000. */
+  SSE_RETRY_MS: envInt({ min: 0 }).default(3_000),
+  /** An SSE client this many bytes behind is disconnected (it reconnects). Default 1 048 576. */
+  SSE_MAX_BUFFERED_BYTES: envInt({ min: 1 }).default(1_048_576),
+});
+
+/** The whole configuration: the kit's variables and the service's own. */
+export type ClientMonitoringConfig = BaseConfig & z.output<typeof configSchema>;

@@ -1,0 +1,86 @@
+import type { Bus } from "@retail/bus";
+import { type RetailCatalog, topicNames } from "@retail/contracts";
+import type { Redis } from "ioredis";
+import type { AlertBook } from "./alerts.js";
+import { keys } from "./keys.js";
+import { LuaScript } from "./lua.js";
+
+export interface DeadLetterCount {
+  topic: string;
+  group: string;
+  count: number;
+}
+
+/**
+ * Store a topic/group's dead-letter count only if the stored one is still the one the
+ * check read (compare-and-set, so several instances never raise the same alert), and
+ * when it grew, raise the alert in the same step.
+ * KEYS: seen counts (hash), alerts (list), alert.raised stream (only when raising)
+ * ARGV: field, expected count ("" when none), new count, alerts kept, alert entry, XADD arguments…
+ */
+const COMPARE_AND_RAISE = new LuaScript(`
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then current = '' end
+if current ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if #ARGV < 6 then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[5])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
+redis.call('XADD', KEYS[3], unpack(ARGV, 6))
+return 1
+`);
+
+/** Every topic's dead letters per consumer group. */
+export async function deadLetterCounts(bus: Bus<RetailCatalog>): Promise<DeadLetterCount[]> {
+  const perTopic = await Promise.all(topicNames.map((topic) => bus.admin.groups(topic)));
+  return perTopic.flat().map(({ topic, group, deadLetters }) => ({
+    topic,
+    group,
+    count: deadLetters,
+  }));
+}
+
+/**
+ * The periodic check behind the `dead_letters_growing` alert: compares each
+ * topic/group's dead-letter count with the last one seen (kept in Redis, shared by the
+ * instances) and raises one alert per increase.
+ */
+export class DeadLetterWatch {
+  constructor(
+    private readonly redis: Redis,
+    private readonly bus: Bus<RetailCatalog>,
+    private readonly alerts: AlertBook,
+  ) {}
+
+  /** Resolves to how many alerts this call raised. */
+  async check(now = new Date()): Promise<number> {
+    const counts = await deadLetterCounts(this.bus);
+    if (counts.length === 0) return 0;
+    const fields = counts.map(({ topic, group }) => JSON.stringify([topic, group]));
+    const seen = await this.redis.hmget(keys.deadLettersSeen, ...fields);
+    let raised = 0;
+    for (const [index, { topic, group, count }] of counts.entries()) {
+      const field = fields[index] as string;
+      const previous = seen[index] ?? null;
+      if (previous !== null && Number(previous) === count) continue;
+      const grew = count > Number(previous ?? 0);
+      const args: (string | number)[] = [field, previous ?? "", count, this.alerts.keptCount];
+      const scriptKeys: string[] = [keys.deadLettersSeen, keys.alerts];
+      if (grew) {
+        const { event, entry } = this.alerts.prepare(
+          {
+            kind: "dead_letters_growing",
+            severity: "critical",
+            subject: topic,
+            message: `Dead letters of ${topic} in group ${group} grew from ${previous ?? 0} to ${count}`,
+          },
+          now,
+        );
+        args.push(entry, ...event.args);
+        scriptKeys.push(event.stream);
+      }
+      if ((await COMPARE_AND_RAISE.run(this.redis, scriptKeys, args)) === 1) raised += 1;
+    }
+    return raised;
+  }
+}

@@ -1,0 +1,67 @@
+import { examplePayloads } from "@retail/contracts";
+import { describe, expect, it, vi } from "vitest";
+import { useMonitoring } from "../test/harness.js";
+import { openSse } from "../test/sse-client.js";
+
+describe("the handler of every topic", () => {
+  const monitoring = useMonitoring();
+
+  it("raises a stock_low alert for each stock.low, critical when nothing is left", async () => {
+    const { app } = await monitoring.instance();
+    const inventory = monitoring.bus("inventory");
+    await inventory.publish("stock.low", {
+      ...examplePayloads["stock.low"],
+      sku: "MUG-WHT",
+      available: 2,
+    });
+    await inventory.publish("stock.low", {
+      ...examplePayloads["stock.low"],
+      sku: "CAP-RED",
+      available: 0,
+    });
+    await vi.waitFor(async () => {
+      const alerts = (await app.inject({ method: "GET", url: "/alerts" })).json();
+      expect(
+        alerts
+          .map(({ kind, subject, severity }: Record<string, string>) => ({
+            kind,
+            subject,
+            severity,
+          }))
+          .sort((a: { subject: string }, b: { subject: string }) =>
+            a.subject.localeCompare(b.subject),
+          ),
+      ).toEqual([
+        { kind: "stock_low", subject: "CAP-RED", severity: "critical" },
+        { kind: "stock_low", subject: "MUG-WHT", severity: "warning" },
+      ]);
+    });
+    expect((await app.inject({ method: "GET", url: "/alerts?limit=1" })).json()).toHaveLength(1);
+  });
+
+  it("records and relays an event once when it is published twice with the same id", async () => {
+    const monitor = await monitoring.instance();
+    const stream = await openSse(`${await monitor.url()}/events/stream`);
+    try {
+      await vi.waitFor(() => expect(stream.comments).toContain("connected"));
+      const inventory = monitoring.bus("inventory");
+      const payload = { ...examplePayloads["order.placed"], orderId: "o-dup" };
+      const event = await inventory.publish("order.placed", payload, { correlationId: "o-dup" });
+      await inventory.publish("order.placed", payload, {
+        correlationId: "o-dup",
+        eventId: event.id,
+      });
+      // a later event of the same order: same partition, handled after the duplicate
+      const marker = await inventory.publish("order.placed", payload, { correlationId: "o-dup" });
+
+      await vi.waitFor(() => expect(stream.events.map(({ id }) => id)).toContain(marker.id));
+      expect(stream.events.filter(({ id }) => id === event.id)).toHaveLength(1);
+      const timeline = (
+        await monitor.app.inject({ method: "GET", url: "/orders/o-dup/timeline" })
+      ).json();
+      expect(timeline.events.map(({ id }: { id: string }) => id)).toEqual([event.id, marker.id]);
+    } finally {
+      stream.close();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { NonRetryableError } from "@retail/bus";
+import { examplePayloads, topicNames } from "@retail/contracts";
+import { describe, expect, it, vi } from "vitest";
+import { useMonitoring } from "../test/harness.js";
+
+const placed = (orderId: string) => ({ ...examplePayloads["order.placed"], orderId });
+
+describe("GET /stats", () => {
+  const monitoring = useMonitoring();
+
+  it("reports every topic's length, rate and last event, each group's load and the dead letters", async () => {
+    const monitor = await monitoring.instance();
+    // shipping's handler refuses every order: each one ends up as a dead letter of its group
+    const shipping = monitoring.bus("shipping");
+    shipping.subscribe("order.placed", () => {
+      throw new NonRetryableError("cannot ship");
+    });
+    await shipping.start();
+    const inventory = monitoring.bus("inventory");
+    for (let index = 0; index < 6; index += 1)
+      await inventory.publish("order.placed", placed(`o-${index}`), {
+        correlationId: `o-${index}`,
+      });
+
+    await vi.waitFor(async () => {
+      const stats = (await monitor.app.inject({ method: "GET", url: "/stats" })).json();
+      expect(stats.deadLetters).toContainEqual({
+        topic: "order.placed",
+        group: "shipping",
+        count: 6,
+      });
+      expect(stats.groups).toContainEqual({
+        topic: "order.placed",
+        group: "client-monitoring",
+        consumers: 1,
+        pending: 0,
+        lag: 0,
+      });
+      const topic = stats.topics.find((row: { topic: string }) => row.topic === "order.placed");
+      expect(topic).toMatchObject({
+        length: 6,
+        ratePerSecond: 0.1,
+        lastEventAt: expect.any(String),
+      });
+    });
+    const stats = (await monitor.app.inject({ method: "GET", url: "/stats" })).json();
+    expect(stats.topics.map((row: { topic: string }) => row.topic)).toEqual(topicNames);
+    expect(stats.topics.find((row: { topic: string }) => row.topic === "stock.low")).toEqual({
+      topic: "stock.low",
+      length: 0,
+      ratePerSecond: 0,
+      lastEventAt: null,
+    });
+    expect(stats.groups).toContainEqual({
+      topic: "order.placed",
+      group: "shipping",
+      consumers: 1,
+      pending: 0,
+      lag: 0,
+    });
+    expect(stats.deadLetters).toContainEqual({
+      topic: "order.placed",
+      group: "client-monitoring",
+      count: 0,
+    });
+  });
+});

@@ -1,0 +1,85 @@
+import type { Bus } from "@retail/bus";
+import { type RetailCatalog, topicNames } from "@retail/contracts";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { keys } from "./keys.js";
+
+/** The rate is over the last minute. */
+export const RATE_WINDOW_SECONDS = 60;
+
+export const statsSchema = z.object({
+  topics: z.array(
+    z.object({
+      topic: z.string(),
+      length: z.number().describe("Entries in the topic's streams, over all partitions."),
+      ratePerSecond: z
+        .number()
+        .describe("Events handled by client-monitoring per second, over the last minute."),
+      lastEventAt: z.string().nullable().describe("Time of the newest entry, from its stream id."),
+    }),
+  ),
+  groups: z.array(
+    z.object({
+      topic: z.string(),
+      group: z.string(),
+      consumers: z.number().describe("Consumers (instances) in the group."),
+      pending: z.number().describe("Delivered, not yet acknowledged."),
+      lag: z
+        .number()
+        .nullable()
+        .describe("Entries not yet delivered to the group; null when Redis cannot tell."),
+    }),
+  ),
+  deadLetters: z.array(z.object({ topic: z.string(), group: z.string(), count: z.number() })),
+});
+export type Stats = z.output<typeof statsSchema>;
+
+/** Streams, consumer groups and dead letters of every topic, and the rate of each. */
+export async function collectStats(
+  bus: Bus<RetailCatalog>,
+  redis: Redis,
+  now = new Date(),
+): Promise<Stats> {
+  const [topics, groups, rates] = await Promise.all([
+    bus.admin.topics(),
+    Promise.all(topicNames.map((topic) => bus.admin.groups(topic))).then((all) => all.flat()),
+    ratesPerSecond(redis, now),
+  ]);
+  return {
+    topics: topics.map((topic) => ({
+      topic: topic.topic,
+      length: topic.length,
+      ratePerSecond: rates.get(topic.topic) ?? 0,
+      lastEventAt: topic.lastEntry?.at ?? null,
+    })),
+    groups: groups.map((group) => ({
+      topic: group.topic,
+      group: group.group,
+      consumers: group.consumers.length,
+      pending: group.pending,
+      lag: group.lag,
+    })),
+    deadLetters: groups.map((group) => ({
+      topic: group.topic,
+      group: group.group,
+      count: group.deadLetters,
+    })),
+  };
+}
+
+/** Per topic: the events counted in the per-second buckets of the last minute, per second. */
+async function ratesPerSecond(redis: Redis, now: Date): Promise<Map<string, number>> {
+  const nowSecond = Math.floor(now.getTime() / 1000);
+  const bucketKeys = topicNames.flatMap((topic) =>
+    Array.from({ length: RATE_WINDOW_SECONDS }, (_, back) => keys.rate(topic, nowSecond - back)),
+  );
+  const counts = await redis.mget(...bucketKeys);
+  const rates = new Map<string, number>();
+  topicNames.forEach((topic, index) => {
+    const total = counts
+      .slice(index * RATE_WINDOW_SECONDS, (index + 1) * RATE_WINDOW_SECONDS)
+      .reduce((sum, count) => sum + Number(count ?? 0), 0);
+    rates.set(topic, Math.round((total / RATE_WINDOW_SECONDS) * 1000) / 1000);
+  });
+  return rates;
+}

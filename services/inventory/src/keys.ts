@@ -1,0 +1,19 @@
+/**
+ * Every Redis key of the inventory service. All share the `{inventory}` hash tag, so
+ * they live in one Redis Cluster slot together with the bus's processed-event marks
+ * of the `inventory` group (`processed:{inventory}`).
+ */
+export const keys = {
+  /** Hash: one product and its stock counters. */
+  product: (sku: string) => `{inventory}:product:${sku}`,
+  /** Sorted set (all scores 0, so ordered by SKU): every product's SKU. */
+  products: "{inventory}:products",
+  /** Hash: one order. */
+  order: (orderId: string) => `{inventory}:order:${orderId}`,
+  /** Sorted set: every order id, scored by creation time (ms). */
+  orders: "{inventory}:orders",
+  /** Hash with a TTL: an `Idempotency-Key` of `POST /orders` → body hash and order id. */
+  idempotency: (key: string) => `{inventory}:idempotency:${key}`,
+  /** String: set once the demo catalog was seeded. */
+  seeded: "{inventory}:seeded",
+} as const;

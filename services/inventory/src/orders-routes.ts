@@ -1,0 +1,162 @@
+import { type Counter, errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import {
+  AlreadyDispatchedError,
+  IdempotencyKeyReusedError,
+  OrderNotCancellableError,
+  OrderNotFoundError,
+  OutOfStockError,
+  UnknownSkuError,
+} from "./errors.js";
+import type { Order } from "./model.js";
+import type { OrderPlacement } from "./order-placement.js";
+import type { OrderStore } from "./orders-store.js";
+import {
+  cancelBodySchema,
+  cancelledOrderSchema,
+  orderBodySchema,
+  orderHeaders,
+  orderParams,
+  orderSchema,
+  placedOrderSchema,
+} from "./schemas.js";
+
+/** Marks a response that repeats the one given earlier for the same Idempotency-Key. */
+export const REPLAYED_HEADER = "idempotent-replayed";
+
+/** `POST /orders`, `GET /orders/:orderId`, `POST /orders/:orderId/cancel`. */
+export function orderRoutes(
+  orders: OrderStore,
+  placement: OrderPlacement,
+  placed: Counter<"outcome">,
+): RoutesPlugin {
+  return async (app) => {
+    app.post(
+      "/orders",
+      {
+        schema: {
+          tags: ["orders"],
+          summary: "Place an order: reserve every line, all or nothing (publishes order.placed)",
+          headers: orderHeaders,
+          body: orderBodySchema,
+          response: {
+            201: placedOrderSchema,
+            400: errorBodySchema,
+            409: errorBodySchema,
+            422: errorBodySchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const outcome = await placement.place(request.body, request.headers["idempotency-key"]);
+        switch (outcome.kind) {
+          case "key_reused":
+            throw new IdempotencyKeyReusedError();
+          case "unknown_sku":
+            throw new UnknownSkuError(`Unknown SKU: ${outcome.skus.join(", ")}`, {
+              details: { skus: outcome.skus },
+            });
+        }
+        const { order, replayed } = outcome;
+        if (replayed) reply.header(REPLAYED_HEADER, "true");
+        else placed.inc({ outcome: outcome.kind });
+        request.log.info(
+          { orderId: order.orderId, outcome: outcome.kind, replayed },
+          outcome.kind === "placed" ? "order placed" : "order rejected: out of stock",
+        );
+        if (outcome.kind === "rejected") throw outOfStock(order);
+        return reply.code(201).send({
+          orderId: order.orderId,
+          status: "reserved" as const,
+          lines: order.lines,
+          totalCents: order.totalCents,
+          createdAt: order.createdAt,
+        });
+      },
+    );
+
+    app.get(
+      "/orders/:orderId",
+      {
+        schema: {
+          tags: ["orders"],
+          summary: "An order and where it is in its saga",
+          params: orderParams,
+          response: { 200: orderSchema, 400: errorBodySchema, 404: errorBodySchema },
+        },
+      },
+      async (request) => {
+        const order = await orders.get(request.params.orderId);
+        if (!order) throw orderNotFound(request.params.orderId);
+        return present(order);
+      },
+    );
+
+    app.post(
+      "/orders/:orderId/cancel",
+      {
+        schema: {
+          tags: ["orders"],
+          summary: "Cancel an order before dispatch, releasing its reservation",
+          params: orderParams,
+          body: cancelBodySchema,
+          response: {
+            200: cancelledOrderSchema,
+            400: errorBodySchema,
+            404: errorBodySchema,
+            409: errorBodySchema,
+          },
+        },
+      },
+      async (request) => {
+        const { orderId } = request.params;
+        const reason = request.body?.reason ?? "cancelled on request";
+        const outcome = await orders.cancel(orderId, reason);
+        switch (outcome.kind) {
+          case "not_found":
+            throw orderNotFound(orderId);
+          case "not_cancellable": {
+            const details = { orderId, status: outcome.status };
+            if (outcome.status === "dispatched" || outcome.status === "delivered") {
+              throw new AlreadyDispatchedError(undefined, { details });
+            }
+            throw new OrderNotCancellableError(
+              `The order is ${outcome.status} and can no longer be cancelled`,
+              { details },
+            );
+          }
+          case "cancelled":
+            request.log.info({ orderId, reason }, "order cancelled");
+            break;
+          case "already_cancelled":
+            request.log.info({ orderId }, "order was already cancelled");
+        }
+        return { orderId, status: "cancelled" as const };
+      },
+    );
+  };
+}
+
+function orderNotFound(orderId: string) {
+  return new OrderNotFoundError(`No order ${orderId}`, { details: { orderId } });
+}
+
+function outOfStock(order: Order) {
+  // Rebuilt field by field: the same body whether fresh or replayed for an Idempotency-Key.
+  const lines = (order.rejectedLines ?? []).map(({ sku, requested, available }) => ({
+    sku,
+    requested,
+    available,
+  }));
+  const summary = lines
+    .map((line) => `${line.sku} (requested ${line.requested}, available ${line.available})`)
+    .join(", ");
+  return new OutOfStockError(`Not enough stock for ${summary}`, {
+    details: { orderId: order.orderId, lines },
+  });
+}
+
+/** The order as the API shows it (no internal fields). */
+function present(order: Order) {
+  const { rejectedLines: _rejected, ...shown } = order;
+  return shown;
+}

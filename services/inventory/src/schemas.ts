@@ -1,0 +1,144 @@
+import { z } from "zod";
+import { COUNTRY_CODES } from "./countries.js";
+import { ORDER_STATUSES, RESERVATION_STATES } from "./model.js";
+
+/** SKUs the HTTP API accepts: letters, digits, `.`, `_`, `-`; at most 64 characters. */
+export const skuSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a SKU: 1-64 letters, digits, '.', '_' or '-'")
+  .describe("Stock keeping unit, e.g. `MUG-CERAMIC-350`.");
+
+/** Ids as the event contracts define them: 1-128 visible ASCII characters. */
+const idSchema = (what: string) =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\x21-\x7e]+$/, "1-128 visible ASCII characters, no spaces")
+    .describe(what);
+
+export const orderIdSchema = idSchema("The order's id.");
+const timestamp = z.iso.datetime().describe("ISO 8601, UTC");
+const quantity = z.int().min(1).max(1_000_000);
+
+export const skuParams = z.object({ sku: skuSchema });
+export const orderParams = z.object({ orderId: orderIdSchema });
+
+export const listProductsQuery = z.object({
+  after: skuSchema.optional().describe("Return products whose SKU sorts after this one (paging)."),
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe("At most this many."),
+});
+
+export const productSchema = z
+  .object({
+    sku: z.string(),
+    name: z.string(),
+    priceCents: z.int(),
+    available: z.int().describe("Units that can be ordered."),
+    reserved: z.int().describe("Units held by orders not yet dispatched."),
+    shipped: z.int().describe("Units that left with dispatched shipments."),
+    received: z.int().describe("Units ever stocked; always `available + reserved + shipped`."),
+    lowStockThreshold: z.int().optional().describe("The product's own low-stock threshold."),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .describe("Product");
+
+export const productBodySchema = z.object({
+  name: z.string().min(1).max(200),
+  priceCents: z.int().min(0).max(10_000_000).describe("Unit price in cents."),
+  available: z
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .describe("Units available; `received` moves by the difference."),
+  lowStockThreshold: z
+    .int()
+    .min(0)
+    .max(1_000_000_000)
+    .optional()
+    .describe("stock.low at or below this; default: the service's LOW_STOCK_THRESHOLD."),
+});
+
+export const restockBodySchema = z.object({ quantity: quantity.describe("Units to add.") });
+
+const text = (max: number) => z.string().min(1).max(max);
+
+export const shippingAddressSchema = z.object({
+  name: text(200),
+  line1: text(200),
+  city: text(100),
+  postalCode: text(20),
+  country: z
+    .string()
+    .refine((code) => COUNTRY_CODES.has(code), "an ISO 3166-1 alpha-2 country code, e.g. DE")
+    .describe("ISO 3166-1 alpha-2, upper case."),
+});
+
+export const orderBodySchema = z.object({
+  customerId: idSchema("The customer's id."),
+  lines: z
+    .array(z.object({ sku: skuSchema, quantity: quantity.describe("Units ordered.") }))
+    .min(1)
+    .max(100)
+    .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, {
+      message: "each SKU may appear on one line only",
+    }),
+  shippingAddress: shippingAddressSchema,
+});
+
+export const orderHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, "1-200 visible ASCII characters")
+    .optional()
+    .describe("Retry-safe placing: the same key and body give the same response, once."),
+});
+
+const orderLineSchema = z.object({ sku: z.string(), quantity: z.int(), unitPriceCents: z.int() });
+
+export const placedOrderSchema = z
+  .object({
+    orderId: z.string(),
+    status: z.literal("reserved"),
+    lines: z.array(orderLineSchema),
+    totalCents: z.int(),
+    createdAt: timestamp,
+  })
+  .describe("PlacedOrder");
+
+export const orderSchema = z
+  .object({
+    orderId: z.string(),
+    customerId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    reservation: z
+      .enum(RESERVATION_STATES)
+      .describe("Where the order's units are: held, released, shipped, or none (rejected)."),
+    lines: z.array(orderLineSchema),
+    totalCents: z.int(),
+    shippingAddress: z.object({
+      name: z.string(),
+      line1: z.string(),
+      city: z.string(),
+      postalCode: z.string(),
+      country: z.string(),
+    }),
+    shipmentId: z.string().optional(),
+    reason: z.string().optional().describe("Why it was cancelled, failed or rejected."),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  })
+  .describe("Order");
+
+/** Optional: Fastify hands a route without a body `null`. */
+export const cancelBodySchema = z
+  .object({ reason: text(500).optional().describe("Why; goes into order.cancelled.") })
+  .nullish();
+
+export const cancelledOrderSchema = z.object({
+  orderId: z.string(),
+  status: z.literal("cancelled"),
+});

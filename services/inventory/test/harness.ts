@@ -1,0 +1,168 @@
+import { type Bus, createBus, decodeEnvelope, type Envelope, streamKey } from "@retail/bus";
+import { catalog, partitionsOf, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
+import { createServiceContext, type Env } from "@retail/service-kit";
+import { useRedisServer } from "@retail/testing";
+import type { Redis } from "ioredis";
+import { pino } from "pino";
+import { afterEach, beforeEach, expect } from "vitest";
+import { configSchema } from "../src/config.js";
+import { createInventoryService, type InventoryService } from "../src/service.js";
+import { stockInvariantViolations } from "../src/testing.js";
+
+/** What `app.inject` resolves to, as far as the tests look at it. */
+export interface Reply {
+  statusCode: number;
+  body: string;
+  headers: Record<string, unknown>;
+  json<T = unknown>(): T;
+}
+
+export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+/** Waits for a condition with room for a loaded 2-core machine. */
+export const WAIT = { timeout: 15_000, interval: 20 } as const;
+
+/**
+ * One Redis container for the test file, flushed before each test; inventory services
+ * and stand-in publisher buses that are closed after each test.
+ */
+export function useInventoryTestbed() {
+  const redis = useRedisServer();
+  const services: InventoryService[] = [];
+  const buses: Bus<RetailCatalog>[] = [];
+  const clients: Redis[] = [];
+
+  beforeEach(async () => {
+    await redis().flushAll();
+  });
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((bus) => bus.close()));
+    await Promise.all(
+      services.splice(0).map(async (service) => {
+        await service.app.close();
+        await service.close();
+      }),
+    );
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+
+  return {
+    redis,
+    /** A started inventory service (no demo catalog unless `env` asks for it). */
+    async service(env: Env = {}): Promise<InventoryService> {
+      const context = createServiceContext({
+        name: "inventory",
+        configSchema,
+        env: {
+          PORT: "0",
+          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+          REDIS_URL: redis().url,
+          SEED_DEMO_CATALOG: "false",
+          ...env,
+        },
+      });
+      const service = await createInventoryService({
+        context,
+        bus: {
+          shutdownTimeoutMs: 2_000,
+          subscribeDefaults: { retry: { initialDelayMs: 10, maxDelayMs: 50 } },
+        },
+      });
+      services.push(service);
+      await service.start();
+      return service;
+    },
+    /** A bus publishing as `service` (e.g. "shipping", as a stand-in for that service). */
+    bus(service: string): Bus<RetailCatalog> {
+      const bus = createBus({ service, catalog, redis: redis().url, logger: testLogger });
+      buses.push(bus);
+      return bus;
+    },
+    /** A plain client on the test Redis. */
+    client(): Redis {
+      const client = redis().client();
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+/** Every event of a topic still in its streams, over all partitions, oldest first per partition. */
+export async function eventsOf<T extends RetailTopicName>(
+  redis: Redis,
+  topic: T,
+): Promise<Envelope<Record<string, unknown>>[]> {
+  const events: Envelope<Record<string, unknown>>[] = [];
+  for (let partition = 0; partition < partitionsOf(catalog[topic]); partition++) {
+    for (const [, fields] of await redis.xrange(streamKey(topic, partition), "-", "+")) {
+      events.push(decodeEnvelope(fields).envelope as Envelope<Record<string, unknown>>);
+    }
+  }
+  return events;
+}
+
+/** Assert the stock invariants hold for everything in Redis. */
+export async function expectStockInvariant(redis: Redis): Promise<void> {
+  expect(await stockInvariantViolations(redis)).toEqual([]);
+}
+
+export const ADDRESS = {
+  name: "Ada Lovelace",
+  line1: "12 St James's Square",
+  city: "London",
+  postalCode: "SW1Y 4JH",
+  country: "GB",
+} as const;
+
+export function orderBody(lines: { sku: string; quantity: number }[], customerId = "customer-1") {
+  return { customerId, lines, shippingAddress: ADDRESS };
+}
+
+/** Create a product through the API. */
+export async function putProduct(
+  service: InventoryService,
+  sku: string,
+  available: number,
+  priceCents = 1_000,
+  extra: { lowStockThreshold?: number; name?: string } = {},
+): Promise<Reply> {
+  const response = await service.app.inject({
+    method: "PUT",
+    url: `/products/${sku}`,
+    payload: { name: extra.name ?? `Product ${sku}`, priceCents, available, ...extra },
+  });
+  expect(response.statusCode, response.body).toBeLessThan(300);
+  return response;
+}
+
+export async function placeOrder(
+  service: InventoryService,
+  lines: { sku: string; quantity: number }[],
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  return service.app.inject({ method: "POST", url: "/orders", payload: orderBody(lines), headers });
+}
+
+export async function getProduct(service: InventoryService, sku: string) {
+  const response = await service.app.inject({ method: "GET", url: `/products/${sku}` });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json() as {
+    sku: string;
+    available: number;
+    reserved: number;
+    shipped: number;
+    received: number;
+  };
+}
+
+export async function getOrder(service: InventoryService, orderId: string) {
+  const response = await service.app.inject({ method: "GET", url: `/orders/${orderId}` });
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json() as {
+    orderId: string;
+    status: string;
+    reservation: string;
+    shipmentId?: string;
+    reason?: string;
+  };
+}

@@ -1,0 +1,131 @@
+import { createHash } from "node:crypto";
+import type { Redis } from "ioredis";
+
+/**
+ * A Lua script run by SHA (`EVALSHA`), sent in full (`EVAL`) the first time and again
+ * after a Redis restart or `SCRIPT FLUSH` (`NOSCRIPT`). Every key it touches is in KEYS.
+ */
+export class LuaScript {
+  private readonly sha: string;
+
+  constructor(private readonly source: string) {
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+
+  async run(
+    redis: Redis,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+/**
+ * Create the one shipment of an order, in one step with its event and the group's
+ * processed mark. The shipment-by-order key is written with `SET NX`: whoever comes
+ * second (a redelivery, another instance, a duplicate event) creates nothing. Two
+ * variants come prepared: the normal one (pending with a dispatch timer and
+ * shipment.created, or failed with shipment.failed) and, when a cancellation for the
+ * order arrived first, the cancelled one (shipment.cancelled).
+ *
+ * KEYS: processed, shipment-by-order, shipment, timers, cancelled-order, normal stream,
+ *       cancelled stream
+ * ARGV: event id ('' = no mark), mark score, shipment id, then per variant:
+ *       n, hash field/values (n), timer member ('' = none), timer due, m, XADD args (m)
+ * Returns {outcome, shipmentId}: outcome 'duplicate', 'exists', 'normal' or 'cancelled'.
+ */
+export const CREATE_SHIPMENT = new LuaScript(`
+if ARGV[1] ~= '' and redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {'duplicate', ''} end
+local function mark()
+  if ARGV[1] ~= '' then redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) end
+end
+if not redis.call('SET', KEYS[2], ARGV[3], 'NX') then
+  mark()
+  return {'exists', redis.call('GET', KEYS[2])}
+end
+local chosen = 1
+if redis.call('EXISTS', KEYS[5]) == 1 then chosen = 2 end
+local position = 4
+for variant = 1, 2 do
+  local hashCount = tonumber(ARGV[position])
+  local hashFirst = position + 1
+  position = hashFirst + hashCount
+  local timerMember, timerDue = ARGV[position], ARGV[position + 1]
+  local eventCount = tonumber(ARGV[position + 2])
+  local eventFirst = position + 3
+  position = eventFirst + eventCount
+  if variant == chosen then
+    redis.call('HSET', KEYS[3], unpack(ARGV, hashFirst, hashFirst + hashCount - 1))
+    if timerMember ~= '' then redis.call('ZADD', KEYS[4], timerDue, timerMember) end
+    redis.call('XADD', KEYS[5 + variant], unpack(ARGV, eventFirst, eventFirst + eventCount - 1))
+  end
+end
+if chosen == 2 then redis.call('DEL', KEYS[5]) end
+mark()
+if chosen == 1 then return {'normal', ARGV[3]} end
+return {'cancelled', ARGV[3]}
+`);
+
+/**
+ * Move a shipment from one status to the next, guarded by its current status: the
+ * status, history entry, timers and event commit together or not at all. When fired
+ * by a timer, the timer must still be there and due; removing it is part of the same
+ * step, so a crash before this script runs leaves the timer for the next poll and a
+ * second instance firing the same timer finds it gone. A timer whose shipment moved
+ * on (cancelled, moved by hand) is dropped.
+ *
+ * KEYS: shipment, timers, processed, event stream
+ * ARGV: from, to, at, history entry (JSON), timer member ('' = not a timer), now (ms),
+ *       next timer member ('' = none), next due, event id to mark ('' = none), mark
+ *       score, reason ('' = none), published event id, n, timer members to drop (n),
+ *       XADD args
+ * Returns {outcome, detail}: 'applied', 'wrong_state' (detail: current status),
+ *       'not_found', 'timer_gone' or 'duplicate'.
+ */
+export const TRANSITION = new LuaScript(`
+if ARGV[9] ~= '' and redis.call('ZSCORE', KEYS[3], ARGV[9]) then return {'duplicate', ''} end
+if ARGV[5] ~= '' then
+  local due = redis.call('ZSCORE', KEYS[2], ARGV[5])
+  if not due or tonumber(due) > tonumber(ARGV[6]) then return {'timer_gone', ''} end
+end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= ARGV[1] then
+  if ARGV[5] ~= '' then redis.call('ZREM', KEYS[2], ARGV[5]) end
+  if not status then return {'not_found', ''} end
+  return {'wrong_state', status}
+end
+local history = redis.call('HGET', KEYS[1], 'history')
+history = string.sub(history, 1, -2) .. ',' .. ARGV[4] .. ']'
+redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updatedAt', ARGV[3], 'history', history,
+  'lastEventId', ARGV[12])
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[11]) end
+local dropCount = tonumber(ARGV[13])
+if dropCount > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 14, 13 + dropCount)) end
+if ARGV[7] ~= '' then redis.call('ZADD', KEYS[2], ARGV[8], ARGV[7]) end
+redis.call('XADD', KEYS[4], unpack(ARGV, 14 + dropCount))
+if ARGV[9] ~= '' then redis.call('ZADD', KEYS[3], 'NX', ARGV[10], ARGV[9]) end
+return {'applied', ARGV[2]}
+`);
+
+/**
+ * Remember an order.cancelled whose order has no shipment yet (it arrived before
+ * order.placed), with the group's processed mark. Refuses when the shipment appeared
+ * meanwhile, so the caller cancels that instead.
+ *
+ * KEYS: processed, shipment-by-order, cancelled-order
+ * ARGV: event id, mark score, TTL (ms)
+ * Returns 'duplicate', 'shipment_exists' or 'remembered'.
+ */
+export const REMEMBER_CANCELLATION = new LuaScript(`
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 'duplicate' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'shipment_exists' end
+redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
+redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
+return 'remembered'
+`);

@@ -1,0 +1,171 @@
+import { errorBodySchema } from "@retail/service-kit";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { anOrder, useShippingTestbed } from "../test/testbed.js";
+import type { ShippingService } from "./service.js";
+
+/** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
+function expectClientSafe(response: { statusCode: number; json(): unknown }): void {
+  expect(response.statusCode).toBeLessThan(500);
+  if (response.statusCode >= 400) {
+    const body = errorBodySchema.parse(response.json());
+    expect(body.error.code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
+  }
+}
+
+interface Route {
+  name: string;
+  method: "GET" | "POST";
+  /** The URL for an id (a shipment id, or an order id for the list). */
+  url: (id: string) => string;
+}
+
+const ROUTES: readonly Route[] = [
+  { name: "GET /shipments/:id", method: "GET", url: (id) => `/shipments/${id}` },
+  { name: "GET /shipments?orderId=", method: "GET", url: (id) => `/shipments?orderId=${id}` },
+  {
+    name: "POST /shipments/:id/dispatch",
+    method: "POST",
+    url: (id) => `/shipments/${id}/dispatch`,
+  },
+  { name: "POST /shipments/:id/deliver", method: "POST", url: (id) => `/shipments/${id}/deliver` },
+];
+
+const RUNS = { numRuns: 100 };
+
+// Characters a real HTTP parser lets through in a header value.
+const headerValue = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom("\t", " "),
+    fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
+    fc.integer({ min: 0x80, max: 0xff }).map((code) => String.fromCharCode(code)),
+  ),
+  maxLength: 200,
+});
+const anyString = fc.string({ unit: "binary", maxLength: 300 });
+const urlChar = fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code));
+
+describe("any client input, at every route", () => {
+  const testbed = useShippingTestbed();
+
+  /** A service with shipments in every state, and ids worth aiming at: real ones and junk. */
+  async function setUp() {
+    const shipping = await testbed.service({ SHIPPING_COUNTRIES: "GB,DE" });
+    const ids: string[] = [];
+    const orderIds: string[] = [];
+    for (const [index, country] of ["GB", "GB", "DE", "US"].entries()) {
+      const orderId = `ord-${index}`;
+      const result = await shipping.store.createForOrder(anOrder(orderId, country), {
+        eventId: `evt-${index}`,
+        correlationId: `cor-${index}`,
+      });
+      if (result.outcome === "exists" || result.outcome === "duplicate")
+        throw new Error(result.outcome);
+      ids.push(result.shipment.shipmentId);
+      orderIds.push(orderId);
+    }
+    await shipping.store.cancelForOrder("ord-1", { eventId: "evt-c", correlationId: "cor-1" });
+    const target = fc.oneof(
+      fc.constantFrom(...ids, ...orderIds).map(encodeURIComponent),
+      fc.string({ maxLength: 140 }).map(encodeURIComponent),
+    );
+    return { shipping, ids, target };
+  }
+
+  /** The service still answers, and no shipment went through a step twice or out of order. */
+  async function expectStillHealthy(shipping: ShippingService, ids: readonly string[]) {
+    expect((await shipping.app.inject({ url: "/health/live" })).statusCode).toBe(200);
+    const dispatched = await testbed.events("shipment.dispatched");
+    const delivered = await testbed.events("shipment.delivered");
+    for (const id of ids) {
+      const response = await shipping.app.inject({ url: `/shipments/${id}` });
+      expect(response.statusCode).toBe(200);
+      const statuses = (response.json() as { history: { status: string }[] }).history.map(
+        (entry) => entry.status,
+      );
+      expect([
+        ["pending"],
+        ["pending", "dispatched"],
+        ["pending", "dispatched", "delivered"],
+        ["pending", "cancelled"],
+        ["failed"],
+      ]).toContainEqual(statuses);
+      const count = (events: { payload: { shipmentId: string } }[]) =>
+        events.filter((event) => event.payload.shipmentId === id).length;
+      expect(count(dispatched)).toBe(statuses.includes("dispatched") ? 1 : 0);
+      expect(count(delivered)).toBe(statuses.includes("delivered") ? 1 : 0);
+    }
+  }
+
+  for (const route of ROUTES) {
+    it(`${route.name}: never a 5xx for arbitrary JSON bodies`, async () => {
+      const { shipping, ids, target } = await setUp();
+      await fc.assert(
+        fc.asyncProperty(target, fc.jsonValue(), async (id, body) => {
+          expectClientSafe(
+            await shipping.app.inject({
+              method: route.method,
+              url: route.url(id),
+              headers: { "content-type": "application/json" },
+              payload: JSON.stringify(body),
+            }),
+          );
+        }),
+        RUNS,
+      );
+      await expectStillHealthy(shipping, ids);
+    });
+
+    it(`${route.name}: never a 5xx for arbitrary path and query strings`, async () => {
+      const { shipping, ids, target } = await setUp();
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(target, anyString.map(encodeURIComponent)),
+          fc.dictionary(anyString, anyString, { maxKeys: 4 }),
+          fc.string({ unit: urlChar, maxLength: 100 }),
+          async (id, query, raw) => {
+            const search = new URLSearchParams(query).toString();
+            const url = route.url(id);
+            const joined = `${url}${url.includes("?") ? "&" : "?"}${search}`;
+            expectClientSafe(await shipping.app.inject({ method: route.method, url: joined }));
+            // raw, unencoded characters where the id goes
+            expectClientSafe(
+              await shipping.app.inject({ method: route.method, url: route.url(raw) }),
+            );
+          },
+        ),
+        RUNS,
+      );
+      await expectStillHealthy(shipping, ids);
+    });
+
+    it(`${route.name}: never a 5xx for arbitrary header values, content type included`, async () => {
+      const { shipping, ids, target } = await setUp();
+      await fc.assert(
+        fc.asyncProperty(
+          target,
+          fc.record({
+            "x-correlation-id": headerValue,
+            "content-type": headerValue,
+            accept: headerValue,
+            "content-length": fc.option(fc.nat({ max: 10_000 }).map(String), { nil: undefined }),
+          }),
+          fc.option(fc.jsonValue(), { nil: undefined }),
+          async (id, headers, body) => {
+            const { "content-length": contentLength, ...rest } = headers;
+            expectClientSafe(
+              await shipping.app.inject({
+                method: route.method,
+                url: route.url(id),
+                headers: contentLength === undefined ? rest : headers,
+                ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+              }),
+            );
+          },
+        ),
+        RUNS,
+      );
+      await expectStillHealthy(shipping, ids);
+    });
+  }
+});

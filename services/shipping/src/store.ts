@@ -1,0 +1,259 @@
+import type { Bus, PreparedEvent } from "@retail/bus";
+import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
+import type { Counter } from "@retail/service-kit";
+import type { Redis } from "ioredis";
+import { type Cause, planShipment, type ShippingRules } from "./creation.js";
+import {
+  cancelledOrderKey,
+  PROCESSED_KEY,
+  parseTimerMember,
+  STEPS,
+  type Step,
+  shipmentByOrderKey,
+  shipmentKey,
+  TIMERS_KEY,
+  timerMember,
+} from "./keys.js";
+import { CREATE_SHIPMENT, REMEMBER_CANCELLATION, TRANSITION } from "./lua.js";
+import { fromHash, ORDER_CANCELLED, type ShipmentStatus, type StoredShipment } from "./shipment.js";
+
+export type { Cause, ShippingRules } from "./creation.js";
+
+export interface ShipmentStoreOptions {
+  redis: Redis;
+  bus: Bus<RetailCatalog>;
+  rules: ShippingRules;
+  /** The clock for timestamps and timers (epoch ms). */
+  now: () => number;
+  /** Counts status changes, labelled with the new status. */
+  transitions: Counter<"status">;
+}
+
+export type CreateOutcome =
+  | { outcome: "created" | "failed" | "cancelled"; shipment: StoredShipment }
+  | { outcome: "exists"; shipmentId: string }
+  | { outcome: "duplicate" };
+
+export type TransitionOutcome =
+  | { outcome: "applied"; shipment: StoredShipment }
+  | { outcome: "wrong_state"; status: ShipmentStatus }
+  | { outcome: "not_found" | "timer_gone" | "duplicate" };
+
+export type CancelOutcome = TransitionOutcome | { outcome: "remembered" };
+
+/** What each carrier step does: the status it needs, the one it sets, the step after it. */
+export const STEP_RULES = {
+  dispatch: { from: "pending", to: "dispatched", next: "deliver" },
+  deliver: { from: "dispatched", to: "delivered", next: undefined },
+} as const satisfies Record<Step, { from: ShipmentStatus; to: ShipmentStatus; next?: Step }>;
+
+interface Change {
+  from: ShipmentStatus;
+  to: ShipmentStatus;
+  reason?: string;
+  event: PreparedEvent;
+  /** The timer that fired this change: it must still be due, and goes with it. */
+  firedBy?: string;
+  next?: { member: string; dueAt: number };
+  /** The handled event to mark processed in the same step. */
+  handled?: string;
+}
+
+/**
+ * Shipments in Redis. Every write is one Lua script that commits the state change,
+ * its timers, the event announcing it and, inside a handler, the processed mark.
+ */
+export class ShipmentStore {
+  constructor(private readonly options: ShipmentStoreOptions) {}
+
+  async get(shipmentId: string): Promise<StoredShipment | undefined> {
+    return fromHash(await this.options.redis.hgetall(shipmentKey(shipmentId)));
+  }
+
+  async findByOrder(orderId: string): Promise<StoredShipment | undefined> {
+    const shipmentId = await this.options.redis.get(shipmentByOrderKey(orderId));
+    return shipmentId === null ? undefined : this.get(shipmentId);
+  }
+
+  /** Create the order's one shipment (pending, failed, or cancelled if its cancellation came first). */
+  async createForOrder(order: OrderPlaced, cause: Cause): Promise<CreateOutcome> {
+    const plan = planShipment(order, cause, {
+      bus: this.options.bus,
+      rules: this.options.rules,
+      nowMs: this.options.now(),
+    });
+    const [outcome, existing] = (await CREATE_SHIPMENT.run(
+      this.options.redis,
+      plan.keys,
+      plan.args,
+    )) as [string, string];
+    if (outcome === "duplicate") return { outcome };
+    if (outcome === "exists") return { outcome, shipmentId: existing };
+    const shipment = outcome === "cancelled" ? plan.cancelled : plan.normal;
+    this.options.transitions.inc({ status: shipment.status });
+    if (outcome === "cancelled") return { outcome, shipment };
+    return { outcome: shipment.status === "pending" ? "created" : "failed", shipment };
+  }
+
+  /** Take a carrier step (by hand, or fired by its timer), guarded by the current status. */
+  async advance(
+    shipment: StoredShipment,
+    step: Step,
+    firedBy?: string,
+  ): Promise<TransitionOutcome> {
+    const rule = STEP_RULES[step];
+    const nowMs = this.options.now();
+    const at = new Date(nowMs).toISOString();
+    const options = { correlationId: shipment.correlationId, causationId: shipment.lastEventId };
+    const event =
+      step === "dispatch"
+        ? this.options.bus.prepare(
+            "shipment.dispatched",
+            { ...publicIds(shipment), dispatchedAt: at },
+            options,
+          )
+        : this.options.bus.prepare(
+            "shipment.delivered",
+            { ...publicIds(shipment), deliveredAt: at },
+            options,
+          );
+    return this.transition(shipment, nowMs, {
+      from: rule.from,
+      to: rule.to,
+      event,
+      ...(firedBy === undefined ? {} : { firedBy }),
+      ...(rule.next === undefined
+        ? {}
+        : {
+            next: {
+              member: timerMember(shipment.shipmentId, rule.next),
+              dueAt: nowMs + this.options.rules.deliveryDelayMs,
+            },
+          }),
+    });
+  }
+
+  /**
+   * Cancel the order's shipment if it is still pending. Without a shipment yet, remember
+   * the cancellation so that the order.placed arriving later creates it cancelled.
+   */
+  async cancelForOrder(orderId: string, cause: Cause): Promise<CancelOutcome> {
+    const { redis, bus, rules } = this.options;
+    // The shipment-by-order key is written once, so a second look is all it can take.
+    for (let attempt = 0; attempt < 2; attempt += 1) {
+      const shipment = await this.findByOrder(orderId);
+      if (shipment) {
+        const nowMs = this.options.now();
+        const at = new Date(nowMs).toISOString();
+        const event = bus.prepare(
+          "shipment.cancelled",
+          { shipmentId: shipment.shipmentId, orderId, reason: ORDER_CANCELLED, cancelledAt: at },
+          { correlationId: cause.correlationId, causationId: cause.eventId },
+        );
+        return this.transition(shipment, nowMs, {
+          from: "pending",
+          to: "cancelled",
+          reason: ORDER_CANCELLED,
+          event,
+          handled: cause.eventId,
+        });
+      }
+      const outcome = (await REMEMBER_CANCELLATION.run(
+        redis,
+        [PROCESSED_KEY, shipmentByOrderKey(orderId), cancelledOrderKey(orderId)],
+        [cause.eventId, Date.now(), rules.cancelledOrderTtlMs],
+      )) as string;
+      if (outcome === "duplicate") return { outcome };
+      if (outcome === "remembered") return { outcome };
+    }
+    throw new Error(`the shipment of order ${orderId} is listed but cannot be read`);
+  }
+
+  /** Members of the timers that are due now, oldest first. */
+  async dueTimers(limit: number): Promise<string[]> {
+    return this.options.redis.zrangebyscore(
+      TIMERS_KEY,
+      "-inf",
+      this.options.now(),
+      "LIMIT",
+      0,
+      limit,
+    );
+  }
+
+  /**
+   * Fire one due timer: take its step if it is still due and the shipment is where the
+   * step starts; drop it otherwise. Exactly one instance applies it.
+   */
+  async fireTimer(member: string): Promise<TransitionOutcome> {
+    const timer = parseTimerMember(member);
+    const shipment = timer && (await this.get(timer.shipmentId));
+    if (!timer || !shipment) {
+      // No shipment of this version can ever take it: a leftover, not a transition.
+      await this.options.redis.zrem(TIMERS_KEY, member);
+      return { outcome: "not_found" };
+    }
+    return this.advance(shipment, timer.step, member);
+  }
+
+  private async transition(
+    shipment: StoredShipment,
+    nowMs: number,
+    change: Change,
+  ): Promise<TransitionOutcome> {
+    const { shipmentId } = shipment;
+    const at = new Date(nowMs).toISOString();
+    const dropped = STEPS.map((step) => timerMember(shipmentId, step));
+    const [outcome, detail] = (await TRANSITION.run(
+      this.options.redis,
+      [shipmentKey(shipmentId), TIMERS_KEY, PROCESSED_KEY, change.event.stream],
+      [
+        change.from,
+        change.to,
+        at,
+        JSON.stringify({ status: change.to, at }),
+        change.firedBy ?? "",
+        nowMs,
+        change.next?.member ?? "",
+        change.next?.dueAt ?? 0,
+        change.handled ?? "",
+        Date.now(),
+        change.reason ?? "",
+        change.event.envelope.id,
+        dropped.length,
+        ...dropped,
+        ...change.event.args,
+      ],
+    )) as [string, string];
+    switch (outcome) {
+      case "applied":
+        this.options.transitions.inc({ status: change.to });
+        return {
+          outcome,
+          shipment: {
+            ...shipment,
+            status: change.to,
+            updatedAt: at,
+            history: [...shipment.history, { status: change.to, at }],
+            lastEventId: change.event.envelope.id,
+            ...(change.reason === undefined ? {} : { reason: change.reason }),
+          },
+        };
+      case "wrong_state":
+        return { outcome, status: detail as ShipmentStatus };
+      case "not_found":
+      case "timer_gone":
+      case "duplicate":
+        return { outcome };
+      default:
+        throw new Error(`unexpected transition outcome ${outcome}`);
+    }
+  }
+}
+
+function publicIds(
+  shipment: Pick<StoredShipment, "shipmentId" | "orderId" | "carrier" | "trackingNumber">,
+) {
+  const { shipmentId, orderId, carrier, trackingNumber } = shipment;
+  return { shipmentId, orderId, carrier, trackingNumber };
+}

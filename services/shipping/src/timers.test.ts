@@ -1,0 +1,209 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it, vi } from "vitest";
+import { anOrder, useShippingTestbed } from "../test/testbed.js";
+import { TIMERS_KEY } from "./keys.js";
+
+const FAST = {
+  SHIPPING_DISPATCH_DELAY_MS: "50",
+  SHIPPING_DELIVERY_DELAY_MS: "50",
+  SHIPPING_TIMER_POLL_MS: "10",
+};
+
+describe("carrier timers", () => {
+  const testbed = useShippingTestbed();
+
+  it("dispatches, then delivers, a shipment on its timers, publishing each step in order", async () => {
+    // the delays given as config overrides, as a test harness would
+    const shipping = await testbed.service(
+      {},
+      { config: { SHIPPING_DISPATCH_DELAY_MS: 50, SHIPPING_DELIVERY_DELAY_MS: 50 } },
+    );
+    const placed = await testbed.inventory().publish("order.placed", anOrder("ord-1"));
+
+    const shipment = await vi.waitFor(async () => {
+      const found = await shipping.store.findByOrder("ord-1");
+      expect(found?.status).toBe("delivered");
+      return found;
+    });
+    expect(shipment?.history.map((entry) => entry.status)).toEqual([
+      "pending",
+      "dispatched",
+      "delivered",
+    ]);
+    const [created] = await testbed.events("shipment.created");
+    const dispatched = await testbed.events("shipment.dispatched");
+    const delivered = await testbed.events("shipment.delivered");
+    expect(dispatched).toHaveLength(1);
+    expect(delivered).toHaveLength(1);
+    const ids = {
+      shipmentId: shipment?.shipmentId,
+      orderId: "ord-1",
+      carrier: shipment?.carrier,
+      trackingNumber: shipment?.trackingNumber,
+    };
+    expect(dispatched[0]?.payload).toEqual({ ...ids, dispatchedAt: shipment?.history[1]?.at });
+    expect(delivered[0]?.payload).toEqual({ ...ids, deliveredAt: shipment?.history[2]?.at });
+    // each step is caused by the one before and carries the order's correlation id
+    expect(dispatched[0]?.causationId).toBe(created?.id);
+    expect(delivered[0]?.causationId).toBe(dispatched[0]?.id);
+    for (const event of [created, dispatched[0], delivered[0]])
+      expect(event?.correlationId).toBe(placed.correlationId);
+    expect(Date.parse(delivered[0]?.payload.deliveredAt ?? "")).toBeGreaterThanOrEqual(
+      Date.parse(dispatched[0]?.payload.dispatchedAt ?? ""),
+    );
+    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
+  });
+
+  it("fires a timer that fell due while no instance ran, once a new one starts on the same Redis", async () => {
+    const first = await testbed.service();
+    await testbed.inventory().publish("order.placed", anOrder("ord-1"));
+    await testbed.drained(first, "order.placed");
+    const shipment = await first.store.findByOrder("ord-1");
+    await first.close();
+    const client = testbed.client();
+    const [member, due] = await client.zrange(TIMERS_KEY, "0", "-1", "WITHSCORES");
+    expect(member).toBe(`${shipment?.shipmentId}|dispatch`);
+
+    // a new instance, started after the due time (its clock is an hour ahead)
+    const later = Number(due) + 3_600_000;
+    const second = await testbed.service({}, { now: () => later });
+    await vi.waitFor(async () =>
+      expect((await second.store.findByOrder("ord-1"))?.status).toBe("dispatched"),
+    );
+    const dispatched = await testbed.events("shipment.dispatched");
+    expect(dispatched.map((event) => event.payload.dispatchedAt)).toEqual([
+      new Date(later).toISOString(),
+    ]);
+    // the delivery is due a delay after the dispatch, by the same clock
+    expect(await client.zrange(TIMERS_KEY, "0", "-1", "WITHSCORES")).toEqual([
+      `${shipment?.shipmentId}|deliver`,
+      String(later + 60_000),
+    ]);
+  });
+
+  it("fires a due timer that an instance read but died before firing", async () => {
+    const first = await testbed.service({}, { start: false });
+    const pending = await first.store.createForOrder(anOrder("ord-1"), {
+      eventId: "evt-1",
+      correlationId: "cor-1",
+    });
+    if (pending.outcome !== "created") throw new Error(pending.outcome);
+    const client = testbed.client();
+    await client.zadd(TIMERS_KEY, 0, `${pending.shipment.shipmentId}|dispatch`);
+    expect(await first.store.dueTimers(10)).toHaveLength(1);
+    await first.close(); // dies holding the due timer it read
+
+    const second = await testbed.service();
+    await vi.waitFor(async () =>
+      expect((await second.store.findByOrder("ord-1"))?.status).toBe("dispatched"),
+    );
+    expect(await testbed.events("shipment.dispatched")).toHaveLength(1);
+  });
+
+  it("takes each step exactly once when several instances poll the same timers", async () => {
+    const instances = await Promise.all([
+      testbed.service(FAST),
+      testbed.service(FAST),
+      testbed.service(FAST),
+    ]);
+    const inventory = testbed.inventory();
+    const orderIds = Array.from({ length: 25 }, (_, index) => `ord-${index}`);
+    for (const orderId of orderIds) await inventory.publish("order.placed", anOrder(orderId));
+
+    const store = instances[0]?.store;
+    await vi.waitFor(
+      async () => {
+        for (const orderId of orderIds)
+          expect((await store?.findByOrder(orderId))?.status).toBe("delivered");
+      },
+      { timeout: 20_000 },
+    );
+    for (const topic of [
+      "shipment.created",
+      "shipment.dispatched",
+      "shipment.delivered",
+    ] as const) {
+      const events = await testbed.events(topic);
+      expect(events.map((event) => event.payload.orderId).sort()).toEqual([...orderIds].sort());
+    }
+    for (const orderId of orderIds) {
+      const shipment = await store?.findByOrder(orderId);
+      expect(shipment?.history.map((entry) => entry.status)).toEqual([
+        "pending",
+        "dispatched",
+        "delivered",
+      ]);
+    }
+    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
+  });
+
+  it("applies a timer once when two instances fire it at the same moment", async () => {
+    const [first, second] = [
+      await testbed.service({}, { start: false }),
+      await testbed.service({}, { start: false }),
+    ];
+    const result = await first.store.createForOrder(anOrder("ord-1"), {
+      eventId: "evt-1",
+      correlationId: "cor-1",
+    });
+    if (result.outcome !== "created") throw new Error(result.outcome);
+    const member = `${result.shipment.shipmentId}|dispatch`;
+    await testbed.client().zadd(TIMERS_KEY, 0, member);
+
+    const outcomes = await Promise.all([
+      first.store.fireTimer(member),
+      second.store.fireTimer(member),
+      first.store.fireTimer(member),
+    ]);
+    expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual([
+      "applied",
+      "timer_gone",
+      "timer_gone",
+    ]);
+    expect(await testbed.events("shipment.dispatched")).toHaveLength(1);
+    expect((await first.store.get(result.shipment.shipmentId))?.history).toHaveLength(2);
+  });
+
+  it("drops, without a step or an event, a timer whose shipment has moved on", async () => {
+    const shipping = await testbed.service({ SHIPPING_TIMER_POLL_MS: "10" });
+    const result = await shipping.store.createForOrder(anOrder("ord-1"), {
+      eventId: "evt-1",
+      correlationId: "cor-1",
+    });
+    if (result.outcome !== "created") throw new Error(result.outcome);
+    const { shipmentId } = result.shipment;
+    const cancelled = await shipping.store.cancelForOrder("ord-1", {
+      eventId: "evt-2",
+      correlationId: "cor-1",
+    });
+    expect(cancelled.outcome).toBe("applied");
+    // a stale timer left behind, e.g. by an older version, comes due
+    const client = testbed.client();
+    await client.zadd(TIMERS_KEY, 0, `${shipmentId}|dispatch`, 0, "unknown-shipment|deliver");
+
+    await vi.waitFor(async () => expect(await client.zcard(TIMERS_KEY)).toBe(0));
+    expect((await shipping.store.get(shipmentId))?.status).toBe("cancelled");
+    expect(await testbed.events("shipment.dispatched")).toEqual([]);
+  });
+
+  it("lets the process exit once closed: no timer or connection keeps it alive", async () => {
+    const child = spawn(
+      process.execPath,
+      ["--conditions=@retail/source", "--import", "tsx", "test/start-and-close.ts"],
+      {
+        cwd: fileURLToPath(new URL("..", import.meta.url)),
+        env: { ...process.env, REDIS_URL: testbed.redis().url, LOG_LEVEL: "silent" },
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += String(chunk);
+    });
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(output).toContain("closed");
+    expect(code).toBe(0);
+  });
+});
