@@ -1,0 +1,159 @@
+import { stockInvariantViolations } from "@retail/inventory/testing";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compose, containersOf, docker, waitForHealthyStack, waitUntil } from "./stack.js";
+
+const INVENTORY = "http://127.0.0.1:3001";
+const MONITORING = "http://127.0.0.1:3003";
+const ADMIN_REDIS = `redis://default:${process.env.REDIS_ADMIN_PASSWORD ?? "demo-admin-password"}@127.0.0.1:6379`;
+
+interface PlacedOrder {
+  orderId: string;
+  expected: "delivered" | "failed";
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers of the services under test, checked by the assertions
+type Json = any;
+
+async function http(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: Json }> {
+  const response = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { status: response.status, body: (await response.json().catch(() => undefined)) as Json };
+}
+
+function orderBody(sku: string, quantity: number, country: string) {
+  return {
+    customerId: "e2e-customer",
+    lines: [{ sku, quantity }],
+    shippingAddress: {
+      name: "Erika Musterfrau",
+      line1: "Hauptstr. 1",
+      city: "Berlin",
+      postalCode: "10115",
+      country,
+    },
+  };
+}
+
+describe("docker compose: orders placed over HTTP travel through the whole stack", () => {
+  beforeAll(async () => {
+    await compose("up", "-d");
+    await waitForHealthyStack(180_000);
+  });
+
+  afterAll(async () => {
+    // always, also when a test failed: nothing of the stack may outlive the run
+    await compose("down", "-v", "--remove-orphans");
+  });
+
+  it("delivers or compensates 50 orders, through a SIGKILL of shipping in mid-flight, with no shipment twice", async () => {
+    for (const [sku, available] of [
+      ["E2E-PLENTY", 1_000],
+      ["E2E-EMPTY", 0],
+    ] as const) {
+      const response = await http("PUT", `${INVENTORY}/products/${sku}`, {
+        name: sku,
+        priceCents: 999,
+        available,
+      });
+      expect(response.status).toBeLessThan(300);
+    }
+
+    const placed: PlacedOrder[] = [];
+    let rejected = 0;
+    for (let index = 0; index < 50; index += 1) {
+      const kind = index % 10;
+      // 40 ordinary orders, 5 to a country shipping does not serve, 5 out of stock
+      const [sku, country, expected] =
+        kind === 8
+          ? ["E2E-PLENTY", "AQ", "failed"]
+          : kind === 9
+            ? ["E2E-EMPTY", "DE", "rejected"]
+            : ["E2E-PLENTY", "DE", "delivered"];
+      const response = await http("POST", `${INVENTORY}/orders`, orderBody(sku, 1, country));
+      if (expected === "rejected") {
+        expect(response.status).toBe(409);
+        expect(response.body.error.code).toBe("out_of_stock");
+        rejected += 1;
+      } else {
+        expect(response.status).toBe(201);
+        placed.push({
+          orderId: response.body.orderId,
+          expected: expected as PlacedOrder["expected"],
+        });
+      }
+      if (index === 25) {
+        // orders are in flight (shipments pending on their dispatch timers): kill shipping hard
+        const [shipping] = await containersOf("shipping");
+        await docker("kill", "--signal", "KILL", shipping as string);
+        await waitUntil(
+          "shipping to be down",
+          async () =>
+            (await docker("inspect", "-f", "{{.State.Running}}", shipping as string)) === "false",
+          30_000,
+        );
+      }
+    }
+    expect(rejected).toBe(5);
+    await compose("start", "shipping");
+
+    await waitUntil(
+      "every order to reach its final state",
+      async () => {
+        for (const order of placed) {
+          const { body } = await http("GET", `${INVENTORY}/orders/${order.orderId}`);
+          if (body?.status !== order.expected) return false;
+        }
+        return true;
+      },
+      240_000,
+    );
+
+    for (const order of placed) {
+      const shipments = await http(
+        "GET",
+        `http://127.0.0.1:${await shippingPort()}/shipments?orderId=${order.orderId}`,
+      );
+      expect(shipments.body).toHaveLength(1);
+      const timeline = await http("GET", `${MONITORING}/orders/${order.orderId}/timeline`);
+      const types = (timeline.body.events as { type: string }[]).map((event) => event.type);
+      const hops =
+        order.expected === "delivered"
+          ? [
+              "order.placed",
+              "shipment.created",
+              "shipment.dispatched",
+              "reservation.committed",
+              "shipment.delivered",
+              "order.delivered",
+            ]
+          : ["order.placed", "shipment.failed", "reservation.released", "order.failed"];
+      expect(types).toEqual(expect.arrayContaining(hops));
+    }
+
+    const redis = new Redis(ADMIN_REDIS);
+    try {
+      expect(await stockInvariantViolations(redis)).toEqual([]);
+    } finally {
+      redis.disconnect();
+    }
+    // the 40 delivered orders shipped their units (loadgen's orders may add to these)
+    const plenty = await http("GET", `${INVENTORY}/products/E2E-PLENTY`);
+    expect(plenty.body.shipped).toBeGreaterThanOrEqual(40);
+  });
+});
+
+/** The host port of the (restarted) shipping container: compose publishes it from a range. */
+async function shippingPort(): Promise<string> {
+  const [shipping] = await containersOf("shipping");
+  const mapping = await docker("port", shipping as string, "3002/tcp");
+  return (mapping.split("\n")[0] ?? "").split(":").pop() ?? "3002";
+}

@@ -1,0 +1,81 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** A project name of its own, so the test never touches a demo you have running. */
+export const PROJECT = process.env.E2E_COMPOSE_PROJECT ?? "retail-e2e";
+
+/** The environment the stack runs with in this test: a gentle loadgen beside the test's orders. */
+const STACK_ENV = {
+  ...process.env,
+  ORDERS_PER_SECOND: process.env.E2E_LOADGEN_ORDERS_PER_SECOND ?? "0.5",
+  LOG_LEVEL: "warn",
+};
+
+/** `docker compose -p <project> …` from the repository root. */
+export async function compose(...args: string[]): Promise<string> {
+  const { stdout } = await run("docker", ["compose", "-p", PROJECT, ...args], {
+    cwd: repositoryRoot,
+    env: STACK_ENV,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout.trim();
+}
+
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run("docker", args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout.trim();
+}
+
+/** The container ids of a compose service (address containers by id, never by name). */
+export async function containersOf(service: string): Promise<string[]> {
+  return (await compose("ps", "-q", service)).split("\n").filter(Boolean);
+}
+
+export async function healthOf(container: string): Promise<string> {
+  return docker(
+    "inspect",
+    "-f",
+    "{{if .State.Health}}{{.State.Health.Status}}{{else}}{{.State.Status}}{{end}}",
+    container,
+  );
+}
+
+/** Poll `check` until it resolves truthy, at most `timeoutMs`; then fail with `what`. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+}
+
+/** Every service container healthy (loadgen has no health check: running is enough). */
+export async function waitForHealthyStack(timeoutMs: number): Promise<void> {
+  await waitUntil(
+    "every service to be healthy",
+    async () => {
+      for (const service of ["redis", "inventory", "shipping", "client-monitoring", "loadgen"]) {
+        const [container] = await containersOf(service);
+        if (!container) return false;
+        const health = await healthOf(container);
+        if (health !== (service === "loadgen" ? "running" : "healthy")) return false;
+      }
+      return true;
+    },
+    timeoutMs,
+  );
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** One request a stub received. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: unknown;
+  /** The stub dropped the connection instead of answering. */
+  dropped: boolean;
+  /** The status it answered (`undefined` while held or when dropped). */
+  status: number | undefined;
+}
+
+/** What a stub handler answers: a response, or `"drop"` to destroy the connection. */
+export type StubAnswer =
+  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | "drop";
+
+export type StubHandler = (request: RecordedRequest) => StubAnswer | Promise<StubAnswer>;
+
+export interface StubServer {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** A node:http server on 127.0.0.1 that records every request and answers with `handler`. */
+export async function startStub(handler: StubHandler): Promise<StubServer> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const url = new URL(req.url ?? "/", "http://stub");
+      const text = Buffer.concat(chunks).toString("utf8");
+      const recorded: RecordedRequest = {
+        method: req.method ?? "GET",
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: text === "" ? undefined : (JSON.parse(text) as unknown),
+        dropped: false,
+        status: undefined,
+      };
+      requests.push(recorded);
+      void Promise.resolve(handler(recorded)).then((answer) => respond(recorded, answer, res));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function respond(recorded: RecordedRequest, answer: StubAnswer, res: ServerResponse): void {
+  if (answer === "drop") {
+    recorded.dropped = true;
+    res.socket?.destroy();
+    return;
+  }
+  recorded.status = answer.status;
+  const headers: Record<string, string> = { ...answer.headers };
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, headers).end();
+    return;
+  }
+  headers["content-type"] = "application/json; charset=utf-8";
+  res.writeHead(answer.status, headers).end(JSON.stringify(answer.body));
+}
+
+/** A product as the stub inventory lists it. */
+export interface StubProduct {
+  sku: string;
+  name: string;
+  priceCents: number;
+  available: number;
+}
+
+export const STUB_PRODUCTS: readonly StubProduct[] = [
+  { sku: "HOODIE-ZIP-GRY-L", name: "Zip hoodie, grey, L", priceCents: 4499, available: 75 },
+  { sku: "MUG-CERAMIC-350", name: "Ceramic mug, 350 ml", priceCents: 899, available: 200 },
+  { sku: "TSHIRT-CLASSIC-WHT-M", name: "Classic T-shirt", priceCents: 1999, available: 120 },
+  { sku: "WATCH-SMART-S2", name: "Smartwatch S2", priceCents: 24999, available: 2 },
+];
+
+export interface InventoryStubOptions {
+  /** `GET /health/ready` answers 503 this many times first. */
+  notReadyLooks?: number;
+  /** Drop the connection of this many `POST /orders` requests first. */
+  dropOrders?: number;
+}
+
+/**
+ * Inventory's public API as the load generator uses it: readiness, the product list
+ * (paged by SKU), orders (any line of 20+ units is out of stock), cancels, restocks.
+ */
+export async function startInventoryStub(options: InventoryStubOptions = {}) {
+  let notReady = options.notReadyLooks ?? 0;
+  let drops = options.dropOrders ?? 0;
+  const placed = new Set<string>();
+  const stub = await startStub((request) => {
+    const { method, path } = request;
+    if (method === "GET" && path === "/health/ready") {
+      if (notReady > 0) {
+        notReady--;
+        return { status: 503, body: { status: "not_ready", error: { code: "not_ready" } } };
+      }
+      return { status: 200, body: { status: "ready" } };
+    }
+    if (method === "GET" && path === "/products") {
+      const after = request.query.get("after");
+      const limit = Number(request.query.get("limit") ?? "100");
+      const page = STUB_PRODUCTS.filter((product) => after === null || product.sku > after).slice(
+        0,
+        limit,
+      );
+      return { status: 200, body: page.map(withCounters) };
+    }
+    if (method === "POST" && path === "/orders") {
+      if (drops > 0) {
+        drops--;
+        return "drop";
+      }
+      const body = request.body as { lines: { sku: string; quantity: number }[] };
+      const orderId = randomUUID();
+      const short = body.lines.filter((line) => line.quantity >= 20);
+      if (short.length > 0) {
+        const lines = short.map((line) => ({
+          sku: line.sku,
+          requested: line.quantity,
+          available: 2,
+        }));
+        return {
+          status: 409,
+          body: {
+            error: {
+              code: "out_of_stock",
+              message: "Not enough stock",
+              details: { orderId, lines },
+            },
+          },
+        };
+      }
+      placed.add(orderId);
+      const lines = body.lines.map((line) => ({ ...line, unitPriceCents: 899 }));
+      const totalCents = lines.reduce((sum, line) => sum + line.quantity * 899, 0);
+      return {
+        status: 201,
+        body: {
+          orderId,
+          status: "reserved",
+          lines,
+          totalCents,
+          createdAt: new Date().toISOString(),
+        },
+      };
+    }
+    const cancel = /^\/orders\/([^/]+)\/cancel$/.exec(path);
+    if (method === "POST" && cancel) {
+      const orderId = decodeURIComponent(cancel[1] ?? "");
+      if (!placed.has(orderId))
+        return { status: 404, body: { error: { code: "order_not_found" } } };
+      return { status: 200, body: { orderId, status: "cancelled" } };
+    }
+    const restock = /^\/products\/([^/]+)\/restock$/.exec(path);
+    if (method === "POST" && restock) {
+      const product = STUB_PRODUCTS.find(
+        (item) => item.sku === decodeURIComponent(restock[1] ?? ""),
+      );
+      if (!product) return { status: 404, body: { error: { code: "product_not_found" } } };
+      const { quantity } = request.body as { quantity: number };
+      return {
+        status: 200,
+        body: withCounters({ ...product, available: product.available + quantity }),
+      };
+    }
+    return { status: 404, body: { error: { code: "not_found" } } };
+  });
+  return { ...stub, placed };
+}
+
+function withCounters(product: StubProduct) {
+  const now = new Date().toISOString();
+  return {
+    ...product,
+    reserved: 0,
+    shipped: 0,
+    received: product.available,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export interface MonitoringStubOptions {
+  notReadyLooks?: number;
+  /** Hold every heartbeat's answer until this promise settles. */
+  holdHeartbeats?: Promise<void>;
+}
+
+/** Client-monitoring's public API as the load generator uses it: readiness, heartbeats, telemetry. */
+export async function startMonitoringStub(options: MonitoringStubOptions = {}) {
+  let notReady = options.notReadyLooks ?? 0;
+  return startStub(async (request) => {
+    const { method, path } = request;
+    if (method === "GET" && path === "/health/ready") {
+      if (notReady > 0) {
+        notReady--;
+        return { status: 503, body: { status: "not_ready", error: { code: "not_ready" } } };
+      }
+      return { status: 200, body: { status: "ready" } };
+    }
+    if (method === "POST" && /^\/clients\/[^/]+\/heartbeat$/.test(path)) {
+      if (options.holdHeartbeats) await options.holdHeartbeats;
+      return { status: 204 };
+    }
+    if (method === "POST" && path === "/telemetry") {
+      const { events } = request.body as { events: unknown[] };
+      return { status: 202, body: { accepted: events.length } };
+    }
+    return { status: 404, body: { error: { code: "not_found" } } };
+  });
+}
