@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import {
   createClientMonitoringService,
   configSchema as monitoringConfig,
@@ -18,19 +19,70 @@ function environment(redisUrl: string, extra: Record<string, string>): Record<st
 
 const fastRetries = { retry: { initialDelayMs: 10, maxDelayMs: 50 } };
 
+/** Where the services listen, with `listen: true`: loopback only. */
+const HOST = "127.0.0.1";
+
+export interface SystemOptions {
+  /** Variables per service, over this harness's defaults. */
+  env?: {
+    inventory?: Record<string, string>;
+    shipping?: Record<string, string>;
+    monitoring?: Record<string, string>;
+  };
+}
+
+export interface ListeningSystemOptions extends SystemOptions {
+  /**
+   * Listen on ephemeral ports on 127.0.0.1: inventory allows client-monitoring's origin
+   * (`CORS_ORIGINS`), and client-monitoring points its dashboard at inventory
+   * (`INVENTORY_PUBLIC_URL`), so a browser can use the dashboard's order form.
+   */
+  listen: true;
+}
+
+/** Base URLs of the services that listen (shipping stays in-process only). */
+export interface SystemUrls {
+  inventory: string;
+  monitoring: string;
+}
+
 /**
  * The three services, each its own Fastify app with its own bus and Redis connection,
- * in one process on one Redis — talking only through Redis, as in production.
+ * in one process on one Redis — talking only through Redis, as in production. Without
+ * `listen` they answer through `app.inject()` only.
  */
-export async function startSystem(redisUrl: string) {
+export async function startSystem(
+  redisUrl: string,
+  options: ListeningSystemOptions,
+): Promise<System & { urls: SystemUrls }>;
+export async function startSystem(redisUrl: string, options?: SystemOptions): Promise<System>;
+export async function startSystem(
+  redisUrl: string,
+  options: SystemOptions & { listen?: boolean } = {},
+): Promise<System & { urls?: SystemUrls }> {
+  const listen = options.listen === true;
+  // Each needs the other's address: reserve monitoring's port first, so inventory can
+  // allow its origin before inventory itself listens on any free port.
+  const monitoringPort = listen ? await freePort() : 0;
+  const monitoringUrl = `http://${HOST}:${monitoringPort}`;
+
   const inventory = await createInventoryService({
     context: createServiceContext({
       name: "inventory",
       configSchema: inventoryConfig,
-      env: environment(redisUrl, { SEED_DEMO_CATALOG: "false", LOW_STOCK_THRESHOLD: "2" }),
+      env: environment(redisUrl, {
+        SEED_DEMO_CATALOG: "false",
+        LOW_STOCK_THRESHOLD: "2",
+        ...(listen ? { CORS_ORIGINS: monitoringUrl } : {}),
+        ...options.env?.inventory,
+      }),
     }),
     bus: { shutdownTimeoutMs: 2_000, subscribeDefaults: fastRetries },
   });
+  const inventoryUrl = listen
+    ? await inventory.app.listen({ host: HOST, port: 0 })
+    : "http://localhost:3001";
+
   const shipping = await createShippingService({
     context: createServiceContext({
       name: "shipping",
@@ -40,6 +92,7 @@ export async function startSystem(redisUrl: string) {
         SHIPPING_DISPATCH_DELAY_MS: "1500",
         SHIPPING_DELIVERY_DELAY_MS: "100",
         SHIPPING_TIMER_POLL_MS: "50",
+        ...options.env?.shipping,
       }),
     }),
     bus: { shutdownTimeoutMs: 2_000, subscribeDefaults: fastRetries },
@@ -48,10 +101,14 @@ export async function startSystem(redisUrl: string) {
     context: createServiceContext({
       name: "client-monitoring",
       configSchema: monitoringConfig,
-      env: environment(redisUrl, {}),
+      env: environment(redisUrl, {
+        ...(listen ? { INVENTORY_PUBLIC_URL: inventoryUrl } : {}),
+        ...options.env?.monitoring,
+      }),
     }),
     subscribeDefaults: fastRetries,
   });
+  if (listen) await monitoring.app.listen({ host: HOST, port: monitoringPort });
   await Promise.all([inventory.start(), shipping.start(), monitoring.start()]);
   const redis = new Redis(redisUrl);
 
@@ -59,6 +116,7 @@ export async function startSystem(redisUrl: string) {
     inventory: inventory.app,
     shipping: shipping.app,
     monitoring: monitoring.app,
+    ...(listen ? { urls: { inventory: inventoryUrl, monitoring: monitoringUrl } } : {}),
     /** Lines describing every broken stock invariant; empty when all hold. */
     invariantViolations: () => stockInvariantViolations(redis),
     async close() {
@@ -69,4 +127,27 @@ export async function startSystem(redisUrl: string) {
   };
 }
 
-export type System = Awaited<ReturnType<typeof startSystem>>;
+export interface System {
+  inventory: Awaited<ReturnType<typeof createInventoryService>>["app"];
+  shipping: Awaited<ReturnType<typeof createShippingService>>["app"];
+  monitoring: Awaited<ReturnType<typeof createClientMonitoringService>>["app"];
+  /** Lines describing every broken stock invariant; empty when all hold. */
+  invariantViolations(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** A port nobody listens on right now (the OS picks it; released before it is used). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen({ host: HOST, port: 0 }, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === "object") resolve(address.port);
+        else reject(new Error("no port assigned"));
+      });
+    });
+  });
+}

@@ -1,8 +1,51 @@
-// The live dashboard: one page, no framework, no CDN. Everything it shows comes
-// from client-monitoring (the SSE feed, timelines, stats, clients); the order form
-// posts to inventory's HTTP API, the same way any client app would.
+// The live dashboard: one page, no framework, no build, no CDN. Everything it shows
+// comes from client-monitoring (the SSE feed, timelines, stats, alerts, clients); the
+// order form posts to inventory's HTTP API across origins (CORS), as any shop would.
 
 const MAX_FEED_ROWS = 200;
+const STATS_EVERY_MS = 2_000;
+const SIDE_EVERY_MS = 3_000;
+
+/** Every topic of the catalog: the feed's `event:` names (more are added from /stats). */
+const TOPICS = [
+  "order.placed",
+  "order.rejected",
+  "order.cancelled",
+  "order.failed",
+  "order.delivered",
+  "reservation.committed",
+  "reservation.released",
+  "stock.low",
+  "stock.restocked",
+  "shipment.created",
+  "shipment.dispatched",
+  "shipment.delivered",
+  "shipment.cancelled",
+  "shipment.failed",
+  "client.online",
+  "client.offline",
+  "client.telemetry",
+  "alert.raised",
+];
+
+/** The saga's steps, in order, as the progress bar shows them. */
+const STEPS = ["order.placed", "shipment.created", "shipment.dispatched", "shipment.delivered"];
+
+/** An order's status after each event of its timeline (the last one that says wins). */
+const STATUS_AFTER = {
+  "order.placed": "reserved",
+  "shipment.dispatched": "dispatched",
+  "reservation.committed": "dispatched",
+  "shipment.delivered": "delivered",
+  "order.delivered": "delivered",
+  "shipment.failed": "failed",
+  "order.failed": "failed",
+  "shipment.cancelled": "cancelled",
+  "order.cancelled": "cancelled",
+  "order.rejected": "rejected",
+};
+const FINAL = new Set(["delivered", "failed", "cancelled", "rejected"]);
+
 const ADDRESSES = {
   DE: { name: "Erika Musterfrau", line1: "Hauptstr. 1", city: "Berlin", postalCode: "10115" },
   FR: { name: "Jeanne Dupont", line1: "1 rue de Rivoli", city: "Paris", postalCode: "75001" },
@@ -13,235 +56,558 @@ const ADDRESSES = {
 };
 
 const $ = (id) => document.getElementById(id);
-const state = { selectedOrder: null, orderFilter: "", inventoryUrl: "" };
+const state = {
+  inventoryUrl: "",
+  selectedOrder: null,
+  orderFilter: "",
+  /** Bumped per timeline request: only the newest answer is drawn. */
+  timelineRequest: 0,
+  timelineTimer: 0,
+  productsTimer: 0,
+  statsTimer: 0,
+  listening: new Set(),
+  eventsSeen: 0,
+};
+
+const money = new Intl.NumberFormat(undefined, { style: "currency", currency: "EUR" });
+const number = new Intl.NumberFormat();
 
 function element(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null) continue;
     if (name === "className") node.className = value;
-    else if (name.startsWith("data-")) node.setAttribute(name, value);
+    else if (name.startsWith("data-") || name.startsWith("aria-")) node.setAttribute(name, value);
     else node[name] = value;
   }
-  for (const child of children) node.append(child);
+  node.append(...children.filter((child) => child !== undefined && child !== null));
   return node;
 }
 
 function clock(iso) {
   const date = new Date(iso);
-  return `${date.toLocaleTimeString([], { hour12: false })}.${String(date.getMilliseconds()).padStart(3, "0")}`;
+  if (Number.isNaN(date.getTime())) return "";
+  const time = date.toLocaleTimeString([], { hour12: false });
+  return `${time}.${String(date.getMilliseconds()).padStart(3, "0")}`;
 }
 
+function ago(iso) {
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3600)} h ago`;
+}
+
+/** Events per second, as per minute when slower than one a second. */
+function rate(perSecond) {
+  return perSecond >= 1
+    ? `${number.format(Math.round(perSecond * 10) / 10)}/s`
+    : `${number.format(Math.round(perSecond * 60))}/min`;
+}
+
+function duration(ms) {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+const kindOf = (type) => type.split(".")[0];
+const shortId = (id) => id.slice(0, 8);
+
+/** JSON of a response, or undefined when it has none. */
+async function jsonOf(response) {
+  try {
+    return await response.json();
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------- feed
+
+/** The order an event belongs to, when it says so. */
 function orderIdOf(event) {
-  return (
-    event.payload?.orderId ?? (event.type.startsWith("order.") ? event.correlationId : undefined)
-  );
+  const orderId = event.payload?.orderId;
+  return typeof orderId === "string" && orderId !== "" ? orderId : undefined;
 }
 
-/** The payload fields worth a glance, per kind of event. */
+const lineList = (lines) =>
+  (lines ?? []).map((line) => `${line.quantity ?? line.requested}× ${line.sku}`).join(", ");
+
+/** One line about what an event says, per kind of event. */
 function summary(event) {
-  const payload = event.payload ?? {};
-  const parts = [];
-  for (const field of [
-    "status",
-    "sku",
-    "available",
-    "carrier",
-    "trackingNumber",
-    "reason",
-    "clientId",
-    "kind",
-  ]) {
-    if (payload[field] !== undefined) parts.push(`${field} ${payload[field]}`);
+  const p = event.payload ?? {};
+  switch (event.type) {
+    case "order.placed":
+      return `${lineList(p.lines)} · ${money.format(p.totalCents / 100)} → ${p.shippingAddress?.country ?? "?"}`;
+    case "order.rejected":
+      return `out of stock: ${(p.lines ?? []).map((l) => `${l.requested}× ${l.sku} (${l.available} left)`).join(", ")}`;
+    case "order.cancelled":
+    case "order.failed":
+    case "shipment.cancelled":
+    case "shipment.failed":
+      return String(p.reason ?? "").replaceAll("_", " ");
+    case "order.delivered":
+      return "closed: delivered";
+    case "reservation.committed":
+      return `${lineList(p.lines)} shipped`;
+    case "reservation.released":
+      return `${lineList(p.lines)} back in stock · ${String(p.reason ?? "").replaceAll("_", " ")}`;
+    case "shipment.created":
+      return `${p.carrier} ${p.trackingNumber} → ${p.destinationCountry}`;
+    case "shipment.dispatched":
+    case "shipment.delivered":
+      return `${p.carrier} ${p.trackingNumber}`;
+    case "stock.low":
+      return `${p.sku}: ${p.available} left (threshold ${p.threshold})`;
+    case "stock.restocked":
+      return `${p.sku}: +${p.quantity} → ${p.available}`;
+    case "client.online":
+    case "client.offline":
+      return `${p.clientId} · ${p.app} ${p.version}`;
+    case "client.telemetry":
+      return `${p.clientId} · ${p.events?.length ?? 0} telemetry events`;
+    case "alert.raised":
+      return `${p.severity}: ${p.message}`;
+    default:
+      return "";
   }
-  if (Array.isArray(payload.lines)) {
-    parts.push(
-      payload.lines.map((line) => `${line.quantity ?? line.requested}× ${line.sku}`).join(", "),
-    );
-  }
-  if (payload.totalCents !== undefined) parts.push(`${(payload.totalCents / 100).toFixed(2)} €`);
-  return parts.join(" · ");
 }
 
 function addToFeed(event) {
   const orderId = orderIdOf(event);
   const detail = element("span", { className: "detail" });
-  detail.append(`${event.source} → `);
-  if (orderId) detail.append(element("b", {}, `order ${orderId.slice(0, 8)}`), " ");
+  if (orderId) detail.append(element("span", { className: "order-chip" }, `#${shortId(orderId)}`));
   detail.append(summary(event));
   const row = element(
     "li",
-    { className: "fresh", "data-order": orderId ?? "", "data-correlation": event.correlationId },
-    element("span", { className: "time" }, clock(event.occurredAt)),
-    element("span", { className: "topic", "data-kind": event.type.split(".")[0] }, event.type),
+    {
+      className: "fresh",
+      "data-type": event.type,
+      "data-order": orderId ?? "",
+      title: orderId ? `order ${orderId}: show its timeline` : undefined,
+    },
+    element("time", { className: "time", dateTime: event.occurredAt }, clock(event.occurredAt)),
+    element(
+      "span",
+      { className: "topic", "data-kind": kindOf(event.type) },
+      element("span", { className: "source" }, event.source),
+      event.type,
+    ),
     detail,
   );
-  row.hidden = Boolean(state.orderFilter) && !(orderId ?? "").includes(state.orderFilter);
-  row.addEventListener("click", () => showTimeline(orderId ?? event.correlationId));
+  if (orderId) {
+    row.classList.add("clickable");
+    row.tabIndex = 0;
+    row.addEventListener("click", () => selectOrder(orderId));
+    row.addEventListener("keydown", (keyEvent) => {
+      if (keyEvent.key === "Enter" || keyEvent.key === " ") {
+        keyEvent.preventDefault();
+        selectOrder(orderId);
+      }
+    });
+    if (orderId === state.selectedOrder) row.classList.add("selected");
+  }
+  row.hidden = !matchesFilter(orderId);
   const feed = $("feed");
   feed.prepend(row);
   while (feed.children.length > MAX_FEED_ROWS) feed.lastElementChild.remove();
+  state.eventsSeen += 1;
+  $("feed-count").textContent = number.format(state.eventsSeen);
   $("feed-empty").hidden = true;
-  if (
-    state.selectedOrder &&
-    (orderId === state.selectedOrder || event.correlationId === state.selectedOrder)
-  ) {
-    void showTimeline(state.selectedOrder);
+
+  const selected = state.selectedOrder;
+  if (selected && (orderId === selected || event.correlationId === selected)) scheduleTimeline();
+  if (/^(order|reservation|stock)\./.test(event.type)) scheduleProducts();
+  scheduleStats();
+  if (event.type === "alert.raised") void refreshAlerts().catch(() => {});
+  if (event.type.startsWith("client.")) void refreshClients().catch(() => {});
+}
+
+const matchesFilter = (orderId) =>
+  !state.orderFilter || (orderId ?? "").includes(state.orderFilter);
+
+function listenTo(source, topics) {
+  for (const topic of topics) {
+    if (state.listening.has(topic)) continue;
+    state.listening.add(topic);
+    source.addEventListener(topic, (message) => {
+      try {
+        addToFeed(JSON.parse(message.data));
+      } catch (error) {
+        console.warn("unreadable feed event", error);
+      }
+    });
   }
+}
+
+function connectFeed() {
+  const source = new EventSource("events/stream");
+  const status = $("connection");
+  source.addEventListener("open", () => {
+    status.dataset.state = "live";
+    status.textContent = "live";
+  });
+  source.addEventListener("error", () => {
+    status.dataset.state = "down";
+    status.textContent = "reconnecting…";
+  });
+  listenTo(source, TOPICS);
+  return source;
+}
+
+// ------------------------------------------------------------------------ timeline
+
+function selectOrder(orderId, { fetchNow = true } = {}) {
+  state.selectedOrder = orderId;
+  for (const row of $("feed").children)
+    row.classList.toggle("selected", row.dataset.order === orderId);
+  $("timeline").dataset.order = orderId;
+  $("timeline-order").replaceChildren(
+    "order ",
+    element("code", { className: "order-id" }, orderId),
+  );
+  if (fetchNow) void showTimeline(orderId);
+  else drawTimeline(orderId, []);
+}
+
+/** Coalesce the refreshes of a burst of events into one request. */
+function scheduleTimeline() {
+  clearTimeout(state.timelineTimer);
+  state.timelineTimer = setTimeout(() => {
+    if (state.selectedOrder) void showTimeline(state.selectedOrder);
+  }, 60);
 }
 
 async function showTimeline(orderId) {
-  state.selectedOrder = orderId;
-  $("timeline-order").textContent = `order ${orderId}`;
+  const request = ++state.timelineRequest;
+  let events = [];
+  try {
+    const response = await fetch(`orders/${encodeURIComponent(orderId)}/timeline`);
+    if (response.ok) events = (await response.json()).events ?? [];
+  } catch {
+    // drawn as "no events yet"; the next event of the order tries again
+  }
+  if (request !== state.timelineRequest || orderId !== state.selectedOrder) return;
+  drawTimeline(orderId, events);
+}
+
+function drawTimeline(orderId, events) {
   const list = $("timeline");
-  const response = await fetch(`orders/${encodeURIComponent(orderId)}/timeline`);
-  if (!response.ok) {
-    list.replaceChildren(element("li", {}, "no events recorded yet for this order"));
+  list.dataset.order = orderId;
+  const types = new Set(events.map((hop) => hop.type));
+
+  let status = "waiting";
+  for (const hop of events) status = STATUS_AFTER[hop.type] ?? status;
+  const badge = $("timeline-status");
+  badge.hidden = false;
+  badge.dataset.status = status;
+  badge.textContent = status;
+
+  const progress = $("progress");
+  progress.hidden = false;
+  const failed = status === "failed" || status === "cancelled" || status === "rejected";
+  let reached = -1;
+  STEPS.forEach((step, index) => {
+    if (types.has(step)) reached = index;
+  });
+  for (const [index, item] of [...progress.children].entries()) {
+    item.dataset.state =
+      index <= reached ? "done" : failed && index === reached + 1 ? "stopped" : "todo";
+  }
+
+  if (events.length === 0) {
+    list.replaceChildren(element("li", { className: "pending" }, "waiting for the first event…"));
     return;
   }
-  const timeline = await response.json();
+  const first = Date.parse(events[0].occurredAt);
+  const last = Date.parse(events[events.length - 1].occurredAt);
   list.replaceChildren(
-    ...timeline.events.map((hop) =>
+    ...events.map((hop) =>
       element(
         "li",
-        { "data-type": hop.type },
+        { "data-type": hop.type, "data-kind": kindOf(hop.type) },
+        element("span", { className: "hop-type topic", "data-kind": kindOf(hop.type) }, hop.type),
+        element("span", { className: "hop-meta" }, `${hop.source} · ${clock(hop.occurredAt)}`),
         element(
           "span",
-          { className: "latency" },
-          hop.latencyMs == null ? "start" : `+${hop.latencyMs} ms`,
+          { className: "latency", title: "since the event that caused it" },
+          hop.latencyMs == null ? "start" : `+${duration(hop.latencyMs)}`,
         ),
-        element("span", { className: "topic", "data-kind": hop.type.split(".")[0] }, hop.type),
-        element("div", { className: "muted" }, `${hop.source} · ${clock(hop.occurredAt)}`),
       ),
     ),
   );
+  const total = element(
+    "li",
+    { className: "total" },
+    `${events.length} events in ${duration(Math.max(0, last - first))}${FINAL.has(status) ? "" : " so far"}`,
+  );
+  list.append(total);
 }
 
-function connectFeed(topics) {
-  const source = new EventSource("events/stream");
-  const status = $("connection");
-  source.onopen = () => {
-    status.dataset.state = "live";
-    status.textContent = "live";
-  };
-  source.onerror = () => {
-    status.dataset.state = "down";
-    status.textContent = "reconnecting…";
-  };
-  const onEvent = (message) => addToFeed(JSON.parse(message.data));
-  source.onmessage = onEvent;
-  for (const topic of topics) source.addEventListener(topic, onEvent);
+// ------------------------------------------------------------------ stats & sides
+
+const sum = (rows, pick) => rows.reduce((total, row) => total + (pick(row) ?? 0), 0);
+
+/** Numbers follow the feed: one refresh shortly after a burst of events. */
+function scheduleStats() {
+  if (state.statsTimer) return;
+  state.statsTimer = setTimeout(() => {
+    state.statsTimer = 0;
+    void refreshStats().catch(() => {});
+  }, 400);
 }
 
 async function refreshStats() {
   const response = await fetch("stats");
-  if (!response.ok) return [];
+  if (!response.ok) return;
   const stats = await response.json();
   const dead = new Map(stats.deadLetters.map((row) => [`${row.topic}|${row.group}`, row.count]));
-  $("groups").replaceChildren(
-    ...stats.groups.map((row) => {
-      const deadLetters = dead.get(`${row.topic}|${row.group}`) ?? 0;
-      return element(
-        "tr",
-        {},
-        element("td", {}, row.topic),
-        element("td", {}, row.group),
-        element("td", { className: `num${row.lag > 10 ? " hot" : ""}` }, String(row.lag ?? "?")),
-        element("td", { className: `num${row.pending > 10 ? " hot" : ""}` }, String(row.pending)),
-        element("td", { className: `num${deadLetters > 0 ? " bad" : ""}` }, String(deadLetters)),
-      );
-    }),
+
+  $("kpi-rate").textContent = number.format(
+    Math.round(sum(stats.topics, (row) => row.ratePerSecond) * 10) / 10,
   );
-  return stats.topics.map((row) => row.topic);
+  $("kpi-stored").textContent = number.format(sum(stats.topics, (row) => row.length));
+  $("kpi-topics").textContent = `${stats.topics.length} topics`;
+  $("kpi-pending").textContent = number.format(sum(stats.groups, (row) => row.pending));
+  $("kpi-groups").textContent = `${stats.groups.length} consumer groups`;
+  $("kpi-lag").textContent = number.format(sum(stats.groups, (row) => row.lag));
+  const deadTotal = sum(stats.deadLetters, (row) => row.count);
+  $("kpi-dead").textContent = number.format(deadTotal);
+  $("kpi-dead")
+    .closest(".kpi")
+    .classList.toggle("alarm", deadTotal > 0);
+
+  const groupsOf = new Map();
+  for (const group of stats.groups) {
+    const list = groupsOf.get(group.topic) ?? [];
+    list.push(group);
+    groupsOf.set(group.topic, list);
+  }
+  const topics = [...stats.topics].sort((a, b) => a.topic.localeCompare(b.topic));
+  $("groups").replaceChildren(
+    ...topics.map((topic) =>
+      element(
+        "li",
+        { "data-topic": topic.topic },
+        element("span", { className: "topic", "data-kind": kindOf(topic.topic) }, topic.topic),
+        element(
+          "span",
+          { className: "numbers", title: "events in the stream · handled in the last minute" },
+          `${number.format(topic.length)} ${topic.length === 1 ? "event" : "events"}`,
+          topic.ratePerSecond > 0
+            ? element("span", { className: "rate" }, ` · ${rate(topic.ratePerSecond)}`)
+            : undefined,
+        ),
+        element(
+          "span",
+          { className: "chips" },
+          ...(groupsOf.get(topic.topic) ?? []).map((group) =>
+            groupChip(group, dead.get(`${group.topic}|${group.group}`) ?? 0),
+          ),
+        ),
+      ),
+    ),
+  );
+  if (state.source)
+    listenTo(
+      state.source,
+      topics.map((row) => row.topic),
+    );
+}
+
+function groupChip(group, deadLetters) {
+  const behind = (group.pending ?? 0) + (group.lag ?? 0);
+  const tone = deadLetters > 0 ? "bad" : behind > 0 ? "warn" : "ok";
+  const parts = [group.group];
+  if (behind > 0) parts.push(String(behind));
+  if (deadLetters > 0) parts.push(`☠ ${deadLetters}`);
+  if (behind === 0 && deadLetters === 0) parts.push("✓");
+  return element(
+    "span",
+    {
+      className: `chip ${tone}`,
+      title: `${group.group}: ${group.consumers} consumers, ${group.pending} pending, lag ${group.lag ?? "unknown"}, ${deadLetters} dead letters`,
+    },
+    parts.join(" "),
+  );
 }
 
 async function refreshClients() {
-  const response = await fetch("clients");
+  const response = await fetch("clients?limit=50");
   if (!response.ok) return;
   const clients = await response.json();
+  const online = clients.filter((client) => client.status === "online").length;
+  $("kpi-clients").textContent = `${online}/${clients.length}`;
+  $("clients-empty").hidden = clients.length > 0;
   $("clients").replaceChildren(
     ...clients.map((client) =>
       element(
         "li",
-        {},
-        element(
-          "span",
-          {},
-          element("span", { className: `dot ${client.status === "online" ? "online" : ""}` }),
-          `${client.clientId} `,
-          element("span", { className: "muted" }, `${client.app} ${client.version}`),
-        ),
-        element("span", { className: "muted" }, client.status),
+        { "data-status": client.status },
+        element("span", { className: "dot", "aria-hidden": "true" }),
+        element("span", { className: "client-id" }, client.clientId),
+        element("span", { className: "muted" }, `${client.app} ${client.version}`),
+        element("span", { className: "muted seen" }, ago(client.lastSeen)),
       ),
     ),
   );
 }
 
-async function loadProducts() {
-  const response = await fetch(`${state.inventoryUrl}/products`);
-  const products = response.ok ? await response.json() : [];
-  $("order-sku").replaceChildren(
-    ...products.map((product) =>
+async function refreshAlerts() {
+  const response = await fetch("alerts?limit=6");
+  if (!response.ok) return;
+  const alerts = await response.json();
+  $("alerts-empty").hidden = alerts.length > 0;
+  $("alerts").replaceChildren(
+    ...alerts.map((alert) =>
       element(
-        "option",
-        { value: product.sku },
-        `${product.name} — ${(product.priceCents / 100).toFixed(2)} € (${product.available} left)`,
+        "li",
+        { "data-severity": alert.severity },
+        element("span", { className: "severity" }, alert.severity),
+        element("span", { className: "alert-message" }, alert.message),
+        element("time", { className: "muted", dateTime: alert.raisedAt }, ago(alert.raisedAt)),
       ),
     ),
   );
+}
+
+// ------------------------------------------------------------------------- orders
+
+function scheduleProducts() {
+  clearTimeout(state.productsTimer);
+  state.productsTimer = setTimeout(() => void loadProducts(), 250);
+}
+
+async function loadProducts() {
+  const select = $("order-sku");
+  let products;
+  try {
+    const response = await fetch(`${state.inventoryUrl}/products?limit=500`);
+    products = response.ok ? await response.json() : undefined;
+  } catch {
+    products = undefined;
+  }
+  if (!Array.isArray(products) || products.length === 0) {
+    select.replaceChildren(
+      element(
+        "option",
+        { value: "" },
+        products ? "no products in inventory" : "inventory unreachable",
+      ),
+    );
+    $("order-submit").disabled = true;
+    if (!products && ["idle", "warn"].includes($("order-result").dataset.state)) {
+      showResult("warn", [
+        `Cannot reach inventory at ${state.inventoryUrl}. Is it running, and does its CORS_ORIGINS allow ${location.origin}?`,
+      ]);
+    }
+    return;
+  }
+  if ($("order-result").dataset.state === "warn") showResult("idle", [IDLE_HINT]);
+  const chosen = select.value;
+  select.replaceChildren(
+    ...products.map((product) =>
+      element(
+        "option",
+        { value: product.sku, disabled: product.available === 0 },
+        `${product.name} · ${money.format(product.priceCents / 100)} · ${product.available} left`,
+      ),
+    ),
+  );
+  if (products.some((product) => product.sku === chosen)) select.value = chosen;
+  $("order-submit").disabled = false;
+}
+
+const IDLE_HINT = "Posted to inventory's HTTP API, like any shop would.";
+
+function showResult(kind, text, orderId) {
+  const result = $("order-result");
+  result.dataset.state = kind;
+  if (orderId) result.dataset.orderId = orderId;
+  else delete result.dataset.orderId;
+  result.replaceChildren(...text);
+}
+
+/** The kit's error body as one line: `code: message` plus what its details say. */
+function describeError(status, body) {
+  const error = body?.error;
+  if (!error) return `HTTP ${status}`;
+  let text = `${error.code}: ${error.message}`;
+  const details = error.details;
+  if (Array.isArray(details?.lines))
+    text += ` (${details.lines.map((l) => `${l.sku}: ${l.available} left`).join(", ")})`;
+  else if (Array.isArray(details?.skus)) text += ` (${details.skus.join(", ")})`;
+  else if (Array.isArray(details) && details[0]?.message)
+    text += ` (${details.map((d) => `${d.path || d.location}: ${d.message}`).join("; ")})`;
+  return text;
 }
 
 async function placeOrder(event) {
   event.preventDefault();
-  const result = $("order-result");
   const button = $("order-submit");
   button.disabled = true;
   const country = $("order-country").value;
+  const quantity = Number($("order-quantity").value);
   try {
     const response = await fetch(`${state.inventoryUrl}/orders`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         customerId: "dashboard-user",
-        lines: [{ sku: $("order-sku").value, quantity: Number($("order-quantity").value) }],
+        lines: [{ sku: $("order-sku").value, quantity }],
         shippingAddress: { ...ADDRESSES[country], country },
       }),
     });
-    const body = await response.json();
-    if (response.ok) {
-      result.className = "result ok";
-      result.textContent = `Order ${body.orderId} ${body.status} — watch it travel.`;
-      void showTimeline(body.orderId);
+    const body = await jsonOf(response);
+    if (response.ok && body?.orderId) {
+      showResult(
+        "ok",
+        [
+          "Order ",
+          element("code", { className: "order-id" }, shortId(body.orderId)),
+          ` ${body.status} · ${money.format(body.totalCents / 100)}. Watch it travel →`,
+        ],
+        body.orderId,
+      );
+      // Its first event is on its way: draw the timeline when it arrives.
+      selectOrder(body.orderId, { fetchNow: false });
     } else {
-      result.className = "result bad";
-      result.textContent = `${body.error?.code ?? response.status}: ${body.error?.message ?? "rejected"}`;
+      showResult("bad", [describeError(response.status, body)]);
     }
   } catch (error) {
-    result.className = "result bad";
-    result.textContent = `inventory unreachable: ${error.message}`;
+    showResult("bad", [`inventory unreachable at ${state.inventoryUrl}: ${error.message}`]);
   } finally {
     button.disabled = false;
     void loadProducts();
   }
 }
 
+// --------------------------------------------------------------------------- main
+
 async function main() {
   const config = await fetch("config.json")
     .then((response) => (response.ok ? response.json() : {}))
     .catch(() => ({}));
-  state.inventoryUrl = config.inventoryUrl ?? `${location.protocol}//${location.hostname}:3001`;
+  state.inventoryUrl = (
+    config.inventoryUrl ?? `${location.protocol}//${location.hostname}:3001`
+  ).replace(/\/+$/, "");
+
   $("order-form").addEventListener("submit", placeOrder);
   $("order-filter").addEventListener("input", (event) => {
     state.orderFilter = event.target.value.trim();
-    for (const row of $("feed").children) {
-      row.hidden = Boolean(state.orderFilter) && !row.dataset.order.includes(state.orderFilter);
-    }
+    for (const row of $("feed").children) row.hidden = !matchesFilter(row.dataset.order);
   });
-  const topics = await refreshStats().catch(() => []);
-  connectFeed(topics);
-  void refreshClients();
-  void loadProducts().catch(() => {});
-  setInterval(() => void refreshStats().catch(() => {}), 2_000);
-  setInterval(() => void refreshClients().catch(() => {}), 3_000);
+
+  state.source = connectFeed();
+  const quietly = (refresh) => () => void refresh().catch(() => {});
+  quietly(refreshStats)();
+  quietly(refreshClients)();
+  quietly(refreshAlerts)();
+  void loadProducts();
+  setInterval(quietly(refreshStats), STATS_EVERY_MS);
+  setInterval(() => {
+    quietly(refreshClients)();
+    quietly(refreshAlerts)();
+  }, SIDE_EVERY_MS);
 }
 
 void main();

@@ -1,3 +1,4 @@
+import fastifyCors from "@fastify/cors";
 import {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -36,8 +37,9 @@ export interface BuildAppOptions {
 
 /**
  * Build a ready Fastify app with everything the kit provides: zod validation and
- * serialization, correlation ids, the error model, `/health/live`, `/health/ready`,
- * `/metrics`, `/docs` and `/docs/json`, then the service's `routes`.
+ * serialization, correlation ids, CORS when `CORS_ORIGINS` lists origins, the error
+ * model, `/health/live`, `/health/ready`, `/metrics`, `/docs` and `/docs/json`, then the
+ * service's `routes`.
  * Test it with `app.inject()`; serve it with `startService`.
  */
 export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
@@ -67,6 +69,10 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
   // JSON only: a text/plain body would otherwise reach the schema as a string.
   app.removeContentTypeParser("text/plain");
 
+  // First, so error answers (a 404, a 409, ...) carry the headers too: a browser page
+  // can only read an error body that it is allowed to read.
+  await registerCors(app, context.config.CORS_ORIGINS);
+
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
@@ -91,6 +97,27 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
   if (options.routes) await app.register(options.routes);
   await app.ready();
   return app;
+}
+
+/** Headers a browser page may read from a cross-origin answer (besides the safelisted ones). */
+const EXPOSED_HEADERS = [CORRELATION_ID_HEADER, "idempotent-replayed"];
+
+/**
+ * CORS for the allowed `origins` (`["*"]`: any); none, no CORS headers at all. A
+ * preflight `OPTIONS` is answered `204` with the allowed methods, the requested
+ * headers and a max age of ten minutes.
+ */
+async function registerCors(app: KitApp, origins: readonly string[]): Promise<void> {
+  if (origins.length === 0) return;
+  await app.register(fastifyCors, {
+    origin: origins.includes("*") ? "*" : [...origins],
+    methods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
+    exposedHeaders: EXPOSED_HEADERS,
+    maxAge: 600,
+    // A bare OPTIONS (no Origin or Access-Control-Request-Method) gets the same 204
+    // rather than the plugin's text/plain 400, which would break the error model.
+    strictPreflight: false,
+  });
 }
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -12,6 +12,7 @@ describe("loadConfig", () => {
       REDIS_URL: "redis://localhost:6379",
       SHUTDOWN_TIMEOUT_MS: 10_000,
       BODY_LIMIT_BYTES: 1_048_576,
+      CORS_ORIGINS: [],
     });
   });
 
@@ -64,6 +65,32 @@ describe("loadConfig", () => {
     expect(message).toMatch(/LOG_LEVEL: .*"info"/);
     expect(message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
     expect(message).toMatch(/SHUTDOWN_TIMEOUT_MS: must be an integer/);
+  });
+
+  it("reads CORS_ORIGINS as a list of origins, * alone, or none", () => {
+    const origins = (value: string) =>
+      loadConfig(baseConfigSchema, { PORT: "1", CORS_ORIGINS: value }).CORS_ORIGINS;
+    expect(origins("")).toEqual([]);
+    expect(
+      origins(" http://localhost:3003 , https://Shop.Example.com/,http://localhost:3003"),
+    ).toEqual(["http://localhost:3003", "https://shop.example.com"]);
+    expect(origins("https://shop.example.com:443")).toEqual(["https://shop.example.com"]);
+    expect(origins("*")).toEqual(["*"]);
+    expect(origins("http://localhost:3003,*")).toEqual(["*"]);
+  });
+
+  it("rejects a CORS_ORIGINS item that is not a bare origin, naming its position", () => {
+    for (const bad of [
+      "localhost:3003",
+      "http://localhost:3003/dashboard",
+      "http://localhost:3003?x=1",
+      "ftp://files.example.com",
+      "http://user:pw@example.com",
+    ]) {
+      expect(() =>
+        loadConfig(baseConfigSchema, { PORT: "1", CORS_ORIGINS: `http://ok.example.com,${bad}` }),
+      ).toThrow(/CORS_ORIGINS: item 2 is not an origin/);
+    }
   });
 
   it("rejects a blank or fractional number instead of reading it as 0", () => {

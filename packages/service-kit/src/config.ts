@@ -22,6 +22,47 @@ export function envInt(options: { min?: number; max?: number } = {}) {
     .pipe(target);
 }
 
+/**
+ * `CORS_ORIGINS`: a comma-separated list of origins (`scheme://host[:port]`, a trailing
+ * `/` is dropped) allowed to call the service from a browser, or `*` for any origin.
+ * Blanks around items are ignored, duplicates dropped. Empty: no CORS at all.
+ */
+function corsOrigins() {
+  return z.string().transform((value, context) => {
+    const origins: string[] = [];
+    const items = value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    items.forEach((item, index) => {
+      const origin = item === "*" ? item : originOf(item);
+      if (origin === undefined)
+        context.addIssue({
+          code: "custom",
+          message: `item ${index + 1} is not an origin like https://shop.example.com or *`,
+        });
+      else if (!origins.includes(origin)) origins.push(origin);
+    });
+    return origins.includes("*") ? ["*"] : origins;
+  });
+}
+
+/** The origin `text` names (`http(s)://host[:port]`, nothing after but an optional `/`). */
+function originOf(text: string): string | undefined {
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  const bare =
+    (url.protocol === "http:" || url.protocol === "https:") &&
+    url.username === "" &&
+    url.password === "" &&
+    url.pathname === "/" &&
+    url.search === "" &&
+    url.hash === "" &&
+    !text.endsWith("?") &&
+    !text.endsWith("#");
+  return bare ? url.origin : undefined;
+}
+
 /** The variables every service reads. Extend it with the service's own (see `createServiceContext`). */
 export const baseConfigSchema = z.object({
   /** Port the HTTP server listens on; `0` picks a free one. Required. */
@@ -38,6 +79,11 @@ export const baseConfigSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: envInt({ min: 1 }).default(10_000),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: envInt({ min: 1 }).default(1_048_576),
+  /**
+   * Origins allowed to call the service from a browser (CORS), comma-separated, or `*`.
+   * Default: none, so no CORS headers are sent.
+   */
+  CORS_ORIGINS: corsOrigins().default([]),
 });
 
 /** The parsed base configuration. */

@@ -8,6 +8,15 @@ import { z } from "zod";
 export const configSchema = z.object({
   /** HTTP port. Default 3003. */
   PORT: envInt({ min: 0, max: 65_535 }).default(3003),
+  /**
+   * Inventory's base URL as a *browser* reaches it: where the dashboard's order form
+   * posts (GET /config.json hands it to the page). Inventory must allow this service's
+   * origin in its `CORS_ORIGINS`. Default http://localhost:3001.
+   */
+  INVENTORY_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .default("http://localhost:3001"),
   /** A client that sent no heartbeat for this long is offline. Default 15 000. */
   CLIENT_OFFLINE_AFTER_MS: envInt({ min: 1 }).default(15_000),
   /** How often the sweep looks for clients that went quiet. Default 1 000. */

@@ -13,6 +13,7 @@ import { AlertBook } from "./alerts.js";
 import { clientRoutes } from "./client-routes.js";
 import { ClientRegistry } from "./clients.js";
 import type { ClientMonitoringConfig } from "./config.js";
+import { dashboardRoutes } from "./dashboard-routes.js";
 import { DeadLetterWatch } from "./dead-letters.js";
 import { eventRoutes } from "./event-routes.js";
 import { SERVICE } from "./keys.js";
@@ -49,7 +50,7 @@ export interface ClientMonitoringService {
   close(): Promise<void>;
 }
 
-/** Build client-monitoring: its Redis client, bus, handlers, loops and HTTP app. */
+/** Build client-monitoring: its Redis client, bus, handlers, loops, HTTP API and dashboard. */
 export async function createClientMonitoringService(
   options: ClientMonitoringServiceOptions,
 ): Promise<ClientMonitoringService> {
@@ -133,6 +134,7 @@ export async function createClientMonitoringService(
       telemetryRoutes({ bus, clients, bodyLimitBytes: config.TELEMETRY_BODY_LIMIT_BYTES }),
     );
     await app.register(eventRoutes({ bus, redis, feed, alerts, hub }));
+    await app.register(dashboardRoutes({ inventoryUrl: config.INVENTORY_PUBLIC_URL }));
   };
 
   const app = await buildApp({

@@ -1,0 +1,53 @@
+import fastifyStatic from "@fastify/static";
+import { dashboardDirectory } from "@retail/dashboard";
+import type { RoutesPlugin } from "@retail/service-kit";
+import { z } from "zod";
+
+export interface DashboardRoutesOptions {
+  /** Inventory's base URL as the browser reaches it (`INVENTORY_PUBLIC_URL`). */
+  inventoryUrl: string;
+  /** The page's folder. Default: `@retail/dashboard`'s `public/`. */
+  root?: string;
+}
+
+/** What the page reads first from `GET /config.json`. */
+export const dashboardConfigSchema = z.object({ inventoryUrl: z.string() });
+
+/**
+ * The live dashboard: `GET /` is its index.html, and each of its files (app.js,
+ * style.css, favicon.svg, index.html) has a route of its own: no wildcard, so the API
+ * routes are untouched and any other path still gets the kit's `404 not_found`.
+ * `GET /config.json` tells the page where inventory is. None of these is in the
+ * OpenAPI document.
+ */
+export function dashboardRoutes(options: DashboardRoutesOptions): RoutesPlugin {
+  return async (app) => {
+    app.get(
+      "/config.json",
+      { schema: { hide: true, response: { 200: dashboardConfigSchema } } },
+      async (_request, reply) => {
+        reply.header("cache-control", "no-store");
+        return { inventoryUrl: options.inventoryUrl };
+      },
+    );
+
+    await app.register(fastifyStatic, {
+      root: options.root ?? dashboardDirectory,
+      prefix: "/",
+      // One route per file found at start-up instead of `/*`.
+      wildcard: false,
+      index: "index.html",
+      // Hidden from OpenAPI (the plugin's default, spelled out).
+      schemaHide: true,
+      // Revalidate every time (ETag / Last-Modified): the page is small, and a new
+      // deployment must not be hidden behind a cached app.js.
+      cacheControl: true,
+      maxAge: 0,
+      // Only this plugin's files; `sendFile` is not needed elsewhere.
+      decorateReply: false,
+      setHeaders: (reply) => {
+        reply.header("x-content-type-options", "nosniff");
+      },
+    });
+  };
+}
