@@ -1,71 +1,65 @@
 /**
  * 1. Publish throughput: the bus's `publish` vs raw auto-pipelined `XADD` of the same
- * fields vs BullMQ's `queue.add`, each awaited in windows of concurrent calls.
+ * fields vs BullMQ's `queue.add` (and `addBulk`), each in windows of concurrent calls.
  */
-import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { createBus } from "../src/index.js";
 import { benchCatalog, benchPayload } from "./catalog.js";
 import { config } from "./config.js";
 import { median, rate, silentLogger } from "./lib.js";
+import { rawXaddArgs } from "./raw.js";
+
+/** One contender's figures: the median of its rounds. */
+export interface Throughput {
+  /** Events per second (wall clock). */
+  perSecond: number;
+  /** CPU of this (the client) process per event, µs: user + system. */
+  cpuUs: number;
+  rounds: number[];
+}
 
 export interface PublishResult {
-  bus: number;
-  raw: number;
-  bullmq: number;
-  bullmqBulk: number;
-  rounds: { bus: number[]; raw: number[]; bullmq: number[]; bullmqBulk: number[] };
+  bus: Throughput;
+  raw: Throughput;
+  bullmq: Throughput;
+  bullmqBulk: Throughput;
 }
 
-/** Run `count` calls of `publish`, `window` at a time; resolves to events per second. */
-async function windows(
+interface Round {
+  perSecond: number;
+  cpuUs: number;
+}
+
+/** Time `count` events: `send(from, to)` issues events [from, to) and resolves when all are stored. */
+async function timed(
   count: number,
   window: number,
-  publish: (seq: number) => Promise<unknown>,
-): Promise<number> {
+  send: (from: number, to: number) => Promise<unknown>,
+): Promise<Round> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
-  for (let offset = 0; offset < count; offset += window) {
-    const batch: Promise<unknown>[] = [];
-    for (let seq = offset; seq < Math.min(count, offset + window); seq++) batch.push(publish(seq));
-    await Promise.all(batch);
-  }
-  return rate(count, performance.now() - started);
+  for (let from = 0; from < count; from += window) await send(from, Math.min(count, from + window));
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { perSecond: rate(count, elapsed), cpuUs: (used.user + used.system) / count };
 }
 
-const TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+/** Issue one call per event of [from, to) at once, and wait for all of them. */
+function concurrently(publish: (seq: number) => Promise<unknown>) {
+  return (from: number, to: number) => {
+    const calls: Promise<unknown>[] = [];
+    for (let seq = from; seq < to; seq++) calls.push(publish(seq));
+    return Promise.all(calls);
+  };
+}
 
-/**
- * What a hand-written producer would append for the same event: the envelope's field
- * names and sizes (a random UUID, a timestamp, the payload as JSON), trimmed the same way.
- */
-function rawFields(seq: number): string[] {
-  const id = randomUUID();
-  const payload = benchPayload(seq);
-  return [
-    "MAXLEN",
-    "~",
-    String(config.retention),
-    "*",
-    "id",
-    id,
-    "type",
-    "bench.event",
-    "version",
-    "1",
-    "occurredAt",
-    new Date().toISOString(),
-    "source",
-    "bench",
-    "correlationId",
-    id,
-    "traceparent",
-    TRACEPARENT,
-    "partitionKey",
-    payload.orderId,
-    "payload",
-    JSON.stringify(payload),
-  ];
+function summary(rounds: Round[]): Throughput {
+  return {
+    perSecond: median(rounds.map((round) => round.perSecond)),
+    cpuUs: median(rounds.map((round) => round.cpuUs)),
+    rounds: rounds.map((round) => Math.round(round.perSecond)),
+  };
 }
 
 export async function benchPublish(url: string): Promise<PublishResult> {
@@ -84,26 +78,40 @@ export async function benchPublish(url: string): Promise<PublishResult> {
 
   const contenders = {
     raw: (count: number) =>
-      windows(count, publishWindow, (seq) => raw.xadd("raw:bench.event", ...rawFields(seq))),
+      timed(
+        count,
+        publishWindow,
+        concurrently((seq) => raw.xadd("raw:bench.event", ...rawXaddArgs(seq))),
+      ),
     bus: (count: number) =>
-      windows(count, publishWindow, (seq) => bus.publish("bench.event", benchPayload(seq))),
+      timed(
+        count,
+        publishWindow,
+        concurrently((seq) => bus.publish("bench.event", benchPayload(seq))),
+      ),
     bullmq: (count: number) =>
-      windows(count, publishWindow, (seq) => queue.add("bench", benchPayload(seq))),
-    bullmqBulk: async (count: number) => {
-      const started = performance.now();
-      for (let offset = 0; offset < count; offset += publishWindow) {
+      timed(
+        count,
+        publishWindow,
+        concurrently((seq) => queue.add("bench", benchPayload(seq))),
+      ),
+    bullmqBulk: (count: number) =>
+      timed(count, publishWindow, (from, to) => {
         const jobs = [];
-        for (let seq = offset; seq < Math.min(count, offset + publishWindow); seq++)
-          jobs.push({ name: "bench", data: benchPayload(seq) });
-        await bulkQueue.addBulk(jobs);
-      }
-      return rate(count, performance.now() - started);
-    },
+        for (let seq = from; seq < to; seq++) jobs.push({ name: "bench", data: benchPayload(seq) });
+        return bulkQueue.addBulk(jobs);
+      }),
   };
-  const rounds: PublishResult["rounds"] = { bus: [], raw: [], bullmq: [], bullmqBulk: [] };
+  const rounds: Record<keyof typeof contenders, Round[]> = {
+    raw: [],
+    bus: [],
+    bullmq: [],
+    bullmqBulk: [],
+  };
   try {
-    // Warm-up: connections, JIT, Lua scripts.
+    // Warm-up: connections, JIT, BullMQ's Lua scripts.
     for (const run of Object.values(contenders)) await run(Math.min(5_000, publishJobs));
+    // Rounds interleaved, so a burst of load from elsewhere on the machine hits all alike.
     for (let round = 0; round < publishRounds; round++) {
       rounds.raw.push(await contenders.raw(publishEvents));
       rounds.bus.push(await contenders.bus(publishEvents));
@@ -117,10 +125,9 @@ export async function benchPublish(url: string): Promise<PublishResult> {
     raw.disconnect();
   }
   return {
-    bus: median(rounds.bus),
-    raw: median(rounds.raw),
-    bullmq: median(rounds.bullmq),
-    bullmqBulk: median(rounds.bullmqBulk),
-    rounds,
+    bus: summary(rounds.bus),
+    raw: summary(rounds.raw),
+    bullmq: summary(rounds.bullmq),
+    bullmqBulk: summary(rounds.bullmqBulk),
   };
 }

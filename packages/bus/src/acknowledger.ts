@@ -11,6 +11,7 @@ export class Acknowledger {
   private eventIds: string[] = [];
   private waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
   private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -26,9 +27,21 @@ export class Acknowledger {
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => void this.flush());
+      setImmediate(() => {
+        const flushing = this.flush();
+        this.inFlight.add(flushing);
+        void flushing.finally(() => this.inFlight.delete(flushing));
+      });
     }
     return done;
+  }
+
+  /** Resolves once every ack asked for so far has been answered (or has failed). */
+  async idle(): Promise<void> {
+    while (this.scheduled || this.inFlight.size > 0) {
+      if (this.scheduled) await new Promise<void>((resolve) => setImmediate(resolve));
+      else await Promise.all(this.inFlight);
+    }
   }
 
   private async flush(): Promise<void> {

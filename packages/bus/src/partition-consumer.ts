@@ -76,11 +76,12 @@ export class PartitionConsumer<C extends Catalog> {
   private timers: NodeJS.Timeout[] = [];
   private reclaiming = false;
   private stopping = false;
-  private requestStop: () => void = () => {};
-  /** Settles when `stop` begins: a read queued on a connection that is down never would. */
-  private readonly stopRequested = new Promise<RawEntry[]>((resolve) => {
-    this.requestStop = () => resolve([]);
-  });
+  /**
+   * Ends the read in flight with no entries, for `stop`: a read queued on a connection
+   * that is down never settles. One per read — not a race against one long-lived
+   * promise, which keeps every read's result alive until it settles (a leak).
+   */
+  private cancelRead: (() => void) | undefined;
   private closed = false;
 
   constructor(private readonly settings: PartitionConsumerSettings<C>) {
@@ -123,7 +124,7 @@ export class PartitionConsumer<C extends Catalog> {
    */
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
-    this.requestStop();
+    this.cancelRead?.();
     const [reclaimTimer, heartbeatTimer] = this.timers;
     clearInterval(reclaimTimer);
     this.wakeReader?.();
@@ -139,6 +140,8 @@ export class PartitionConsumer<C extends Catalog> {
       await Promise.race([drained, timeout]);
     }
     clearInterval(heartbeatTimer);
+    // Let the acks of finished handlers land before leaving the group or closing connections.
+    await beforeDeadline(this.acknowledger.idle(), deadline).catch(() => {});
     if (this.held.size > 0) {
       this.settings.logger.warn(
         { stream: this.settings.stream, running: this.held.size },
@@ -167,13 +170,21 @@ export class PartitionConsumer<C extends Catalog> {
       }
       try {
         const blocking = this.blocking as RedisClient;
-        const entries = await Promise.race([
-          readNew(blocking, stream, options.group, consumer, this.freeSlots, options.blockMs),
-          this.stopRequested,
-        ]);
+        const entries = await new Promise<RawEntry[]>((resolve, reject) => {
+          this.cancelRead = () => resolve([]);
+          readNew(blocking, stream, options.group, consumer, this.freeSlots, options.blockMs).then(
+            resolve,
+            reject,
+          );
+        }).finally(() => {
+          this.cancelRead = undefined;
+        });
         if (this.stopping) break;
         errors.clear(`read ${stream}`);
         await this.accept(entries.map((entry) => ({ ...entry, deliveryCount: 1 })));
+        // Let handlers that finish at once (within this turn's microtasks) free their
+        // slots before the next read asks for as many entries as there are free slots.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       } catch (error) {
         if (this.stopping) break;
         if (isNoGroupError(error)) await this.recoverGroup();
@@ -400,17 +411,20 @@ export class PartitionConsumer<C extends Catalog> {
     const labels = { topic: topic.name, group: options.group };
     const eventId = entry.envelope?.id;
     if (eventId !== undefined) this.recent.add(eventId);
+    const acked = this.closed
+      ? undefined
+      : this.acknowledger.ack(entry.entryId, options.idempotency ? eventId : undefined);
+    // The slot frees once the ack is queued, not answered: the next read overlaps the
+    // ack's round trip instead of waiting for it. `stop` waits for acks in flight.
+    this.release(entry);
     try {
-      if (!this.closed)
-        await this.acknowledger.ack(entry.entryId, options.idempotency ? eventId : undefined);
+      await acked;
       if (duplicate) metrics.duplicates.inc(labels);
       else if (entry.envelope) metrics.handled.inc(labels);
     } catch (error) {
       // Left pending: it comes back after the idle threshold, and the mark (if it was
       // written) makes that delivery skip the handler.
       errors.error(`ack ${stream}`, error, "acknowledging failed; the entry stays pending");
-    } finally {
-      this.release(entry);
     }
   }
 

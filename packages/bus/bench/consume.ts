@@ -1,0 +1,261 @@
+/**
+ * 2. Consume + ack throughput in one process with a no-op handler: a pre-filled backlog
+ * drained by the bus (several concurrencies), by a raw `XREADGROUP COUNT n` + pipelined
+ * `XACK` loop, and by BullMQ workers (several concurrencies).
+ */
+import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
+import { createBus } from "../src/index.js";
+import { benchCatalog, benchPayload } from "./catalog.js";
+import { config } from "./config.js";
+import { rate, silentLogger, sleep } from "./lib.js";
+import { rawPayload, replyEntries } from "./raw.js";
+
+export interface Drain {
+  label: string;
+  /** Entries (jobs) handled and acknowledged per second. */
+  perSecond: number;
+  /** CPU of this process per entry, µs. */
+  cpuUs: number;
+  count: number;
+  /** False when the run hit its time limit before draining everything. */
+  complete: boolean;
+}
+
+export interface ConsumeResult {
+  bus: Drain[];
+  /** The bus at the default concurrency (16). */
+  busDefault: Drain | undefined;
+  /** The bus's best run. */
+  busBest: Drain;
+  raw: Drain;
+  bullmq: Drain[];
+  bullmqBest: Drain;
+}
+
+/** No run may take longer than this, whatever its size. */
+const RUN_LIMIT_MS = 180_000;
+
+/** Pre-fill the bus's stream with `count` real envelopes (the bus encodes, raw pipelines the XADDs). */
+async function prefill(url: string, count: number): Promise<string> {
+  const bus = createBus({
+    service: "bench",
+    catalog: benchCatalog,
+    redis: url,
+    logger: silentLogger,
+  });
+  const writer = new Redis(url, { enableAutoPipelining: true });
+  let stream = "";
+  try {
+    for (let from = 0; from < count; from += 5_000) {
+      const writes: Promise<unknown>[] = [];
+      for (let seq = from; seq < Math.min(count, from + 5_000); seq++) {
+        const prepared = bus.prepare("bench.drain", benchPayload(seq));
+        stream = prepared.stream;
+        writes.push(writer.xadd(prepared.stream, ...prepared.args));
+      }
+      await Promise.all(writes);
+    }
+  } finally {
+    writer.disconnect();
+    await bus.close();
+  }
+  return stream;
+}
+
+/** Resolves once `done()` is true, polling every `everyMs`, or when `deadline` passes. */
+async function until(done: () => boolean, deadline: number, everyMs = 2): Promise<boolean> {
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await sleep(everyMs);
+  }
+  return true;
+}
+
+function measure(
+  label: string,
+  count: number,
+  complete: boolean,
+  started: number,
+  cpu: NodeJS.CpuUsage,
+): Drain {
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return {
+    label,
+    perSecond: rate(count, elapsed),
+    cpuUs: (used.user + used.system) / Math.max(1, count),
+    count,
+    complete,
+  };
+}
+
+async function pendingOf(admin: Redis, stream: string, group: string): Promise<number> {
+  const summary = (await admin.xpending(stream, group)) as [number, ...unknown[]];
+  return Number(summary[0]);
+}
+
+async function drainWithBus(
+  url: string,
+  admin: Redis,
+  stream: string,
+  count: number,
+  concurrency: number,
+  idempotency: boolean,
+): Promise<Drain> {
+  const group = `bus-c${concurrency}${idempotency ? "" : "-noidem"}`;
+  const bus = createBus({
+    service: "bench-worker",
+    catalog: benchCatalog,
+    redis: url,
+    logger: silentLogger,
+  });
+  let handled = 0;
+  bus.subscribe(
+    "bench.drain",
+    () => {
+      handled++;
+    },
+    { group, concurrency, idempotency, startFrom: "beginning" },
+  );
+  const deadline = Date.now() + RUN_LIMIT_MS;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  try {
+    await bus.start();
+    let complete = await until(() => handled >= count, deadline);
+    // Acknowledged too: nothing left pending.
+    let pending = await pendingOf(admin, stream, group);
+    while (complete && pending > 0) {
+      if (Date.now() > deadline) complete = false;
+      else pending = await pendingOf(admin, stream, group);
+    }
+    const label = `bus, concurrency ${concurrency}${idempotency ? "" : ", idempotency off"}`;
+    return measure(label, Math.min(handled, count), complete, started, cpu);
+  } finally {
+    await bus.close();
+  }
+}
+
+/** The baseline: read a batch, parse each payload, call a no-op, ack the batch without waiting, read on. */
+async function drainRaw(url: string, stream: string, count: number, batch: number): Promise<Drain> {
+  const group = "raw";
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  await redis.xgroup("CREATE", stream, group, "0", "MKSTREAM");
+  const handler = (_payload: unknown) => {};
+  const deadline = Date.now() + RUN_LIMIT_MS;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  let handled = 0;
+  let lastAck: Promise<unknown> = Promise.resolve();
+  try {
+    while (handled < count && Date.now() < deadline) {
+      const reply = await redis.call(
+        "XREADGROUP",
+        "GROUP",
+        group,
+        "raw-1",
+        "COUNT",
+        batch,
+        "BLOCK",
+        100,
+        "STREAMS",
+        stream,
+        ">",
+      );
+      const entries = replyEntries(reply);
+      if (entries.length === 0) continue;
+      const ids: string[] = [];
+      for (const [id, fields] of entries) {
+        handler(rawPayload(fields));
+        ids.push(id);
+      }
+      handled += entries.length;
+      // Pipelined: goes out before the next read, on the same connection; not awaited.
+      lastAck = redis.xack(stream, group, ...ids);
+    }
+    await lastAck;
+    return measure(
+      `raw loop, COUNT ${batch}`,
+      Math.min(handled, count),
+      handled >= count,
+      started,
+      cpu,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function drainWithBullmq(url: string, count: number, concurrency: number): Promise<Drain> {
+  const { hostname, port } = new URL(url);
+  const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
+  const name = `bench-drain-c${concurrency}`;
+  const queue = new Queue(name, { connection });
+  for (let from = 0; from < count; from += 1_000) {
+    const jobs = [];
+    for (let seq = from; seq < Math.min(count, from + 1_000); seq++) {
+      jobs.push({
+        name: "bench",
+        data: benchPayload(seq),
+        opts: { removeOnComplete: true, removeOnFail: true },
+      });
+    }
+    await queue.addBulk(jobs);
+  }
+  let completed = 0;
+  const deadline = Date.now() + RUN_LIMIT_MS;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const worker = new Worker(name, async () => {}, { connection, concurrency });
+  worker.on("completed", () => {
+    completed++;
+  });
+  try {
+    const complete = await until(() => completed >= count, deadline);
+    return measure(
+      `BullMQ, concurrency ${concurrency}`,
+      Math.min(completed, count),
+      complete,
+      started,
+      cpu,
+    );
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+function best(drains: Drain[]): Drain {
+  return drains.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+}
+
+export async function benchConsume(url: string): Promise<ConsumeResult> {
+  const { consumeEvents, consumeJobs, busConcurrency, rawCount, bullConcurrency } = config;
+  const admin = new Redis(url);
+  try {
+    const stream = await prefill(url, consumeEvents);
+    // Every run drains the same backlog through a consumer group of its own.
+    const raw = await drainRaw(url, stream, consumeEvents, rawCount);
+    const bus: Drain[] = [];
+    for (const concurrency of busConcurrency)
+      bus.push(await drainWithBus(url, admin, stream, consumeEvents, concurrency, true));
+    const busBest = best(bus);
+    const bestConcurrency = Number(/concurrency (\d+)/.exec(busBest.label)?.[1] ?? 16);
+    bus.push(await drainWithBus(url, admin, stream, consumeEvents, bestConcurrency, false));
+    const bullmq: Drain[] = [];
+    for (const concurrency of bullConcurrency)
+      bullmq.push(await drainWithBullmq(url, consumeJobs, concurrency));
+    return {
+      bus,
+      busDefault: bus.find((drain) => drain.label === "bus, concurrency 16"),
+      busBest,
+      raw,
+      bullmq,
+      bullmqBest: best(bullmq),
+    };
+  } finally {
+    admin.disconnect();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * 3. Publish → handler latency at a fixed rate, publisher and consumer in separate
+ * processes, bus vs a raw `XREADGROUP BLOCK` loop, with and without
+ * `--max-semi-space-size` (given to both processes, as NODE_OPTIONS would).
+ */
+import type { Redis } from "ioredis";
+import { config } from "./config.js";
+import type { LatencyResult } from "./latency-stats.js";
+import { child, exited, messageOf, nextMessage } from "./lib.js";
+
+export interface LatencyRun {
+  mode: "bus" | "raw";
+  /** `--max-semi-space-size` in MB; 0 for none (Node's default). */
+  semiSpaceMb: number;
+  sent: number;
+  failed: number;
+  /** Publisher side: how long Redis took to confirm a publish (p50, p99), ms. */
+  publishP50: number;
+  publishP99: number;
+  result: LatencyResult;
+}
+
+type Ready = { type: "ready" };
+type Done = { type: "done"; sent: number; failed: number; publishP50: number; publishP99: number };
+type Result = { type: "result"; result: LatencyResult };
+
+async function latencyRun(
+  admin: Redis,
+  url: string,
+  mode: "bus" | "raw",
+  semiSpaceMb: number,
+): Promise<LatencyRun> {
+  const { latencyRate, latencySeconds, latencyWarmupSeconds } = config;
+  await admin.flushall();
+  const seconds = latencySeconds + latencyWarmupSeconds;
+  const total = Math.round(latencyRate * seconds);
+  const flags = semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [];
+  const consumer = child(
+    "latency-consumer",
+    [mode, url, String(total), String(config.latencyConcurrency)],
+    flags,
+  );
+  let publisher: ReturnType<typeof child> | undefined;
+  try {
+    await nextMessage(consumer, messageOf<Ready>("ready"), 30_000, "the latency consumer");
+    publisher = child(
+      "latency-publisher",
+      [mode, url, String(latencyRate), String(seconds)],
+      flags,
+    );
+    const done = await nextMessage(
+      publisher,
+      messageOf<Done>("done"),
+      (seconds * 3 + 30) * 1_000,
+      "the latency publisher",
+    );
+    const measureFrom = Math.round(latencyRate * latencyWarmupSeconds);
+    const answer = nextMessage(consumer, messageOf<Result>("result"), 30_000, "latency figures");
+    consumer.send({ type: "finish", sent: done.sent, measureFrom });
+    const { result } = await answer;
+    const { sent, failed, publishP50, publishP99 } = done;
+    return { mode, semiSpaceMb, sent, failed, publishP50, publishP99, result };
+  } finally {
+    if (publisher) await exited(publisher, 5_000);
+    await exited(consumer, 5_000);
+  }
+}
+
+export async function benchLatency(admin: Redis, url: string): Promise<LatencyRun[]> {
+  const runs: LatencyRun[] = [];
+  for (const semiSpaceMb of config.semiSpaces)
+    for (const mode of ["bus", "raw"] as const)
+      runs.push(await latencyRun(admin, url, mode, semiSpaceMb));
+  return runs;
+}

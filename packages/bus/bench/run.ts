@@ -1,0 +1,285 @@
+/**
+ * The bus benchmark: `pnpm --filter @retail/bus bench`. Starts one fresh Redis
+ * container (redis:7-bookworm, through @retail/testing), runs the four sections side by
+ * side with a raw ioredis baseline and BullMQ, prints the tables, removes the container.
+ * Sizes come from BENCH_* variables (bench/config.ts); BENCH_QUICK=1 is a ~30 s smoke run.
+ * See BENCHMARKS.md.
+ */
+import { loadavg } from "node:os";
+import { startRedisServer } from "@retail/testing";
+import { Redis } from "ioredis";
+import { PAYLOAD_BYTES } from "./catalog.js";
+import { config } from "./config.js";
+import { benchConsume, type ConsumeResult } from "./consume.js";
+import { benchLatency, type LatencyRun } from "./latency.js";
+import { benchRoute, formatMb, formatMs, formatRate, machine, ratio, table } from "./lib.js";
+import { benchMemory, type MemoryResult } from "./memory.js";
+import { benchPublish, type PublishResult } from "./publish.js";
+
+const print = (text = "") => process.stdout.write(`${text}\n`);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(" / ");
+const yes = (met: boolean) => (met ? "met" : "MISSED");
+
+print(`# @retail/bus benchmark${config.quick ? " (BENCH_QUICK=1)" : ""}`);
+let server: Awaited<ReturnType<typeof startRedisServer>>;
+try {
+  server = await startRedisServer({ persistence: config.persistence });
+} catch (error) {
+  print(`could not start Redis in a container: ${(error as Error).message}`);
+  print(
+    "Docker must be reachable; where the Ryuk image cannot be pulled, run with TESTCONTAINERS_RYUK_DISABLED=true.",
+  );
+  process.exit(1);
+}
+// Ctrl-C or a kill still removes the container.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void server.dispose().finally(() => process.exit(130));
+  });
+}
+
+const { url, route } = await benchRoute(server.port, server.url);
+const admin = new Redis(url);
+const started = performance.now();
+let publish: PublishResult | undefined;
+let consume: ConsumeResult | undefined;
+let latency: LatencyRun[] | undefined;
+let memory: MemoryResult | undefined;
+try {
+  const host = await machine(admin, config.persistence);
+  print();
+  print(
+    table([
+      ["machine", ""],
+      ["CPU", `${host.cpu}, ${host.cores} cores`],
+      ["memory", host.memory],
+      ["Node.js", host.node],
+      ["Redis", host.redis],
+      ["route to Redis", route],
+      ["load average (1/5/15 min) at start", load()],
+      ["payload", `${PAYLOAD_BYTES} bytes of JSON (envelope fields add ~330 bytes)`],
+    ]),
+  );
+
+  if (config.sections.has("publish")) {
+    print("\n## 1. publish throughput");
+    publish = await benchPublish(url);
+    const { bus, raw, bullmq, bullmqBulk } = publish;
+    print(
+      table([
+        ["contender", "events/s (median)", "rounds", "client CPU µs/event"],
+        ["bus publish", formatRate(bus.perSecond), bus.rounds.join(", "), bus.cpuUs.toFixed(1)],
+        [
+          "raw XADD (auto-pipelined)",
+          formatRate(raw.perSecond),
+          raw.rounds.join(", "),
+          raw.cpuUs.toFixed(1),
+        ],
+        [
+          "BullMQ queue.add",
+          formatRate(bullmq.perSecond),
+          bullmq.rounds.join(", "),
+          bullmq.cpuUs.toFixed(1),
+        ],
+        [
+          "BullMQ addBulk",
+          formatRate(bullmqBulk.perSecond),
+          bullmqBulk.rounds.join(", "),
+          bullmqBulk.cpuUs.toFixed(1),
+        ],
+      ]),
+    );
+    print(
+      `${config.publishEvents.toLocaleString("en-US")} events (BullMQ ${config.publishJobs.toLocaleString("en-US")} jobs) per round, ${config.publishWindow} in flight, ${config.publishRounds} interleaved rounds`,
+    );
+    await admin.flushall();
+  }
+
+  if (config.sections.has("consume")) {
+    print("\n## 2. consume + ack throughput (one process, no-op handler)");
+    consume = await benchConsume(url);
+    print(
+      table([
+        ["contender", "entries/s", "client CPU µs/entry", "drained"],
+        ...[consume.raw, ...consume.bus, ...consume.bullmq].map((drain) => [
+          drain.label,
+          formatRate(drain.perSecond),
+          drain.cpuUs.toFixed(1),
+          `${drain.count.toLocaleString("en-US")}${drain.complete ? "" : " (time limit)"}`,
+        ]),
+      ]),
+    );
+    await admin.flushall();
+  }
+
+  if (config.sections.has("latency")) {
+    print(
+      `\n## 3. publish → handler latency, ${config.latencyRate.toLocaleString("en-US")} events/s for ${config.latencySeconds} s (after ${config.latencyWarmupSeconds} s warm-up), separate processes`,
+    );
+    latency = await benchLatency(admin, url);
+    print(
+      table([
+        [
+          "consumer",
+          "Node flag",
+          "p50",
+          "p90",
+          "p99",
+          "p99.9",
+          "max",
+          "> 3 ms",
+          "of which during GC",
+          "scavenges / other GCs",
+          "GC max / total",
+          "publish confirmed p50 / p99",
+          "lost",
+        ],
+        ...latency.map((run) => [
+          run.mode === "bus" ? "bus" : "raw loop",
+          flagLabel(run.semiSpaceMb),
+          formatMs(run.result.p50),
+          formatMs(run.result.p90),
+          formatMs(run.result.p99),
+          formatMs(run.result.p999),
+          formatMs(run.result.max),
+          `${(run.result.over3ms * 100).toFixed(2)}%`,
+          `${(run.result.slowWithGc * 100).toFixed(0)}%`,
+          `${run.result.scavenges} / ${run.result.otherGcs}`,
+          `${formatMs(run.result.gcMaxMs)} / ${formatMs(run.result.gcTotalMs)}`,
+          `${formatMs(run.publishP50)} / ${formatMs(run.publishP99)}`,
+          String(run.result.lost + run.failed),
+        ]),
+      ]),
+    );
+  }
+
+  if (config.sections.has("memory")) {
+    print(
+      `\n## 4. memory: ${config.memoryEvents.toLocaleString("en-US")} events through one bus consumer (no-op handler, retention maxLength ${config.retention.toLocaleString("en-US")})`,
+    );
+    memory = await benchMemory(admin, url);
+    print(
+      table([
+        [
+          "events handled",
+          "consumer RSS",
+          "heapUsed (after GC)",
+          "Redis used_memory",
+          "stream length",
+          "processed marks",
+        ],
+        ...memory.samples.map((sample) => [
+          sample.handled.toLocaleString("en-US"),
+          formatMb(sample.rss),
+          formatMb(sample.heapUsed),
+          formatMb(sample.redisUsedMemory),
+          sample.streamLength.toLocaleString("en-US"),
+          sample.marks.toLocaleString("en-US"),
+        ]),
+      ]),
+    );
+    print(`${memory.seconds.toFixed(1)} s${memory.complete ? "" : " (stopped at the time limit)"}`);
+  }
+
+  print("\n## summary");
+  print(table(summary()));
+  print(
+    `\nload average at end: ${load()}; whole run ${((performance.now() - started) / 1_000).toFixed(0)} s`,
+  );
+} finally {
+  admin.disconnect();
+  await server.dispose();
+}
+
+function flagLabel(semiSpaceMb: number): string {
+  if (semiSpaceMb === 0) return "no flag (Node default here)";
+  const note = semiSpaceMb === 1 ? " (≈ default in a 512 MB container)" : "";
+  return `--max-semi-space-size=${semiSpaceMb}${note}`;
+}
+
+/** The headline table: each row bus / raw / BullMQ side by side, with its target. */
+function summary(): string[][] {
+  const rows: string[][] = [
+    ["measure", "bus", "raw ioredis", "BullMQ", "bus ÷ raw", "bus ÷ BullMQ", "target", "verdict"],
+  ];
+  if (publish) {
+    const { bus, raw, bullmq } = publish;
+    rows.push([
+      "1. publish, events/s",
+      formatRate(bus.perSecond),
+      formatRate(raw.perSecond),
+      `${formatRate(bullmq.perSecond)} (add)`,
+      ratio(bus.perSecond, raw.perSecond),
+      ratio(bus.perSecond, bullmq.perSecond),
+      "bus ≥ 0.8× raw",
+      yes(bus.perSecond >= 0.8 * raw.perSecond),
+    ]);
+  }
+  if (consume) {
+    const { busBest, busDefault, raw, bullmqBest } = consume;
+    rows.push([
+      `2. consume+ack, best (${busBest.label.replace("bus, ", "")})`,
+      formatRate(busBest.perSecond),
+      formatRate(raw.perSecond),
+      `${formatRate(bullmqBest.perSecond)} (${bullmqBest.label.replace("BullMQ, ", "")})`,
+      ratio(busBest.perSecond, raw.perSecond),
+      ratio(busBest.perSecond, bullmqBest.perSecond),
+      "≥ 0.7× raw, ≥ 5× BullMQ",
+      `${yes(busBest.perSecond >= 0.7 * raw.perSecond)} / ${yes(busBest.perSecond >= 5 * bullmqBest.perSecond)}`,
+    ]);
+    if (busDefault) {
+      rows.push([
+        "2. consume+ack, bus default (concurrency 16)",
+        formatRate(busDefault.perSecond),
+        formatRate(raw.perSecond),
+        formatRate(bullmqBest.perSecond),
+        ratio(busDefault.perSecond, raw.perSecond),
+        ratio(busDefault.perSecond, bullmqBest.perSecond),
+        "(reported)",
+        "",
+      ]);
+    }
+  }
+  if (latency) {
+    for (const semiSpaceMb of config.semiSpaces) {
+      const bus = latency.find((run) => run.mode === "bus" && run.semiSpaceMb === semiSpaceMb);
+      const raw = latency.find((run) => run.mode === "raw" && run.semiSpaceMb === semiSpaceMb);
+      if (!bus || !raw) continue;
+      const figures = (run: LatencyRun) =>
+        `${formatMs(run.result.p50)} / ${formatMs(run.result.p99)} / ${formatMs(run.result.max)}`;
+      const flag = flagLabel(semiSpaceMb);
+      rows.push([
+        `3. latency p50 / p99 / max, ${flag}`,
+        figures(bus),
+        figures(raw),
+        "—",
+        ratio(bus.result.p99, raw.result.p99).replace("×", "× p99"),
+        "—",
+        "p50 ≤ 1 ms, p99 ≤ 3 ms, bus p99 ≤ raw",
+        `${yes(bus.result.p50 <= 1)} / ${yes(bus.result.p99 <= 3)} / ${yes(bus.result.p99 <= raw.result.p99)}`,
+      ]);
+    }
+  }
+  if (memory) {
+    const { events, samples } = memory;
+    const from = samples.find((sample) => sample.handled >= events / 5) ?? samples[0];
+    const last = samples.at(-1);
+    if (from && last) {
+      const growth = (a: number, b: number) => `${b >= a ? "+" : ""}${formatMb(b - a)}`;
+      rows.push([
+        `4. memory, ${from.handled.toLocaleString("en-US")} → ${last.handled.toLocaleString("en-US")} events`,
+        `RSS ${growth(from.rss, last.rss)}, heap ${growth(from.heapUsed, last.heapUsed)}`,
+        "—",
+        "—",
+        "—",
+        "—",
+        "RSS flat; Redis bounded",
+        `RSS ${yes(last.rss - from.rss < 0.1 * from.rss)}; Redis ${growth(from.redisUsedMemory, last.redisUsedMemory)} (${last.streamLength.toLocaleString("en-US")} entries, ${last.marks.toLocaleString("en-US")} marks)`,
+      ]);
+    }
+  }
+  return rows;
+}
