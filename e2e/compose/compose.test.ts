@@ -1,3 +1,6 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { stockInvariantViolations } from "@retail/inventory/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,7 +8,9 @@ import { compose, containersOf, docker, waitForHealthyStack, waitUntil } from ".
 
 const INVENTORY = "http://127.0.0.1:3001";
 const MONITORING = "http://127.0.0.1:3003";
+const run = promisify(execFile);
 const ADMIN_REDIS = `redis://default:${process.env.REDIS_ADMIN_PASSWORD ?? "demo-admin-password"}@127.0.0.1:6379`;
+const OPERATOR_REDIS = `redis://operator:${process.env.REDIS_OPERATOR_PASSWORD ?? "demo-operator-password"}@127.0.0.1:6379`;
 
 interface PlacedOrder {
   orderId: string;
@@ -148,6 +153,34 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
     // the 40 delivered orders shipped their units (loadgen's orders may add to these)
     const plenty = await http("GET", `${INVENTORY}/products/E2E-PLENTY`);
     expect(plenty.body.shipped).toBeGreaterThanOrEqual(40);
+  });
+
+  // On the stack the saga test above has driven (a file's tests run in order).
+  it("reads every topic's stream as the operator, who may not run admin commands", async () => {
+    const { stdout } = await run(
+      "pnpm",
+      [
+        "--silent",
+        "--dir",
+        fileURLToPath(new URL("../../packages/cli", import.meta.url)),
+        "retail",
+        "streams",
+        "--json",
+      ],
+      { env: { ...process.env, REDIS_URL: OPERATOR_REDIS, NO_COLOR: "1" }, timeout: 60_000 },
+    );
+    const streams = JSON.parse(stdout) as { topic: string; length: number }[];
+    expect(
+      streams.find((stream) => stream.topic === "order.placed")?.length,
+    ).toBeGreaterThanOrEqual(50);
+
+    const operator = new Redis(OPERATOR_REDIS);
+    try {
+      await expect(operator.flushall()).rejects.toThrow(/NOPERM/);
+      await expect(operator.get("{inventory}:stock:E2E-PLENTY")).rejects.toThrow(/NOPERM/);
+    } finally {
+      operator.disconnect();
+    }
   });
 });
 

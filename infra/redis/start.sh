@@ -1,10 +1,16 @@
 #!/bin/sh
-# Starts Redis with one ACL user per service. The users come from
-# users.acl.template (generated from the event catalog); their passwords from the
-# environment, so no password is ever written into the repository or the image.
+# Starts Redis with one ACL user per service and one for operators (the retail
+# CLI). The users come from users.acl.template (generated from the event catalog);
+# their passwords from the environment, so no password is ever written into the
+# repository or the image.
 set -eu
 template=/usr/local/etc/redis/users.acl.template
 acl=/tmp/users.acl
+
+# The operator user (the retail CLI) came after the compose file's passwords: a
+# stack started without REDIS_OPERATOR_PASSWORD gets the demo one rather than no Redis.
+: "${REDIS_OPERATOR_PASSWORD:=demo-operator-password}"
+export REDIS_OPERATOR_PASSWORD
 
 for name in $(grep -o '\${[A-Z_]*}' "$template" | tr -d '${}' | sort -u); do
   eval "value=\${$name:-}"

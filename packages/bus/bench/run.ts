@@ -5,6 +5,7 @@
  * Sizes come from BENCH_* variables (bench/config.ts); BENCH_QUICK=1 is a ~30 s smoke run.
  * See BENCHMARKS.md.
  */
+import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { startRedisServer } from "@retail/testing";
 import { Redis } from "ioredis";
@@ -189,6 +190,9 @@ try {
   print(
     `\nload average at end: ${load()}; whole run ${((performance.now() - started) / 1_000).toFixed(0)} s`,
   );
+  // BENCH_JSON=<file>: the results as data, for the system benchmark (tools/system-bench).
+  const jsonFile = process.env.BENCH_JSON;
+  if (jsonFile) await writeFile(jsonFile, JSON.stringify({ publish, consume, latency }, null, 2));
 } finally {
   admin.disconnect();
   await server.dispose();

@@ -11,7 +11,10 @@ describe("the compose demo's Redis users, enforced by a real Redis", () => {
       .split("\n")
       .find((candidate) => candidate.startsWith("user shipping ")) as string;
     // the template's line, with the password placeholder filled in as start.sh does
-    const rules = line.replace("${SHIPPING_REDIS_PASSWORD}", "pw").split(" ").slice(2);
+    const rules = line
+      .replace(/\$\{SHIPPING_REDIS_PASSWORD\}/, "pw")
+      .split(" ")
+      .slice(2);
     await admin.call("ACL", "SETUSER", "shipping", "reset", ...rules);
     admin.disconnect();
 
@@ -40,6 +43,39 @@ describe("the compose demo's Redis users, enforced by a real Redis", () => {
       ).resolves.toBe("OK");
     } finally {
       shipping.disconnect();
+    }
+  });
+
+  it("lets the operator append to order.placed and delete its dead letters, and nothing of inventory's", async () => {
+    const admin = redis().client();
+    const line = retailAclFile()
+      .split("\n")
+      .find((candidate) => candidate.startsWith("user operator ")) as string;
+    const rules = line
+      .replace(/\$\{REDIS_OPERATOR_PASSWORD\}/, "pw")
+      .split(" ")
+      .slice(2);
+    await admin.call("ACL", "SETUSER", "operator", "reset", ...rules);
+    admin.disconnect();
+
+    const operator = redis().client({
+      username: "operator",
+      password: "pw",
+      maxRetriesPerRequest: 0,
+    });
+    try {
+      await expect(operator.set("{inventory}:product:MUG", "1")).rejects.toThrow(/NOPERM/);
+      await expect(operator.hgetall("{inventory}:order:o-1")).rejects.toThrow(/NOPERM/);
+      await expect(operator.flushall()).rejects.toThrow(/NOPERM/);
+      const dead = "dead:{order.placed:3}:shipping";
+      await expect(operator.xadd(dead, "*", "forged", "letter")).rejects.toThrow(/NOPERM/);
+      await expect(operator.xadd("stream:{order.placed:3}", "*", "id", "1")).resolves.toEqual(
+        expect.any(String),
+      );
+      await expect(operator.xlen(dead)).resolves.toBe(0);
+      await expect(operator.del(dead)).resolves.toBe(0);
+    } finally {
+      operator.disconnect();
     }
   });
 });

@@ -4,8 +4,9 @@ import { aclFile } from "../src/acl.js";
 /**
  * The ACL file of the compose demo: one Redis user per service, derived from the
  * catalog, plus the Pub/Sub channels client-monitoring uses for its live feed and
- * for direct messages to client apps. Passwords are `${…}` placeholders filled in
- * from the environment when Redis starts (infra/redis/start.sh).
+ * for direct messages to client apps, and an `operator` user for the retail CLI.
+ * Passwords are `${…}` placeholders filled in from the environment when Redis
+ * starts (infra/redis/start.sh).
  */
 export function retailAclFile(): string {
   return aclFile(
@@ -23,6 +24,7 @@ export function retailAclFile(): string {
       },
     ],
     "REDIS_ADMIN_PASSWORD",
+    "REDIS_OPERATOR_PASSWORD",
   );
 }
 

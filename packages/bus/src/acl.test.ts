@@ -1,9 +1,9 @@
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
-import { aclRules } from "./acl.js";
+import { aclFile, aclRules } from "./acl.js";
 import { NonRetryableError } from "./errors.js";
-import { streamKey } from "./keys.js";
+import { deadLetterKey, streamKey } from "./keys.js";
 
 const PASSWORD = "test-password";
 
@@ -61,8 +61,7 @@ describe("Redis ACL users derived from the catalog", () => {
 
   it("keeps a service out of other services' state and topics", async () => {
     const { urlOf } = await createUsers();
-    const { Redis: RedisClient } = await import("ioredis");
-    const worker: Redis = new RedisClient(urlOf("worker"), { maxRetriesPerRequest: 0 });
+    const worker: Redis = new Redis(urlOf("worker"), { maxRetriesPerRequest: 0 });
     try {
       const denied = async (command: Promise<unknown>) => expect(command).rejects.toThrow(/NOPERM/);
       // another service's state
@@ -80,7 +79,7 @@ describe("Redis ACL users derived from the catalog", () => {
       worker.disconnect();
     }
     // a service reads only the topics it consumes: the auditor consumes test.order-placed only
-    const auditor: Redis = new RedisClient(urlOf("auditor"), { maxRetriesPerRequest: 0 });
+    const auditor: Redis = new Redis(urlOf("auditor"), { maxRetriesPerRequest: 0 });
     try {
       const stream = streamKey("test.partitioned", 0);
       await expect(auditor.xrange(stream, "-", "+")).rejects.toThrow(/NOPERM/);
@@ -92,6 +91,102 @@ describe("Redis ACL users derived from the catalog", () => {
       await expect(auditor.xadd(own, "*", "forged", "event")).rejects.toThrow(/NOPERM/);
     } finally {
       auditor.disconnect();
+    }
+  });
+
+  /** The operator's line of the generated ACL file, loaded as start.sh loads it. */
+  async function createOperator(): Promise<string> {
+    const line = aclFile(catalogForAcl, [], "ADMIN_PASSWORD", "OPERATOR_PASSWORD")
+      .split("\n")
+      .find((candidate) => candidate.startsWith("user operator ")) as string;
+    const rules = line
+      .replace(/\$\{OPERATOR_PASSWORD\}/, PASSWORD)
+      .split(" ")
+      .slice(2);
+    const admin = testbed.redis().client();
+    await admin.call("ACL", "SETUSER", "operator", "reset", ...rules);
+    admin.disconnect();
+    const { host, port } = testbed.redis();
+    return `redis://operator:${PASSWORD}@${host}:${port}`;
+  }
+
+  it("lets the operator read every stream, group and dead letter, and replay and purge dead letters", async () => {
+    const operatorUrl = await createOperator();
+    let broken = true;
+    const handled: number[] = [];
+    const worker = testbed.bus("worker");
+    worker.subscribe("test.order-placed", (event) => {
+      if (broken) throw new NonRetryableError("refused");
+      handled.push(event.payload.seq);
+    });
+    await worker.start();
+    const tester = testbed.bus("tester");
+    for (const seq of [1, 2, 3]) await tester.publish("test.order-placed", { orderId: "o", seq });
+    await vi.waitFor(async () =>
+      expect(await tester.admin.listDeadLetters("test.order-placed")).toHaveLength(3),
+    );
+
+    // as the CLI connects: its own client, handed to a bus named "cli"
+    const client = new Redis(operatorUrl, { maxRetriesPerRequest: 0 });
+    const cli = testbed.bus("cli", { redis: client });
+    try {
+      const stream = streamKey("test.order-placed", 0);
+      expect(
+        (await cli.admin.topics()).find((topic) => topic.topic === "test.order-placed"),
+      ).toMatchObject({ length: 3 });
+      expect(await cli.admin.allGroups()).toEqual([
+        expect.objectContaining({ topic: "test.order-placed", group: "worker", deadLetters: 3 }),
+      ]);
+      const letters = await cli.admin.listDeadLetters("test.order-placed");
+      expect(letters).toHaveLength(3);
+      expect(await cli.admin.getDeadLetter(letters[0]?.id ?? "")).toEqual(letters[0]);
+      expect(await client.xrevrange(stream, "+", "-", "COUNT", 1)).toHaveLength(1);
+      expect(await client.xread("COUNT", 1, "STREAMS", stream, "0")).toHaveLength(1);
+      expect(await client.xpending(stream, "worker")).toEqual([0, null, null, null]);
+      await expect(client.time()).resolves.toHaveLength(2);
+      await expect(client.info("server")).resolves.toContain("redis_version");
+
+      broken = false;
+      const [first, second] = letters;
+      expect(
+        await cli.admin.replayDeadLetters("test.order-placed", { ids: [first?.id ?? ""] }),
+      ).toBe(1);
+      await vi.waitFor(() => expect(handled).toEqual([1]));
+      expect(
+        await cli.admin.purgeDeadLetters("test.order-placed", { ids: [second?.id ?? ""] }),
+      ).toBe(1);
+      expect(await cli.admin.purgeDeadLetters("test.order-placed")).toBe(1);
+      expect(await cli.admin.listDeadLetters("test.order-placed")).toEqual([]);
+    } finally {
+      await cli.close();
+      client.disconnect();
+    }
+  });
+
+  it("denies the operator admin commands, other keys and writes beyond replay and purge", async () => {
+    const operator = new Redis(await createOperator(), { maxRetriesPerRequest: 0 });
+    try {
+      const denied = async (command: Promise<unknown>) => expect(command).rejects.toThrow(/NOPERM/);
+      await denied(operator.flushall());
+      await denied(operator.flushdb());
+      await denied(operator.call("CONFIG", "SET", "maxmemory", "1"));
+      await denied(operator.call("CONFIG", "GET", "requirepass"));
+      await denied(operator.keys("*"));
+      // a service's state, by its hash tag
+      await denied(operator.set("{inventory}:product:MUG", "1"));
+      await denied(operator.get("{worker}:anything"));
+      await denied(operator.zadd("processed:{worker}", 1, "event"));
+      // topic streams: append only, no trimming, deleting or group changes
+      const stream = streamKey("test.order-placed", 0);
+      await denied(operator.del(stream));
+      await denied(operator.xtrim(stream, "MAXLEN", 0));
+      await denied(operator.xgroup("CREATE", stream, "intruder", "$", "MKSTREAM"));
+      await denied(operator.xreadgroup("GROUP", "worker", "c", "STREAMS", stream, ">"));
+      // dead-letter streams: delete only, never forge one
+      await denied(operator.xadd(deadLetterKey("test.order-placed", 0, "worker"), "*", "x", "1"));
+      await denied(operator.publish("broadcast:events", "hello"));
+    } finally {
+      operator.disconnect();
     }
   });
 });

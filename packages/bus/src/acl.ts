@@ -91,15 +91,59 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
   return rules;
 }
 
+/** What an operator reads: stream and group state, entries, a live tail, dead letters. */
+const OPERATOR_READS = [
+  "+xinfo",
+  "+xlen",
+  "+xrange",
+  "+xrevrange",
+  "+xread",
+  "+xpending",
+  // Finds dead-letter streams by key pattern. SCAN takes no key, so no key pattern
+  // limits it: it lists key names (never values) of the whole keyspace.
+  "+scan",
+  // The server's clock: rates are measured against the time in entry ids.
+  "+time",
+];
+
+/**
+ * The Redis ACL rules of an operator (the `retail` CLI), derived from the catalog:
+ * read every topic's partition streams and dead-letter streams; append to the topic
+ * streams (a dead-letter replay) and delete dead letters (`XDEL` on replay and purge
+ * by id, `DEL` on purge of whole streams), replay being one `MULTI`. No other key,
+ * no other write, no admin command. Same format as {@link aclRules}.
+ */
+export function operatorAclRules(catalog: Catalog): string[] {
+  const topics = Object.keys(catalog);
+  const streams = topics.map((topic) => `~stream:{${topic}:*}`);
+  const deadLetters = topics.map((topic) => `~dead:{${topic}:*}:*`);
+  return [
+    "on",
+    "resetkeys",
+    "resetchannels",
+    "-@all",
+    ...CONNECTION,
+    ...[...streams, ...deadLetters].map((pattern) => `%R${pattern}`),
+    ...OPERATOR_READS,
+    "+multi",
+    "+exec",
+    "+discard",
+    `(${[...streams, "+xadd"].join(" ")})`,
+    `(${[...deadLetters, "+xdel", "+del"].join(" ")})`,
+  ];
+}
+
 /**
  * A whole ACL file for the given services, with `${NAME}` placeholders for passwords
  * (an entrypoint substitutes them from the environment). The `default` user is kept
- * for administration, behind its own password.
+ * for administration, behind its own password. With `operatorPasswordVariable`, an
+ * `operator` user for the CLI ({@link operatorAclRules}) too. Default: none.
  */
 export function aclFile(
   catalog: Catalog,
   services: readonly { name: string; passwordVariable: string; options?: AclOptions }[],
   adminPasswordVariable: string,
+  operatorPasswordVariable?: string,
 ): string {
   const lines = [
     "# Generated from the event catalog by `pnpm --filter @retail/bus acl`; do not edit.",
@@ -107,10 +151,21 @@ export function aclFile(
     "# and only read through its consumer group on the topics it consumes.",
     `user default on >\${${adminPasswordVariable}} ~* &* +@all`,
   ];
+  const user = (name: string, passwordVariable: string, rules: readonly string[]) =>
+    `user ${name} ${rules[0]} >\${${passwordVariable}} ${rules.slice(1).join(" ")}`;
   for (const service of services) {
-    const rules = aclRules(catalog, service.name, service.options);
     lines.push(
-      `user ${service.name} ${rules[0]} >\${${service.passwordVariable}} ${rules.slice(1).join(" ")}`,
+      user(
+        service.name,
+        service.passwordVariable,
+        aclRules(catalog, service.name, service.options),
+      ),
+    );
+  }
+  if (operatorPasswordVariable !== undefined) {
+    lines.push(
+      "# The operator (the retail CLI) reads the bus's streams and replays and purges dead letters.",
+      user("operator", operatorPasswordVariable, operatorAclRules(catalog)),
     );
   }
   return `${lines.join("\n")}\n`;

@@ -1,6 +1,6 @@
 import type { Catalog, PayloadInputOf, TopicName } from "@retail/contracts";
 import type { Envelope } from "./envelope.js";
-import type { CausingEvent, PreparedEvent, Publisher, PublishOptions } from "./publisher.js";
+import type { CausingEvent, OwnPreparedEvent, Publisher, PublishOptions } from "./publisher.js";
 import { type RedisClient, Script } from "./redis.js";
 
 /**
@@ -33,7 +33,7 @@ return 1
 export class AtomicBatch<C extends Catalog> {
   private readonly commands: (string | number)[][] = [];
   private readonly keys = new Set<string>();
-  private readonly events: Envelope[] = [];
+  private readonly events: OwnPreparedEvent[] = [];
 
   constructor(
     private readonly publisher: Publisher<C>,
@@ -53,16 +53,16 @@ export class AtomicBatch<C extends Catalog> {
     payload: PayloadInputOf<C, T>,
     options: PublishOptions = {},
   ): Envelope {
-    const prepared: PreparedEvent = this.publisher.prepare(topic, payload, options, this.cause);
+    const prepared = this.publisher.prepare(topic, payload, options, this.cause);
     this.commands.push(["XADD", prepared.stream, ...prepared.args]);
     this.keys.add(prepared.stream);
-    this.events.push(prepared.envelope);
+    this.events.push(prepared);
     return prepared.envelope;
   }
 
   /** The envelopes recorded so far. */
   get published(): readonly Envelope[] {
-    return this.events;
+    return this.events.map((event) => event.envelope);
   }
 
   /**
@@ -77,9 +77,16 @@ export class AtomicBatch<C extends Catalog> {
     const keys = once ? [once.key, ...this.keys] : [...this.keys];
     const write = RUN_BATCH.run(redis, keys, args);
     const [first] = this.events;
-    // Bounded like a publish when it carries events: the caller learns "in doubt" in time.
-    const applied = (await (first ? this.publisher.bounded(first, write) : write)) === 1;
-    if (applied) for (const event of this.events) this.publisher.countPublished(event.type);
+    let applied: boolean;
+    try {
+      // Bounded like a publish when it carries events: the caller learns "in doubt" in time.
+      applied = (await (first ? this.publisher.bounded(first.envelope, write) : write)) === 1;
+    } catch (error) {
+      for (const event of this.events) event.failed(error);
+      throw error;
+    }
+    // Not applied (already done once): the events were not appended; their spans stay unended.
+    if (applied) for (const event of this.events) event.markPublished();
     return applied;
   }
 }

@@ -1,3 +1,4 @@
+import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
 import type { Envelope } from "./envelope.js";
@@ -98,6 +99,19 @@ describe("consumer groups", () => {
     expect(await pending()).toBe(1);
     release.open();
     await vi.waitFor(async () => expect(await pending()).toBe(0));
+  });
+
+  it("uses a client from another copy of ioredis (recognised by its shape), not localhost", async () => {
+    const own = testbed.redis().client();
+    // What `instanceof` sees of a client built by a second copy of the ioredis package.
+    const foreign = new Proxy(own, { getPrototypeOf: () => Object.prototype });
+    expect(foreign instanceof Redis).toBe(false);
+    const bus = testbed.bus("tester", { redis: foreign as Redis });
+    const envelope = await bus.publish("test.order-placed", { orderId: "o-1", seq: 1 });
+    const rows = await own.xrange(streamKey("test.order-placed", 0), "-", "+");
+    expect(rows.map(([, fields]) => fields[fields.indexOf("id") + 1])).toEqual([envelope.id]);
+    await bus.close();
+    own.disconnect();
   });
 
   it("reads with a blocking XREADGROUP on a connection of its own", async () => {

@@ -94,22 +94,34 @@ export async function moveToDeadLetter(
   if (!results || failed) throw failed?.[0] ?? new Error("dead-letter transaction was aborted");
 }
 
-/** Parse a dead-letter stream entry. */
-export function parseDeadLetter(topic: string, id: string, flat: readonly string[]): DeadLetter {
+/**
+ * Parse a dead-letter stream entry. `group` (from the stream's key) stands in when the
+ * entry lacks one. A damaged `entry` or `issues` field reads as empty rather than
+ * failing: one bad dead letter must not hide the others from an operator.
+ */
+export function parseDeadLetter(
+  topic: string,
+  id: string,
+  flat: readonly string[],
+  group = "",
+): DeadLetter {
   const map: Record<string, string> = {};
   for (let index = 0; index + 1 < flat.length; index += 2)
     map[flat[index] as string] = flat[index + 1] as string;
-  const entry = JSON.parse(map.entry ?? "[]") as string[];
+  const entry = parseJson(map.entry);
   const fields: Record<string, string> = {};
-  for (let index = 0; index + 1 < entry.length; index += 2)
-    fields[entry[index] as string] = entry[index + 1] as string;
+  if (Array.isArray(entry)) {
+    for (let index = 0; index + 1 < entry.length; index += 2)
+      fields[String(entry[index])] = String(entry[index + 1]);
+  }
+  const issues = parseJson(map.issues);
   return {
     id,
     topic,
-    group: map.group ?? "",
+    group: map.group ?? group,
     reason: (map.reason ?? "max_deliveries") as DeadLetterReason,
     error: map.error ?? "",
-    issues: map.issues ? (JSON.parse(map.issues) as ValidationIssue[]) : undefined,
+    issues: Array.isArray(issues) ? (issues as ValidationIssue[]) : undefined,
     handler: map.handler ?? "",
     attempts: Number(map.attempts ?? 0),
     firstFailedAt: map.firstFailedAt ?? "",
@@ -142,4 +154,13 @@ export async function replayDeadLetter(
     .exec();
   const failed = results?.find(([error]) => error);
   if (!results || failed) throw failed?.[0] ?? new Error("replay transaction was aborted");
+}
+
+function parseJson(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

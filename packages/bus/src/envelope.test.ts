@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeEnvelope, type Envelope, encodeEnvelope } from "./envelope.js";
+import {
+  decodeEnvelope,
+  decodeWellFormed,
+  decodeWithSchema,
+  type Envelope,
+  encodeEnvelope,
+  fieldMap,
+} from "./envelope.js";
 import { EnvelopeError } from "./errors.js";
 
 const valid: Envelope = {
@@ -90,6 +97,43 @@ describe("the envelope codec", () => {
         }
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it("accepts on its fast path only what the schema accepts, with the same result", () => {
+    // Values near each check's edges: lengths 0/1/max/max+1, valid and broken formats.
+    const edgy = fc.oneof(
+      fc.constantFrom("", "x", "1", "0", "123456789", "1234567890", "-1", "1.5"),
+      fc.constantFrom(
+        valid.traceparent,
+        valid.traceparent.toUpperCase(),
+        "00-00000000000000000000000000000000-b7ad6b7169203331-01",
+        valid.occurredAt,
+        "2026-02-29T10:00:00Z",
+        "2028-02-29T10:00:00.123+01:00",
+        "2026-11-23T25:00:00Z",
+        "2026-11-23T10:00:00",
+        '{"a":1}',
+        "not json",
+      ),
+      fc.integer({ min: 0, max: 520 }).map((length) => "k".repeat(length)),
+      fc.string(),
+    );
+    const fieldNames = Object.keys(fieldMap(encodeEnvelope({ ...valid, causationId: "c" })));
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...fieldNames, "tracestate", "replayFor", "extra"), edgy),
+        fc.boolean(),
+        (overrides, repeatOne) => {
+          const map = { ...fieldMap(encodeEnvelope(valid)), ...overrides };
+          const fields = Object.entries(map).flat();
+          if (repeatOne) fields.push("id", valid.id);
+          const fast = decodeWellFormed(fields);
+          if (fast === undefined) return;
+          expect(decodeWithSchema(fields)).toEqual(fast);
+        },
+      ),
+      { numRuns: 3_000 },
     );
   });
 

@@ -94,8 +94,19 @@ export function fieldMap(fields: readonly string[]): Record<string, string> {
 /**
  * Decode a stream entry. Throws `EnvelopeError` (and nothing else) when the entry
  * is not a well-formed envelope; the payload is not yet checked against its topic.
+ *
+ * Well-formed entries take a hand-written path that checks exactly what `entrySchema`
+ * checks, in one pass and without building a field map: it costs about a tenth of the
+ * zod parse, which was the largest cost of handling an event besides reading it from
+ * Redis. Anything it does not accept goes through `entrySchema`, which names the
+ * problems. A property test holds the two paths to the same answers.
  */
 export function decodeEnvelope(fields: readonly string[]): DecodedEntry {
+  return decodeWellFormed(fields) ?? decodeWithSchema(fields);
+}
+
+/** The schema path: slower, and says what is wrong. Exported for the agreement test. */
+export function decodeWithSchema(fields: readonly string[]): DecodedEntry {
   const parsed = entrySchema.safeParse(fieldMap(fields));
   if (!parsed.success) throw new EnvelopeError(toIssues(parsed.error));
   const entry = parsed.data;
@@ -122,6 +133,134 @@ export function decodeEnvelope(fields: readonly string[]): DecodedEntry {
       payload,
     },
     replayFor: entry.replayFor,
+  };
+}
+
+const DATETIME = z.regexes.datetime({ offset: true, local: false, precision: null });
+const VERSION = /^[1-9]\d{0,8}$/;
+const isText = (value: string | undefined, max: number): value is string =>
+  value !== undefined && value.length >= 1 && value.length <= max;
+const isOptionalText = (value: string | undefined, max: number) =>
+  value === undefined || (value.length >= 1 && value.length <= max);
+
+/**
+ * The fast path of {@link decodeEnvelope}: the decoded entry when `fields` are a
+ * well-formed envelope, undefined when anything is off (unknown or repeated field
+ * names included) so that the schema path can say what.
+ */
+export function decodeWellFormed(fields: readonly string[]): DecodedEntry | undefined {
+  if (fields.length % 2 !== 0) return undefined;
+  let id: string | undefined;
+  let type: string | undefined;
+  let version: string | undefined;
+  let occurredAt: string | undefined;
+  let source: string | undefined;
+  let correlationId: string | undefined;
+  let causationId: string | undefined;
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
+  let partitionKey: string | undefined;
+  let payloadText: string | undefined;
+  let replayFor: string | undefined;
+  let seen = 0;
+  for (let index = 0; index < fields.length; index += 2) {
+    const value = fields[index + 1] as string;
+    let bit: number;
+    switch (fields[index]) {
+      case "id":
+        id = value;
+        bit = 1;
+        break;
+      case "type":
+        type = value;
+        bit = 2;
+        break;
+      case "version":
+        version = value;
+        bit = 4;
+        break;
+      case "occurredAt":
+        occurredAt = value;
+        bit = 8;
+        break;
+      case "source":
+        source = value;
+        bit = 16;
+        break;
+      case "correlationId":
+        correlationId = value;
+        bit = 32;
+        break;
+      case "causationId":
+        causationId = value;
+        bit = 64;
+        break;
+      case "traceparent":
+        traceparent = value;
+        bit = 128;
+        break;
+      case "tracestate":
+        tracestate = value;
+        bit = 256;
+        break;
+      case "partitionKey":
+        partitionKey = value;
+        bit = 512;
+        break;
+      case "payload":
+        payloadText = value;
+        bit = 1024;
+        break;
+      case "replayFor":
+        replayFor = value;
+        bit = 2048;
+        break;
+      default:
+        return undefined;
+    }
+    if (seen & bit) return undefined;
+    seen |= bit;
+  }
+  if (
+    !isText(id, 128) ||
+    !isText(type, 200) ||
+    version === undefined ||
+    !VERSION.test(version) ||
+    occurredAt === undefined ||
+    !DATETIME.test(occurredAt) ||
+    !isText(source, 100) ||
+    !isText(correlationId, 200) ||
+    !isOptionalText(causationId, 200) ||
+    traceparent === undefined ||
+    !TRACEPARENT.test(traceparent) ||
+    (tracestate !== undefined && tracestate.length > 512) ||
+    partitionKey === undefined ||
+    partitionKey.length > 512 ||
+    payloadText === undefined ||
+    !isOptionalText(replayFor, 200)
+  )
+    return undefined;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(payloadText);
+  } catch {
+    return undefined;
+  }
+  return {
+    envelope: {
+      id,
+      type,
+      version: Number(version),
+      occurredAt,
+      source,
+      correlationId,
+      causationId,
+      traceparent,
+      tracestate,
+      partitionKey,
+      payload,
+    },
+    replayFor,
   };
 }
 

@@ -19,7 +19,7 @@ import type { BusMetrics } from "./metrics.js";
 import { partitionFor } from "./partitioning.js";
 import { uuidv7 } from "./random.js";
 import type { RedisClient } from "./redis.js";
-import { withProducerSpan } from "./tracing.js";
+import { startProducerSpan } from "./tracing.js";
 
 /** Options of one publish. Every one is optional. */
 export interface PublishOptions {
@@ -37,6 +37,13 @@ export interface PublishOptions {
    * publish that timed out: consumers drop the duplicate by id.
    */
   eventId?: string;
+  /**
+   * Continue this trace: the W3C traceparent of the work this event follows from, for a
+   * publish outside a handler that resumes a flow (e.g. a timer moving an order's
+   * shipment on). The event's producer span becomes its child. Default: the active
+   * OpenTelemetry context, else (without an SDK) the trace of the event being handled.
+   */
+  traceparent?: string;
 }
 
 /** The event being handled, whose ids and trace a publish inside a handler continues. */
@@ -49,13 +56,29 @@ export interface CausingEvent {
 /**
  * An encoded event ready to append: `XADD <stream> <args…>`. Hand it to your own Lua
  * script to append the event atomically with other writes:
- * `redis.call('XADD', KEYS[n], unpack(ARGV, i, j))`.
+ * `redis.call('XADD', KEYS[n], unpack(ARGV, i, j))`. Once the script has appended it,
+ * call `markPublished()`.
  */
 export interface PreparedEvent<Payload = unknown> {
   readonly stream: string;
   /** Trim arguments, `*` and the envelope's fields. */
   readonly args: readonly string[];
   readonly envelope: Envelope<Payload>;
+  /**
+   * Record that your script appended the event: counts it in
+   * `bus_events_published_total{topic}` and ends its producer span. Call it after the
+   * script ran successfully, and only for the events it did append (a script that
+   * appends one of several prepared events marks that one). The bus cannot see into
+   * your script: an event never marked is not counted, and its span is never exported.
+   * Idempotent.
+   */
+  markPublished(): void;
+}
+
+/** A prepared event as the bus itself appends it: it can also record a failed append. */
+export interface OwnPreparedEvent extends PreparedEvent {
+  /** End the producer span with the error of a failed (or in-doubt) append. */
+  failed(error: unknown): void;
 }
 
 export class Publisher<C extends Catalog> {
@@ -73,7 +96,7 @@ export class Publisher<C extends Catalog> {
     payload: PayloadInputOf<C, T>,
     options: PublishOptions = {},
     cause?: CausingEvent,
-  ): PreparedEvent {
+  ): OwnPreparedEvent {
     const definition = this.topic(topic);
     const parsed = definition.schema.safeParse(payload);
     if (!parsed.success) throw new PayloadValidationError(topic, toIssues(parsed.error));
@@ -81,27 +104,34 @@ export class Publisher<C extends Catalog> {
     const correlationId = options.correlationId ?? cause?.correlationId ?? id;
     const partitionKey =
       options.partitionKey ?? partitionKeyOf(definition, parsed.data) ?? correlationId;
-    return withProducerSpan(topic, cause?.traceparent, (trace) => {
-      const envelope: Envelope = {
-        id,
-        type: topic,
-        version: definition.version,
-        occurredAt: new Date().toISOString(),
-        source: this.service,
-        correlationId,
-        causationId: options.causationId ?? cause?.id,
-        traceparent: trace.traceparent,
-        tracestate: trace.tracestate,
-        partitionKey,
-        payload: parsed.data,
-      };
-      const partition = partitionFor(partitionKey, partitionsOf(definition));
-      return {
-        stream: streamKey(topic, partition),
-        args: [...trimArguments(definition), "*", ...encodeEnvelope(envelope)],
-        envelope,
-      };
-    });
+    const span = startProducerSpan(topic, options.traceparent, cause?.traceparent);
+    const envelope: Envelope = {
+      id,
+      type: topic,
+      version: definition.version,
+      occurredAt: new Date().toISOString(),
+      source: this.service,
+      correlationId,
+      causationId: options.causationId ?? cause?.id,
+      traceparent: span.fields.traceparent,
+      tracestate: span.fields.tracestate,
+      partitionKey,
+      payload: parsed.data,
+    };
+    const partition = partitionFor(partitionKey, partitionsOf(definition));
+    let counted = false;
+    return {
+      stream: streamKey(topic, partition),
+      args: [...trimArguments(definition), "*", ...encodeEnvelope(envelope)],
+      envelope,
+      markPublished: () => {
+        if (counted) return;
+        counted = true;
+        this.countPublished(topic);
+        span.end();
+      },
+      failed: (error: unknown) => span.end(error),
+    };
   }
 
   /**
@@ -114,10 +144,15 @@ export class Publisher<C extends Catalog> {
     options: PublishOptions = {},
     cause?: CausingEvent,
   ): Promise<Envelope> {
-    const { stream, args, envelope } = this.prepare(topic, payload, options, cause);
-    await this.bounded(envelope, this.redis.xadd(stream, ...args));
-    this.countPublished(envelope.type);
-    return envelope;
+    const prepared = this.prepare(topic, payload, options, cause);
+    try {
+      await this.bounded(prepared.envelope, this.redis.xadd(prepared.stream, ...prepared.args));
+    } catch (error) {
+      prepared.failed(error);
+      throw error;
+    }
+    prepared.markPublished();
+    return prepared.envelope;
   }
 
   /**

@@ -8,6 +8,29 @@ export type RedisClient = Redis | Cluster;
 export type RedisConnection = string | RedisOptions | RedisClient;
 
 /**
+ * Whether `value` is an ioredis client (standalone or Cluster). Checked by shape, not
+ * `instanceof`: an application often ends up with two copies of ioredis (a different
+ * version, or the same one resolved twice by the package manager), and a client from
+ * the other copy must not be mistaken for options — the bus would silently connect to
+ * localhost instead.
+ */
+export function isRedisClient(value: unknown): value is RedisClient {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Partial<Redis>).sendCommand === "function" &&
+    typeof (value as Partial<Redis>).duplicate === "function"
+  );
+}
+
+/** Whether a client is a Cluster (by shape, for the same reason as {@link isRedisClient}). */
+export function isCluster(client: RedisClient): client is Cluster {
+  return (
+    client instanceof Cluster || typeof (client as unknown as Partial<Cluster>).nodes === "function"
+  );
+}
+
+/**
  * The bus's connections: one for commands (auto-pipelined: everything issued in the
  * same tick goes out in one write), and, created on demand, one per blocking reader
  * and one for Pub/Sub subscriptions — a blocked connection cannot serve anybody else.
@@ -22,7 +45,7 @@ export class Connections {
     connection: RedisConnection,
     private readonly onError: (error: Error) => void,
   ) {
-    if (connection instanceof Redis || connection instanceof Cluster) {
+    if (isRedisClient(connection)) {
       this.commands = connection;
       this.ownsCommands = false;
     } else {
@@ -40,16 +63,15 @@ export class Connections {
 
   /** A dedicated connection (same server and credentials) that the caller must `release`. */
   dedicated(name: string): RedisClient {
-    const client =
-      this.commands instanceof Cluster
-        ? this.commands.duplicate(undefined, {
-            redisOptions: { connectionName: name, maxRetriesPerRequest: null },
-          })
-        : this.commands.duplicate({
-            connectionName: name,
-            maxRetriesPerRequest: null,
-            enableAutoPipelining: false,
-          });
+    const client = isCluster(this.commands)
+      ? this.commands.duplicate(undefined, {
+          redisOptions: { connectionName: name, maxRetriesPerRequest: null },
+        })
+      : this.commands.duplicate({
+          connectionName: name,
+          maxRetriesPerRequest: null,
+          enableAutoPipelining: false,
+        });
     client.on("error", this.onError);
     this.extra.add(client);
     return client;

@@ -9,47 +9,76 @@ import {
 import type { Envelope } from "./envelope.js";
 import { randomHex } from "./random.js";
 
-const tracer = trace.getTracer("@retail/bus");
+// Fetched per span: a tracer fetched once stays bound to the first SDK registered and
+// would miss one registered again after a shutdown (tests start several in a process).
+const tracer = () => trace.getTracer("@retail/bus");
 
 export interface TraceFields {
   traceparent: string;
   tracestate?: string | undefined;
 }
 
+/** A producer span started for an event; ended once the event is appended. */
+export interface ProducerSpan {
+  readonly fields: TraceFields;
+  /** End the span: the event was appended (or, with an error, its append failed). */
+  end(error?: unknown): void;
+}
+
 /**
- * Trace context for an event about to be published, inside a producer span.
- * With an OpenTelemetry SDK registered, the active span's context is injected. With
- * only the API (no SDK: the propagator is a no-op), the bus still keeps one trace per
- * flow: a child of `parent` (the event being handled) or a new trace.
+ * Start the producer span of an event about to be published and give the trace
+ * context to put in its envelope. The span's parent is `parent` when given (a stored
+ * traceparent, for a flow resumed outside a handler), else the active context.
+ *
+ * The span is ended by whoever appends the event: a prepared event that is never
+ * appended (a Lua script chose another) never ends, so it is never exported and does
+ * not show up in the order's trace.
+ *
+ * With only the API (no SDK: the propagator is a no-op), the bus still keeps one trace
+ * per flow: a child of `parent` or of the event being handled (`cause`), or a new trace.
  */
-export function withProducerSpan<T>(
+export function startProducerSpan(
   topic: string,
   parent: string | undefined,
-  publish: (trace: TraceFields) => T,
-): T {
-  return tracer.startActiveSpan(
+  cause: string | undefined,
+): ProducerSpan {
+  const parentContext =
+    parent === undefined
+      ? context.active()
+      : propagation.extract(ROOT_CONTEXT, { traceparent: parent });
+  const span = tracer().startSpan(
     `${topic} publish`,
     {
       kind: SpanKind.PRODUCER,
       attributes: { "messaging.system": "redis", "messaging.destination.name": topic },
     },
-    (span) => {
-      try {
-        const carrier: Record<string, string> = {};
-        propagation.inject(context.active(), carrier);
-        const fields: TraceFields = carrier.traceparent
-          ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate }
-          : { traceparent: fallbackTraceparent(parent) };
-        return publish(fields);
-      } finally {
-        span.end();
-      }
-    },
+    parentContext,
   );
+  const carrier: Record<string, string> = {};
+  propagation.inject(trace.setSpan(parentContext, span), carrier);
+  const fields: TraceFields = carrier.traceparent
+    ? { traceparent: carrier.traceparent, tracestate: carrier.tracestate }
+    : { traceparent: fallbackTraceparent(parent ?? cause) };
+  let ended = false;
+  return {
+    fields,
+    end(error?: unknown) {
+      if (ended) return;
+      ended = true;
+      if (error !== undefined) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+      }
+      span.end();
+    },
+  };
 }
 
+const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
+
 function fallbackTraceparent(parent: string | undefined): string {
-  const traceId = parent?.split("-")[1] ?? randomHex(16);
+  // A malformed parent starts a new trace rather than spreading into envelopes.
+  const traceId = (parent && TRACEPARENT.exec(parent)?.[1]) || randomHex(16);
   return `00-${traceId}-${randomHex(8)}-01`;
 }
 
@@ -62,7 +91,7 @@ export async function withConsumerSpan<T>(
   const carrier: Record<string, string> = { traceparent: envelope.traceparent };
   if (envelope.tracestate) carrier.tracestate = envelope.tracestate;
   const parent = propagation.extract(ROOT_CONTEXT, carrier);
-  return tracer.startActiveSpan(
+  return tracer().startActiveSpan(
     `${envelope.type} process`,
     {
       kind: SpanKind.CONSUMER,

@@ -164,7 +164,7 @@ export function describeRedisError(error: unknown, url: string | undefined): Cli
       ExitCode.redisPermission,
       `Redis user "${userOf(url)}" is not allowed to ${command ? `run ${command.replace("|", " ").toUpperCase()}` : "do this"} (NOPERM). ` +
         "The CLI reads every stream (XINFO, XRANGE, XREVRANGE, XREAD, XLEN); dlq replay and purge also write (XADD, XDEL, DEL, MULTI). " +
-        "Connect as a user with those rights, e.g. the admin user.",
+        "Connect as a user with those rights, e.g. the operator user (REDIS_OPERATOR_PASSWORD).",
       { cause: error },
     );
   }

@@ -41,7 +41,7 @@ describe("retail dlq", () => {
     const letters = await list();
     const byOrder = (orderId: string) =>
       letters.find((letter) => letter.fields.payload?.includes(`"${orderId}"`)) as DeadLetter;
-    return { state, letters, ord1: byOrder("ord-1"), ord2: byOrder("ord-2") };
+    return { state, shipping, letters, ord1: byOrder("ord-1"), ord2: byOrder("ord-2") };
   }
 
   it("lists dead letters as JSON, narrowed by topic and group", async () => {
@@ -108,6 +108,24 @@ describe("retail dlq", () => {
     const malformed = await cli("dlq", "show", "nope");
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('"nope" is not a dead-letter id');
+  });
+
+  it("lists, shows and purges the dead letters of a consumer group deleted since", async () => {
+    const { shipping, ord1 } = await makeDeadLetters();
+    await shipping.close();
+    const client = redis().client();
+    for (const partition of [0, 1, 2, 3])
+      await client.xgroup("DESTROY", streamKey("order.placed", partition), "shipping");
+    client.disconnect();
+    expect(JSON.parse((await cli("groups", "order.placed", "--json")).stdout)).toEqual([]);
+
+    expect(await list()).toHaveLength(3);
+    const shown = await cli("dlq", "show", ord1.id, "--json");
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(ord1);
+    const purged = await cli("dlq", "purge", "--topic", "order.placed", "--yes");
+    expect(purged.stdout).toBe("purged 3 dead letters: order.placed: 3\n");
+    expect(await list()).toEqual([]);
   });
 
   it("replays dead letters by id for their group, and reports ids it did not find", async () => {

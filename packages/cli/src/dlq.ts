@@ -1,10 +1,4 @@
-import {
-  type DeadLetter,
-  type DeadLetterReason,
-  deadLetterKey,
-  type ValidationIssue,
-} from "@retail/bus";
-import { catalog, partitionsOf } from "@retail/contracts";
+import type { DeadLetter } from "@retail/bus";
 import { type RedisSession, withRedis } from "./connect.js";
 import { CliError, ExitCode, usageError } from "./errors.js";
 import { duration, entryTimeMs, jsonDocument, pad, renderTable, timestamp } from "./format.js";
@@ -23,90 +17,20 @@ function checkIds(ids: readonly string[]): string[] {
   return [...new Set(ids)];
 }
 
-interface DeadStream {
-  topic: string;
-  group: string;
-  key: string;
-}
-
-/** The dead-letter streams of a topic: one per partition and consumer group (or the one group given). */
-async function deadStreams(
-  session: RedisSession,
-  topic: string,
-  group: string | undefined,
-): Promise<DeadStream[]> {
-  const definition = catalog[topic as keyof typeof catalog];
-  if (!definition) return [];
-  const groups = group
-    ? [group]
-    : (await session.bus.admin.groups(topic)).map((stats) => stats.group);
-  return groups.flatMap((name) =>
-    Array.from({ length: partitionsOf(definition) }, (_, partition) => ({
-      topic,
-      group: name,
-      key: deadLetterKey(topic, partition, name),
-    })),
-  );
-}
-
-function parseDeadLetter(stream: DeadStream, id: string, flat: readonly string[]): DeadLetter {
-  const map: Record<string, string> = {};
-  for (let index = 0; index + 1 < flat.length; index += 2)
-    map[flat[index] as string] = flat[index + 1] as string;
-  const fields: Record<string, string> = {};
-  let entry: unknown = [];
-  try {
-    entry = JSON.parse(map.entry ?? "[]");
-  } catch {
-    entry = [];
-  }
-  if (Array.isArray(entry)) {
-    for (let index = 0; index + 1 < entry.length; index += 2)
-      fields[String(entry[index])] = String(entry[index + 1]);
-  }
-  let issues: ValidationIssue[] | undefined;
-  try {
-    issues = map.issues ? (JSON.parse(map.issues) as ValidationIssue[]) : undefined;
-  } catch {
-    issues = undefined;
-  }
-  return {
-    id,
-    topic: stream.topic,
-    group: map.group ?? stream.group,
-    reason: (map.reason ?? "max_deliveries") as DeadLetterReason,
-    error: map.error ?? "",
-    issues,
-    handler: map.handler ?? "",
-    attempts: Number(map.attempts ?? 0),
-    firstFailedAt: map.firstFailedAt ?? "",
-    lastFailedAt: map.lastFailedAt ?? "",
-    sourceStream: map.sourceStream ?? "",
-    sourceEntryId: map.sourceEntryId ?? "",
-    fields,
-  };
-}
-
-/** Find dead letters by id in the dead-letter streams of some topics. */
-async function locate(
+/**
+ * Find dead letters by id in the dead-letter streams of some topics (every group's,
+ * also of groups deleted since), parsed as `dlq list` parses them.
+ */
+function locate(
   session: RedisSession,
   topics: readonly string[],
   group: string | undefined,
   ids: readonly string[],
 ): Promise<DeadLetter[]> {
-  const found: DeadLetter[] = [];
-  for (const topic of topics) {
-    for (const stream of await deadStreams(session, topic, group)) {
-      const lookup = session.redis.pipeline();
-      for (const id of ids) lookup.xrange(stream.key, id, id);
-      for (const [error, rows] of (await lookup.exec()) ?? []) {
-        if (error) throw error;
-        for (const [id, flat] of rows as [string, string[]][])
-          found.push(parseDeadLetter(stream, id, flat));
-      }
-    }
-  }
-  return found;
+  return session.bus.admin.findDeadLetters(
+    ids,
+    group === undefined ? { topics } : { topics, group },
+  );
 }
 
 /** Dead letters grouped by topic and group, for replay and purge by id. */
@@ -158,12 +82,9 @@ export async function dlqListCommand(
   const count = options.limit === undefined ? 100 : Number(options.limit);
   if (!Number.isInteger(count) || count < 1)
     throw usageError(`--limit must be a positive integer, got "${options.limit}"`);
-  const letters = await withRedis(context.redisUrl(), async ({ bus }) => {
-    const all: DeadLetter[] = [];
-    for (const topic of topics)
-      all.push(...(await bus.admin.listDeadLetters(topic, { group: options.group, count })));
-    return all;
-  });
+  const letters = await withRedis(context.redisUrl(), ({ bus }) =>
+    bus.admin.listDeadLetters(topics, { group: options.group, count }),
+  );
   if (options.json) {
     context.io.out(jsonDocument(letters));
     return;
@@ -333,10 +254,19 @@ export async function dlqPurgeCommand(
         counts.push({ topic: target.topic, group: target.group, count: target.ids?.length ?? 0 });
     } else {
       targets = topics.map((topic) => ({ topic, group: options.group }));
+      const streams = await session.bus.admin.deadLetterStreams(
+        options.group === undefined ? { topics } : { topics, group: options.group },
+      );
+      const lengths = session.redis.pipeline();
+      for (const stream of streams) lengths.xlen(stream.key);
+      const replies = (await lengths.exec()) ?? [];
       for (const topic of topics) {
         let count = 0;
-        for (const stream of await deadStreams(session, topic, options.group))
-          count += Number(await session.redis.xlen(stream.key));
+        streams.forEach((stream, index) => {
+          const [error, length] = replies[index] ?? [null, 0];
+          if (error) throw error;
+          if (stream.topic === topic) count += Number(length);
+        });
         counts.push({ topic, group: options.group, count });
       }
     }

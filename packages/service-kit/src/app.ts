@@ -18,6 +18,7 @@ import { CORRELATION_ID_HEADER, correlationIdFrom } from "./correlation-id.js";
 import { toAppError } from "./error-mapping.js";
 import { NotFoundError, NotReadyError, toErrorBody } from "./errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "./health.js";
+import { registerHttpTracing } from "./http-tracing.js";
 import { registerMetrics } from "./metrics.js";
 import { type OpenApiOptions, registerOpenApi } from "./openapi.js";
 
@@ -68,6 +69,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body would otherwise reach the schema as a string.
   app.removeContentTypeParser("text/plain");
+  registerHttpTracing(app);
 
   // First, so error answers (a 404, a 409, ...) carry the headers too: a browser page
   // can only read an error body that it is allowed to read.

@@ -46,6 +46,7 @@ export {
   type ReadinessReport,
   redisReadinessCheck,
 } from "./health.js";
+export { HTTP_TRACER_NAME } from "./http-tracing.js";
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -70,3 +71,9 @@ export {
   type StartServiceOptions,
   startService,
 } from "./start.js";
+export {
+  type StartTracingOptions,
+  startTracing,
+  type Tracing,
+  TracingAlreadyStartedError,
+} from "./tracing.js";

@@ -100,6 +100,8 @@ describe("dispose", () => {
       container.Ports.some((port) => port.PublicPort === server.port),
     );
     expect(started).toBeDefined();
+    // containerId names the same container, so `docker exec` reaches this server
+    expect(started?.Id).toBe(server.containerId);
 
     await server.pause();
     await server.dispose();

@@ -38,6 +38,8 @@ export interface RedisServer extends AsyncDisposable {
   readonly url: string;
   readonly host: string;
   readonly port: number;
+  /** The Docker container's id, e.g. for `docker exec` of tools that ship in the image. */
+  readonly containerId: string;
   /**
    * Stop the server. `"kill"` (default) sends SIGKILL, like a crash; `"graceful"`
    * sends SIGTERM and lets Redis flush and exit. The container and its data stay.
@@ -109,6 +111,7 @@ async function findFreePort(): Promise<number> {
 class ContainerRedisServer implements RedisServer {
   readonly host = "127.0.0.1";
   readonly url: string;
+  readonly containerId: string;
   private disposed = false;
 
   constructor(
@@ -116,6 +119,7 @@ class ContainerRedisServer implements RedisServer {
     readonly port: number,
   ) {
     this.url = `redis://${this.host}:${port}`;
+    this.containerId = container.getId();
   }
 
   private async docker() {

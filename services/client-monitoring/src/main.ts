@@ -1,9 +1,11 @@
-import { createServiceContext, runService, startService } from "@retail/service-kit";
+import { createServiceContext, runService, startService, startTracing } from "@retail/service-kit";
 import { configSchema } from "./config.js";
 import { SERVICE } from "./keys.js";
 import { createClientMonitoringService } from "./service.js";
 
 await runService(async () => {
+  // First, so the bus and the HTTP layer trace with the SDK when one is configured.
+  const tracing = await startTracing({ serviceName: SERVICE });
   const context = createServiceContext({ name: SERVICE, configSchema });
   const service = await createClientMonitoringService({ context });
   await service.start();
@@ -13,6 +15,10 @@ await runService(async () => {
     onShutdown: [
       async function closeClientMonitoring() {
         await service.close();
+      },
+      // Last, so the spans of the shutdown itself are flushed too.
+      async function flushTraces() {
+        await tracing.shutdown();
       },
     ],
   });

@@ -1,0 +1,91 @@
+import { context, propagation, SpanKind, trace } from "@opentelemetry/api";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import {
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { useBusTestbed } from "../test/fixtures.js";
+
+const PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+const traceIdOf = (traceparent: string) => traceparent.split("-")[1];
+const spanIdOf = (traceparent: string) => traceparent.split("-")[2];
+
+describe("trace context without an OpenTelemetry SDK", () => {
+  const testbed = useBusTestbed();
+
+  it("continues the trace given in the traceparent option", async () => {
+    const bus = testbed.bus("tester");
+    const envelope = await bus.publish(
+      "test.order-placed",
+      { orderId: "o-1", seq: 1 },
+      { traceparent: PARENT },
+    );
+    expect(traceIdOf(envelope.traceparent)).toBe(traceIdOf(PARENT));
+    expect(spanIdOf(envelope.traceparent)).not.toBe(spanIdOf(PARENT));
+  });
+
+  it("starts a new trace when the traceparent option is malformed, not a broken envelope", async () => {
+    const bus = testbed.bus("tester");
+    const envelope = await bus.publish(
+      "test.order-placed",
+      { orderId: "o-1", seq: 1 },
+      { traceparent: "not-a-traceparent" },
+    );
+    expect(envelope.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});
+
+describe("producer spans with an OpenTelemetry SDK", () => {
+  const testbed = useBusTestbed();
+  const exporter = new InMemorySpanExporter();
+  const provider = new TracerProvider({
+    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+  });
+
+  beforeAll(() => {
+    trace.setGlobalTracerProvider(provider);
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  });
+  afterAll(async () => {
+    await provider.shutdown();
+    trace.disable();
+    propagation.disable();
+    context.disable();
+  });
+  beforeEach(() => exporter.reset());
+
+  const producerSpans = () =>
+    exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.PRODUCER);
+
+  it("exports one producer span per published event, the one named in its envelope", async () => {
+    const bus = testbed.bus("tester");
+    const envelope = await bus.publish("test.order-placed", { orderId: "o-1", seq: 1 });
+    const [span, ...others] = producerSpans();
+    expect(others).toHaveLength(0);
+    expect(span?.name).toBe("test.order-placed publish");
+    expect(span?.spanContext().spanId).toBe(spanIdOf(envelope.traceparent));
+  });
+
+  it("makes the producer span a child of the traceparent option", async () => {
+    const bus = testbed.bus("tester");
+    await bus.publish("test.order-placed", { orderId: "o-1", seq: 1 }, { traceparent: PARENT });
+    const [span] = producerSpans();
+    expect(span?.spanContext().traceId).toBe(traceIdOf(PARENT));
+    expect(span?.parentSpanContext?.spanId).toBe(spanIdOf(PARENT));
+  });
+
+  it("exports a prepared event's span only once it is marked published", () => {
+    const bus = testbed.bus("tester");
+    const appended = bus.prepare("test.order-placed", { orderId: "o-1", seq: 1 });
+    bus.prepare("test.order-placed", { orderId: "o-2", seq: 2 });
+    expect(producerSpans()).toHaveLength(0);
+
+    appended.markPublished();
+    appended.markPublished();
+    const spans = producerSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.spanContext().spanId).toBe(spanIdOf(appended.envelope.traceparent));
+  });
+});

@@ -1,0 +1,105 @@
+/**
+ * 1. HTTP throughput: autocannon against a bare Fastify route, the naive order route and
+ * the real `POST /orders` of the inventory service, one after the other in one run, each
+ * in a process of its own, each after a discarded warm-up.
+ */
+import autocannon from "autocannon";
+import type { BenchConfig } from "./config.js";
+import { orderBodyJson, seedProduct } from "./orders.js";
+import { type Child, startOwnServer, startService } from "./processes.js";
+
+export interface HttpRow {
+  label: string;
+  /** Mean of autocannon's per-second request counts. */
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+  /** Connection errors and timeouts. */
+  errors: number;
+  non2xx: number;
+}
+
+export interface HttpResult {
+  bare: HttpRow;
+  naive: HttpRow;
+  orders: HttpRow;
+}
+
+interface Target {
+  url: string;
+  method: "GET" | "POST";
+  body?: string;
+}
+
+function cannon(target: Target, seconds: number, connections: number) {
+  return autocannon({
+    url: target.url,
+    method: target.method,
+    connections,
+    duration: seconds,
+    headers: target.body ? { "content-type": "application/json" } : {},
+    ...(target.body ? { body: target.body } : {}),
+  });
+}
+
+async function measure(
+  label: string,
+  target: Target,
+  config: BenchConfig,
+  log: (line: string) => void,
+): Promise<HttpRow> {
+  await cannon(target, config.httpWarmupSeconds, config.httpConnections);
+  const result = await cannon(target, config.httpSeconds, config.httpConnections);
+  const row: HttpRow = {
+    label,
+    perSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    requests: result.requests.total,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+  log(
+    `  ${label}: ${Math.round(row.perSecond)} req/s, p99 ${row.p99} ms, ${row.errors} errors, ${row.non2xx} non-2xx`,
+  );
+  return row;
+}
+
+async function withChild<T>(start: Promise<Child>, work: (child: Child) => Promise<T>): Promise<T> {
+  const child = await start;
+  try {
+    return await work(child);
+  } finally {
+    await child.stop();
+  }
+}
+
+export async function benchHttp(
+  redisUrl: string,
+  config: BenchConfig,
+  log: (line: string) => void,
+): Promise<HttpResult> {
+  const bare = await withChild(startOwnServer("bare", redisUrl), (child) =>
+    measure("bare Fastify hello world", { url: `${child.baseUrl}/`, method: "GET" }, config, log),
+  );
+  const order = { method: "POST" as const, body: orderBodyJson };
+  const naive = await withChild(startOwnServer("naive", redisUrl), (child) =>
+    measure("naive: zod + one MULTI", { url: `${child.baseUrl}/orders`, ...order }, config, log),
+  );
+  const orders = await withChild(
+    startService("inventory", redisUrl, { SEED_DEMO_CATALOG: "false" }),
+    async (child) => {
+      await seedProduct(child.baseUrl);
+      return measure(
+        "inventory POST /orders",
+        { url: `${child.baseUrl}/orders`, ...order },
+        config,
+        log,
+      );
+    },
+  );
+  return { bare, naive, orders };
+}

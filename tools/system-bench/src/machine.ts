@@ -1,0 +1,52 @@
+/** The machine the figures come from, for the top of the report. */
+import { cpus, loadavg, totalmem } from "node:os";
+import type { Redis } from "ioredis";
+import type { Persistence } from "./config.js";
+import { formatLoad } from "./lib.js";
+import { info } from "./redis-memory.js";
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memory: string;
+  node: string;
+  redis: string;
+  route: string;
+  loadAtStart: string;
+}
+
+const PERSISTENCE_LABEL: Record<Persistence, string> = {
+  everysec: "AOF, appendfsync everysec (as infra/redis/redis.conf)",
+  always: "AOF, appendfsync always",
+  none: "none",
+};
+
+export async function machine(
+  redis: Redis,
+  persistence: Persistence,
+  route: string,
+): Promise<Machine> {
+  const server = await info(redis, "server");
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? "unknown",
+    cores: cores.length,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    redis: `${server.redis_version ?? "?"} (redis:7-bookworm container; persistence ${PERSISTENCE_LABEL[persistence]})`,
+    route,
+    loadAtStart: formatLoad(loadavg()),
+  };
+}
+
+export function machineRows(host: Machine, loadAtEnd: string): string[][] {
+  return [
+    ["machine", ""],
+    ["CPU", `${host.cpu}, ${host.cores} cores, shared by the load generator, services and Redis`],
+    ["memory", host.memory],
+    ["Node.js", host.node],
+    ["Redis", host.redis],
+    ["route to Redis", host.route],
+    ["load average (1/5/15 min)", `${host.loadAtStart} at start, ${loadAtEnd} at end`],
+  ];
+}
