@@ -63,6 +63,7 @@ export {
   UNMATCHED_ROUTE,
 } from "./metrics.js";
 export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
+export { createRedisClient, type RedisClientOptions } from "./redis-client.js";
 export { type RunServiceIo, runService } from "./run-service.js";
 export {
   type RunningService,

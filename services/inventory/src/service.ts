@@ -3,12 +3,13 @@ import { catalog } from "@retail/contracts";
 import {
   buildApp,
   Counter,
+  createRedisClient,
   type KitApp,
   type RoutesPlugin,
   redisReadinessCheck,
   type ServiceContext,
 } from "@retail/service-kit";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { InventoryConfig } from "./config.js";
 import { subscribeShipmentHandlers } from "./handlers.js";
 import type { InventoryBus } from "./model.js";
@@ -57,14 +58,7 @@ export async function createInventoryService(
 ): Promise<InventoryService> {
   const { context } = options;
   const { config, logger } = context;
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
-  // ioredis reconnects by itself and reports every failed attempt: log one in ten seconds.
-  let lastErrorLog = 0;
-  redis.on("error", (error) => {
-    if (Date.now() - lastErrorLog < 10_000) return;
-    lastErrorLog = Date.now();
-    logger.warn({ err: error }, "Redis connection error; reconnecting");
-  });
+  const redis = createRedisClient(context);
   const bus: InventoryBus = createBus({
     service: SERVICE_NAME,
     catalog,

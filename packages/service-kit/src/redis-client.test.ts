@@ -1,0 +1,54 @@
+import { createServer } from "node:net";
+import { useRedisServer } from "@retail/testing";
+import { describe, expect, it, vi } from "vitest";
+import { createServiceContext } from "./context.js";
+import { createRedisClient } from "./redis-client.js";
+
+function contextFor(url: string, lines: string[] = []) {
+  return createServiceContext({
+    name: "orders-test",
+    env: { PORT: "0", REDIS_URL: url, LOG_LEVEL: "warn" },
+    logDestination: { write: (line: string) => void lines.push(line) },
+  });
+}
+
+/** A port with nobody listening on it. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("createRedisClient", () => {
+  const redis = useRedisServer({ persistence: "none" });
+
+  it("connects to the service's REDIS_URL under the service's name", async () => {
+    const client = createRedisClient(contextFor(redis().url));
+    try {
+      await client.set("k", "v");
+      expect(String(await client.client("LIST"))).toMatch(/name=orders-test /);
+      expect(client.options.enableAutoPipelining).toBe(true);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("fails a command after one retry while Redis is unreachable, and logs the errors at a limited rate", async () => {
+    const lines: string[] = [];
+    const client = createRedisClient(contextFor(`redis://127.0.0.1:${await closedPort()}`, lines), {
+      errorLogIntervalMs: 60_000,
+    });
+    let errors = 0;
+    client.on("error", () => errors++);
+    try {
+      await expect(client.get("k")).rejects.toThrow(/max retries per request/i);
+      await vi.waitFor(() => expect(errors).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
+      const logged = lines.filter((line) => line.includes("Redis connection error"));
+      expect(logged).toHaveLength(1);
+    } finally {
+      client.disconnect();
+    }
+  });
+});
