@@ -2,15 +2,15 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Catalog, TopicDefinition } from "@retail/contracts";
 import type { Logger } from "pino";
 import { Acknowledger } from "./acknowledger.js";
-import { AtomicBatch } from "./atomic.js";
 import { type DeadLetterInput, moveToDeadLetter } from "./dead-letter.js";
 import { decodeEnvelope, type Envelope, toIssues } from "./envelope.js";
 import { EnvelopeError, NonRetryableError } from "./errors.js";
+import { EventHandlerContext, type HandlerContextSource } from "./handler-context.js";
 import { refreshClaims } from "./heartbeat.js";
 import type { ProcessedEvents } from "./idempotency.js";
 import { KeyLanes } from "./lanes.js";
 import type { BusMetrics } from "./metrics.js";
-import type { CausingEvent, Publisher } from "./publisher.js";
+import type { Publisher } from "./publisher.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
 import { ensureGroup, type RawEntry, readNew, startId } from "./reader.js";
 import { RecentIds } from "./recent-ids.js";
@@ -69,6 +69,7 @@ export class PartitionConsumer<C extends Catalog> {
   private readonly reclaimer: Reclaimer;
   private readonly abort = new AbortController();
   private readonly commands: RedisClient;
+  private readonly contextSource: HandlerContextSource<C>;
   private blocking: RedisClient | undefined;
   private readLoop: Promise<void> | undefined;
   private wakeReader: (() => void) | undefined;
@@ -93,6 +94,14 @@ export class PartitionConsumer<C extends Catalog> {
       options.group,
       options.idempotency ? processed : undefined,
     );
+    this.contextSource = {
+      publisher: settings.publisher,
+      logger: settings.logger,
+      group: options.group,
+      commands: this.commands,
+      processedKey: processed.key,
+      signal: this.abort.signal,
+    };
     this.reclaimer = new Reclaimer(
       this.commands,
       stream,
@@ -296,7 +305,10 @@ export class PartitionConsumer<C extends Catalog> {
       const started = performance.now();
       try {
         await withConsumerSpan(envelope, options.group, async () =>
-          this.settings.handler(envelope, this.context(envelope, entry.deliveryCount)),
+          this.settings.handler(
+            envelope,
+            new EventHandlerContext(this.contextSource, envelope, entry.deliveryCount),
+          ),
         );
         metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
         return this.acknowledge(entry, false);
@@ -371,39 +383,6 @@ export class PartitionConsumer<C extends Catalog> {
       );
       return false;
     }
-  }
-
-  private context(envelope: Envelope, attempt: number): HandlerContext<C> {
-    const { publisher, options, processed, logger } = this.settings;
-    const cause: CausingEvent = {
-      id: envelope.id,
-      correlationId: envelope.correlationId,
-      traceparent: envelope.traceparent,
-    };
-    let eventLogger: Logger | undefined;
-    return {
-      // Created on first use: a child logger costs ~1 µs, and most handlers never log.
-      get logger() {
-        eventLogger ??= logger.child({
-          correlationId: envelope.correlationId,
-          eventId: envelope.id,
-          topic: envelope.type,
-          group: options.group,
-        });
-        return eventLogger;
-      },
-      attempt,
-      signal: this.abort.signal,
-      prepare: (topic, payload, publishOptions) =>
-        publisher.prepare(topic, payload, publishOptions, cause),
-      publish: (topic, payload, publishOptions) =>
-        publisher.publish(topic, payload, publishOptions, cause),
-      atomically: async (build) => {
-        const batch = new AtomicBatch(publisher, cause);
-        build(batch);
-        return batch.run(this.commands, { key: processed.key, id: envelope.id });
-      },
-    };
   }
 
   private async acknowledge(entry: HeldEntry, duplicate: boolean): Promise<void> {
