@@ -5,7 +5,7 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
 
 const PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -74,6 +74,30 @@ describe("producer spans with an OpenTelemetry SDK", () => {
     const [span] = producerSpans();
     expect(span?.spanContext().traceId).toBe(traceIdOf(PARENT));
     expect(span?.parentSpanContext?.spanId).toBe(spanIdOf(PARENT));
+  });
+
+  it("runs each handler in a consumer span whose parent is the event's producer span", async () => {
+    const worker = testbed.bus("worker");
+    const handled: string[] = [];
+    worker.subscribe("test.order-placed", (event) => {
+      handled.push(event.traceparent);
+    });
+    await worker.start();
+    const envelope = await testbed
+      .bus("tester")
+      .publish("test.order-placed", { orderId: "o-1", seq: 1 });
+    await vi.waitFor(() =>
+      expect(
+        exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.CONSUMER),
+      ).toHaveLength(1),
+    );
+    const [consumer] = exporter
+      .getFinishedSpans()
+      .filter((span) => span.kind === SpanKind.CONSUMER);
+    expect(handled).toEqual([envelope.traceparent]);
+    expect(consumer?.name).toBe("test.order-placed process");
+    expect(consumer?.spanContext().traceId).toBe(traceIdOf(envelope.traceparent));
+    expect(consumer?.parentSpanContext?.spanId).toBe(spanIdOf(envelope.traceparent));
   });
 
   it("exports a prepared event's span only once it is marked published", () => {
