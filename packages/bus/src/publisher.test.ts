@@ -4,6 +4,7 @@ import { decodeEnvelope } from "./envelope.js";
 import { NotPublisherError, PayloadValidationError, UnknownTopicError } from "./errors.js";
 import { streamKey } from "./keys.js";
 import { partitionFor } from "./partitioning.js";
+import { isoNow } from "./publisher.js";
 
 describe("publish", () => {
   const testbed = useBusTestbed();
@@ -136,5 +137,13 @@ describe("publish", () => {
       }),
     ).rejects.toBeInstanceOf(NotPublisherError);
     expect(catalog["test.order-handled"].publisher).toBe("worker");
+  });
+});
+
+describe("isoNow", () => {
+  it("gives what Date#toISOString gives, for repeated and changing milliseconds", () => {
+    for (const ms of [0, 1, 1, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001, 5]) {
+      expect(isoNow(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });

@@ -109,7 +109,7 @@ export class Publisher<C extends Catalog> {
       id,
       type: topic,
       version: definition.version,
-      occurredAt: new Date().toISOString(),
+      occurredAt: isoNow(),
       source: this.service,
       correlationId,
       causationId: options.causationId ?? cause?.id,
@@ -192,6 +192,22 @@ export class Publisher<C extends Catalog> {
       throw new NotPublisherError(topic, this.service, definition.publisher);
     return definition;
   }
+}
+
+let lastIsoMs = Number.NaN;
+let lastIso = "";
+
+/**
+ * `new Date().toISOString()`, formatted at most once per millisecond: at tens of
+ * thousands of publishes a second most of them share a millisecond, and formatting
+ * was about a tenth of a publish's CPU.
+ */
+export function isoNow(now = Date.now()): string {
+  if (now !== lastIsoMs) {
+    lastIsoMs = now;
+    lastIso = new Date(now).toISOString();
+  }
+  return lastIso;
 }
 
 /** `MAXLEN ~ n` or `MINID ~ <now − age>`: trimming on every append keeps streams bounded. */
