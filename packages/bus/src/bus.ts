@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import { type Catalog, type PayloadInputOf, partitionsOf, type TopicName } from "@retail/contracts";
+import {
+  type Catalog,
+  type PayloadInputOf,
+  partitionsOf,
+  type Retention,
+  type TopicName,
+} from "@retail/contracts";
 import { type Logger, pino } from "pino";
 import { Registry } from "prom-client";
 import { BusAdmin, partitionStreams } from "./admin.js";
@@ -49,6 +55,12 @@ export interface BusOptions<C extends Catalog> {
   idempotencyTtlMs?: number;
   /** How long `close()` lets running handlers finish. Default 10 000. */
   shutdownTimeoutMs?: number;
+  /**
+   * Retention for every topic this bus publishes, over the catalog's: `{maxLength}` or
+   * `{maxAgeMs}` (an operator's choice of how much history Redis keeps, e.g. from an
+   * environment variable). Default: each topic's own retention from the catalog.
+   */
+  retention?: Retention;
   /** Defaults for every `subscribe` of this bus (each subscription may override). */
   subscribeDefaults?: SubscribeOptions;
 }
@@ -107,6 +119,7 @@ export class Bus<C extends Catalog> {
       options.service,
       this.metrics,
       options.publishTimeoutMs ?? 5_000,
+      options.retention,
     );
     this.pubsub = new PubSub(this.connections, this.logger, this.errors);
   }

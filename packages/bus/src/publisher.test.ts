@@ -116,6 +116,18 @@ describe("publish", () => {
     expect(length).toBeLessThan(500);
   });
 
+  it("trims every topic to the bus's retention option instead of the catalog's", async () => {
+    // test.order-placed keeps the default retention (100 000) in the catalog
+    const bus = testbed.bus("tester", { retention: { maxLength: 10 } });
+    for (let index = 0; index < 500; index += 1)
+      await bus.publish("test.order-placed", { orderId: "o", seq: index });
+    const client = testbed.redis().client();
+    const length = await client.xlen(streamKey("test.order-placed", 0));
+    client.disconnect();
+    expect(length).toBeGreaterThanOrEqual(10);
+    expect(length).toBeLessThan(500);
+  });
+
   it("trims a topic by age with MINID ~ as it publishes", async () => {
     const bus = testbed.bus("tester");
     const client = testbed.redis().client();

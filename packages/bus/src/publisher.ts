@@ -3,6 +3,7 @@ import {
   type PayloadInputOf,
   partitionKeyOf,
   partitionsOf,
+  type Retention,
   retentionOf,
   type TopicDefinition,
   type TopicName,
@@ -88,6 +89,8 @@ export class Publisher<C extends Catalog> {
     private readonly service: string,
     private readonly metrics: BusMetrics,
     private readonly publishTimeoutMs: number,
+    /** Over every topic's catalog retention, when set. */
+    private readonly retention?: Retention,
   ) {}
 
   /** Validate and encode an event without writing it. Throws the typed publish errors. */
@@ -122,7 +125,11 @@ export class Publisher<C extends Catalog> {
     let counted = false;
     return {
       stream: streamKey(topic, partition),
-      args: [...trimArguments(definition), "*", ...encodeEnvelope(envelope)],
+      args: [
+        ...trimArguments(this.retention ?? retentionOf(definition)),
+        "*",
+        ...encodeEnvelope(envelope),
+      ],
       envelope,
       markPublished: () => {
         if (counted) return;
@@ -211,8 +218,7 @@ export function isoNow(now = Date.now()): string {
 }
 
 /** `MAXLEN ~ n` or `MINID ~ <now − age>`: trimming on every append keeps streams bounded. */
-function trimArguments(definition: TopicDefinition): string[] {
-  const retention = retentionOf(definition);
+function trimArguments(retention: Retention): string[] {
   if ("maxLength" in retention) return ["MAXLEN", "~", String(retention.maxLength)];
   return ["MINID", "~", `${Math.max(0, Date.now() - retention.maxAgeMs)}-0`];
 }
