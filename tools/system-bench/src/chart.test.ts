@@ -53,7 +53,7 @@ describe("renderChart", () => {
     expect(svg).toContain(">7,000</text>");
     expect(svg).toContain(">6,000</text>");
     expect(svg).toContain(">500/s</text>");
-    expect(svg).toContain("target p99 ≤ 20 ms at 500/s");
+    expect(svg).toContain("target: p99 ≤ 20 ms at 500/s");
     expect(svg).not.toMatch(/NaN|undefined|Infinity/);
   });
 

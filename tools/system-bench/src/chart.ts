@@ -142,23 +142,25 @@ function latencyPanel(data: ChartData): string[] {
       }),
     );
   });
+  // The target is named in the legend, not beside its line, where bar labels would cover it.
   if (target) {
     parts.push(
       line(left, y(target.ms), left + PANEL.width, y(target.ms), { stroke: "#c00", dash: "6 4" }),
-    );
-    parts.push(
-      text(
-        left + PANEL.width - 4,
-        y(target.ms) - 5,
-        `target p99 ≤ ${target.ms} ms at ${target.rate}/s`,
-        { size: 10, anchor: "end", fill: "#c00" },
-      ),
     );
   }
   parts.push(
     ...legend(left + 8, PANEL.top + 14, [
       ["p50", COLORS[0] as string, false],
       ["p99", COLORS[3] as string, false],
+      ...(target
+        ? [
+            [`target: p99 ≤ ${target.ms} ms at ${target.rate}/s`, "#c00", true] as [
+              string,
+              string,
+              boolean,
+            ],
+          ]
+        : []),
     ]),
   );
   return parts;
