@@ -1,6 +1,7 @@
 import {
   type Context,
   context,
+  ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -32,7 +33,7 @@ export function registerHttpTracing(app: FastifyInstance): void {
   app.addHook("onRequest", (request, _reply, done) => {
     const route = request.routeOptions.url;
     const path = request.url.split("?", 1)[0] ?? request.url;
-    if (isNoise(route ?? path)) return done();
+    if (isNoise(route ?? path) || !tracingActive()) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     // Fetched per request: a tracer fetched once would stay bound to the first SDK
     // registered, and miss one registered again after a shutdown.
@@ -82,6 +83,15 @@ export function registerHttpTracing(app: FastifyInstance): void {
     }
     done();
   });
+}
+
+/** Without an SDK every span is a no-op: skip building one (and its context) per request. */
+function tracingActive(): boolean {
+  const provider = trace.getTracerProvider();
+  return (
+    !(provider instanceof ProxyTracerProvider) ||
+    provider.getDelegateTracer(HTTP_TRACER_NAME) !== undefined
+  );
 }
 
 function isNoise(route: string): boolean {
