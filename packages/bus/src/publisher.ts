@@ -39,10 +39,13 @@ export interface PublishOptions {
    */
   eventId?: string;
   /**
-   * Continue this trace: the W3C traceparent of the work this event follows from, for a
-   * publish outside a handler that resumes a flow (e.g. a timer moving an order's
-   * shipment on). The event's producer span becomes its child. Default: the active
-   * OpenTelemetry context, else (without an SDK) the trace of the event being handled.
+   * Continue this trace: the W3C traceparent of the work this event follows from, e.g.
+   * the event being handled, or one stored with a flow that a timer resumes later. The
+   * event's producer span becomes its child — unless a span is already active (an
+   * OpenTelemetry SDK is registered and a handler or request is running), which stays
+   * the parent. Without an SDK it is what keeps the event in the flow's trace when it is
+   * prepared outside a handler's context. Default: the active span, else (without an
+   * SDK) the trace of the event being handled, else a new trace.
    */
   traceparent?: string;
 }

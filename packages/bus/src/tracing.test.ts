@@ -3,6 +3,7 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
+  StackContextManager,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -98,6 +99,25 @@ describe("producer spans with an OpenTelemetry SDK", () => {
     expect(consumer?.name).toBe("test.order-placed process");
     expect(consumer?.spanContext().traceId).toBe(traceIdOf(envelope.traceparent));
     expect(consumer?.parentSpanContext?.spanId).toBe(spanIdOf(envelope.traceparent));
+  });
+
+  it("keeps an active span as the parent over the traceparent option", () => {
+    const bus = testbed.bus("tester");
+    const contextManager = new StackContextManager().enable();
+    context.setGlobalContextManager(contextManager);
+    try {
+      const outer = trace.getTracer("test").startSpan("request");
+      const prepared = context.with(trace.setSpan(context.active(), outer), () =>
+        bus.prepare("test.order-placed", { orderId: "o-1", seq: 1 }, { traceparent: PARENT }),
+      );
+      prepared.markPublished();
+      outer.end();
+      const [span] = producerSpans();
+      expect(span?.parentSpanContext?.spanId).toBe(outer.spanContext().spanId);
+      expect(span?.spanContext().traceId).toBe(outer.spanContext().traceId);
+    } finally {
+      context.disable();
+    }
   });
 
   it("exports a prepared event's span only once it is marked published", () => {

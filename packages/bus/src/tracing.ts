@@ -1,5 +1,6 @@
 import {
   context,
+  isSpanContextValid,
   ProxyTracerProvider,
   propagation,
   ROOT_CONTEXT,
@@ -61,9 +62,12 @@ export function startProducerSpan(
   if (!tracingActive()) {
     return { fields: { traceparent: fallbackTraceparent(parent ?? cause) }, end: endNothing };
   }
+  // A span already active (a handler's, a request's) is the truer parent than a stored one.
+  const active = context.active();
+  const activeSpan = trace.getSpanContext(active);
   const parentContext =
-    parent === undefined
-      ? context.active()
+    parent === undefined || (activeSpan !== undefined && isSpanContextValid(activeSpan))
+      ? active
       : propagation.extract(ROOT_CONTEXT, { traceparent: parent });
   const span = tracer().startSpan(
     `${topic} publish`,
