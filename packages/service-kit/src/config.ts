@@ -84,6 +84,16 @@ export const baseConfigSchema = z.object({
    * Default: none, so no CORS headers are sent.
    */
   CORS_ORIGINS: corsOrigins().default([]),
+  /**
+   * Most entries kept per partition stream of the topics this service publishes
+   * (`XADD … MAXLEN ~`), over the catalog's retention. Default: unset (the catalog's).
+   */
+  BUS_STREAM_MAX_LENGTH: envInt({ min: 1 }).optional(),
+  /**
+   * How long this service's consumer groups remember handled event ids, in ms.
+   * Default: unset (the bus's, one hour).
+   */
+  BUS_IDEMPOTENCY_TTL_MS: envInt({ min: 1 }).optional(),
 });
 
 /** The parsed base configuration. */

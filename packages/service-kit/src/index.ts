@@ -1,5 +1,6 @@
 export { type BuildAppOptions, buildApp } from "./app.js";
 export type { KitApp, RoutesPlugin } from "./app-types.js";
+export { type BusOptionsFromConfig, busOptionsFromConfig } from "./bus-options.js";
 export {
   type BaseConfig,
   baseConfigSchema,

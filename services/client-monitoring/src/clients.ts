@@ -103,6 +103,7 @@ export class ClientRegistry {
       [keys.client(clientId), keys.clientsLastSeen, keys.clientsOnline, prepared.stream],
       [clientId, app, version, now.getTime(), now.toISOString(), ...prepared.args],
     );
+    if (cameOnline === 1) prepared.markPublished();
     return cameOnline === 1;
   }
 
@@ -188,6 +189,7 @@ export class ClientRegistry {
       [key, keys.clientsOnline, prepared.stream],
       [clientId, lastSeenMs, now.toISOString(), ...prepared.args],
     );
+    if (flipped === 1) prepared.markPublished();
     return flipped === 1;
   }
 

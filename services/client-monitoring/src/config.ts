@@ -27,7 +27,10 @@ export const configSchema = z.object({
   TELEMETRY_BODY_LIMIT_BYTES: envInt({ min: 1 }).default(524_288),
   /** How often the dead-letter counts are compared with the last seen ones. Default 10 000. */
   DEAD_LETTER_CHECK_INTERVAL_MS: envInt({ min: 1 }).default(10_000),
-  /** How long an order's timeline is kept after its last event. Default 86 400 000 (a day). */
+  /**
+   * How long an order's timeline is kept after its last event: every recorded event
+   * renews the timeline's TTL. Default 86 400 000 (a day).
+   */
   TIMELINE_TTL_MS: envInt({ min: 1 }).default(86_400_000),
   /** Most events kept per timeline (the oldest go first). Default 500. */
   TIMELINE_MAX_EVENTS: envInt({ min: 1 }).default(500),

@@ -1,4 +1,4 @@
-import type { Bus } from "@retail/bus";
+import type { Bus, PreparedEvent } from "@retail/bus";
 import { type RetailCatalog, topicNames } from "@retail/contracts";
 import type { Redis } from "ioredis";
 import type { AlertBook } from "./alerts.js";
@@ -66,8 +66,9 @@ export class DeadLetterWatch {
       const grew = count > Number(previous ?? 0);
       const args: (string | number)[] = [field, previous ?? "", count, this.alerts.keptCount];
       const scriptKeys: string[] = [keys.deadLettersSeen, keys.alerts];
+      let event: PreparedEvent | undefined;
       if (grew) {
-        const { event, entry } = this.alerts.prepare(
+        const prepared = this.alerts.prepare(
           {
             kind: "dead_letters_growing",
             severity: "critical",
@@ -76,10 +77,14 @@ export class DeadLetterWatch {
           },
           now,
         );
-        args.push(entry, ...event.args);
+        event = prepared.event;
+        args.push(prepared.entry, ...event.args);
         scriptKeys.push(event.stream);
       }
-      if ((await COMPARE_AND_RAISE.run(this.redis, scriptKeys, args)) === 1) raised += 1;
+      if ((await COMPARE_AND_RAISE.run(this.redis, scriptKeys, args)) === 1) {
+        event?.markPublished();
+        raised += 1;
+      }
     }
     return raised;
   }

@@ -2,6 +2,7 @@ import { type Bus, createBus, type SubscribeOptions } from "@retail/bus";
 import { catalog, type RetailCatalog } from "@retail/contracts";
 import {
   buildApp,
+  busOptionsFromConfig,
   Gauge,
   type KitApp,
   type RoutesPlugin,
@@ -77,6 +78,7 @@ export async function createClientMonitoringService(
     logger,
     metrics: context.metrics,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    ...busOptionsFromConfig(config),
     ...(options.consumerName === undefined ? {} : { consumerName: options.consumerName }),
     ...(options.subscribeDefaults === undefined
       ? {}

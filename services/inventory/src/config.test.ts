@@ -5,13 +5,25 @@ import { configSchema } from "./config.js";
 const schema = baseConfigSchema.extend(configSchema.shape);
 
 describe("configuration", () => {
-  it("defaults to port 3001, seeding on, threshold 5 and a day of idempotency keys", () => {
+  it("defaults to port 3001, seeding on, threshold 5, a day of idempotency keys, 7 days of orders and the catalog's stream retention", () => {
     expect(loadConfig(schema, {})).toMatchObject({
       PORT: 3001,
       SEED_DEMO_CATALOG: true,
       LOW_STOCK_THRESHOLD: 5,
       IDEMPOTENCY_TTL_SECONDS: 86_400,
+      ORDER_RETENTION_MS: 604_800_000,
     });
+    expect(loadConfig(schema, {}).BUS_STREAM_MAX_LENGTH).toBeUndefined();
+  });
+
+  it("reads ORDER_RETENTION_MS=0 as keep forever and refuses a BUS_STREAM_MAX_LENGTH of 0", () => {
+    expect(loadConfig(schema, { ORDER_RETENTION_MS: "0" }).ORDER_RETENTION_MS).toBe(0);
+    expect(loadConfig(schema, { BUS_STREAM_MAX_LENGTH: "20000" }).BUS_STREAM_MAX_LENGTH).toBe(
+      20_000,
+    );
+    expect(() => loadConfig(schema, { BUS_STREAM_MAX_LENGTH: "0" })).toThrow(
+      /BUS_STREAM_MAX_LENGTH/,
+    );
   });
 
   it.each([

@@ -24,6 +24,12 @@ export const configSchema = z.object({
   LOW_STOCK_THRESHOLD: envInt({ min: 0, max: 1_000_000_000 }).default(5),
   /** How long an `Idempotency-Key` of `POST /orders` is remembered, in seconds. Default 86 400 (a day). */
   IDEMPOTENCY_TTL_SECONDS: envInt({ min: 1 }).default(86_400),
+  /**
+   * How long an order is kept once it is delivered, cancelled, failed or rejected, in ms;
+   * also how long it stays in the orders index. `0` keeps orders forever. Default
+   * 604 800 000 (7 days).
+   */
+  ORDER_RETENTION_MS: envInt({ min: 0 }).default(604_800_000),
 });
 
 export type InventoryConfig = BaseConfig & z.output<typeof configSchema>;

@@ -6,10 +6,12 @@ import type { Redis } from "ioredis";
  * Lua shared by every script of the service. A script gets its keys in KEYS and one
  * JSON document, the spec, in ARGV[1]; it answers with a JSON string.
  *
- * - `append(event, patch)` appends an event prepared by `bus.prepare` (`{k, a}`: the
- *   KEYS index of its stream and its XADD arguments). `patch` overwrites payload fields
- *   whose values only the script knows (stock levels); the payload is the last XADD
- *   argument (checked in TypeScript by {@link ScriptInput.event}).
+ * - `append(event, patch)` appends an event prepared by `bus.prepare` (`{k, a, i}`: the
+ *   KEYS index of its stream, its XADD arguments and its index in the input). `patch`
+ *   overwrites payload fields whose values only the script knows (stock levels); the
+ *   payload is the last XADD argument (checked in TypeScript by {@link ScriptInput.event}).
+ *   It records `i` in `appended`, so that only the events the script chose are marked
+ *   published.
  * - `check_low(key, sku)` publishes stock.low when a product's `available` is at or
  *   below its threshold and was not already flagged low; the flag clears when stock
  *   rises above the threshold again. Needs `spec.low[sku]`, a prepared stock.low.
@@ -19,6 +21,7 @@ import type { Redis } from "ioredis";
  */
 const PRELUDE = `
 local spec = cjson.decode(ARGV[1])
+local appended = {}
 
 local function append(event, patch)
   local args = event.a
@@ -28,6 +31,7 @@ local function append(event, patch)
     args[#args] = cjson.encode(payload)
   end
   redis.call('XADD', KEYS[event.k], unpack(args))
+  appended[#appended + 1] = event.i
 end
 
 local function require_low(sku)
@@ -58,11 +62,15 @@ export class LuaScript<Result> {
   private readonly sha: string;
 
   constructor(body: string) {
-    this.source = `${PRELUDE}\n${body}`;
+    // The body runs as a function, so that whatever it returns travels with `appended`.
+    this.source = `${PRELUDE}\nlocal function body()\n${body}\nend\nreturn { body(), appended }`;
     this.sha = createHash("sha1").update(this.source).digest("hex");
   }
 
-  /** Run with the keys and spec of `input`; resolves to the script's JSON answer. */
+  /**
+   * Run with the keys and spec of `input`; marks the events the script appended
+   * published, and resolves to the script's JSON answer.
+   */
   async run(redis: Redis, input: ScriptInput): Promise<Result> {
     const args = [input.keys.length, ...input.keys, JSON.stringify(input.spec)] as const;
     let reply: unknown;
@@ -72,7 +80,9 @@ export class LuaScript<Result> {
       if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
       reply = await redis.eval(this.source, ...args);
     }
-    return JSON.parse(String(reply)) as Result;
+    const [answer, appended] = reply as [string, number[]];
+    for (const index of appended) input.prepared[index]?.markPublished();
+    return JSON.parse(answer) as Result;
   }
 }
 
@@ -80,6 +90,8 @@ export class LuaScript<Result> {
 export interface LuaEvent {
   k: number;
   a: string[];
+  /** Its index in {@link ScriptInput.prepared}: `append` reports it back once appended. */
+  i: number;
 }
 
 /**
@@ -90,6 +102,8 @@ export interface LuaEvent {
 export class ScriptInput {
   readonly keys: string[] = [];
   readonly spec: Record<string, unknown> = {};
+  /** Every event handed to the script: it appends some of them, never marks any itself. */
+  readonly prepared: PreparedEvent[] = [];
   private readonly indexes = new Map<string, number>();
 
   /** Declare a key; returns its index in KEYS. */
@@ -111,6 +125,7 @@ export class ScriptInput {
         `the bus no longer encodes the payload last in a stream entry (${prepared.envelope.type}); the scripts' append() needs updating`,
       );
     }
-    return { k: this.key(prepared.stream), a: args };
+    this.prepared.push(prepared);
+    return { k: this.key(prepared.stream), a: args, i: this.prepared.length - 1 };
   }
 }

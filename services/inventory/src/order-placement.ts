@@ -20,6 +20,8 @@ type PlaceReply =
  * either every reservation + the order + order.placed (+ stock.low on crossings), or
  * the rejected order + order.rejected; the key is remembered with either outcome.
  * A price that changed since it was read ("stale") writes nothing: the caller retries.
+ * With a retention, a rejected order expires after it, and every placement drops the
+ * index entries created before it (each entry is removed once, so the cost is amortised).
  */
 const PLACE_ORDER = new LuaScript<PlaceReply>(`
 local idem = spec.idem
@@ -50,9 +52,13 @@ local function remember()
 end
 redis.call('HSET', order, unpack(spec.fields))
 redis.call('ZADD', KEYS[spec.index], spec.nowMs, spec.orderId)
+if spec.retentionMs > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[spec.index], '-inf', '(' .. spec.indexedSince)
+end
 if #short > 0 then
   redis.call('HSET', order, 'status', 'rejected', 'stock', 'none', 'reason', 'out_of_stock',
     'rejectedLines', cjson.encode(short))
+  if spec.retentionMs > 0 then redis.call('PEXPIRE', order, spec.retentionMs) end
   append(spec.rejected, { lines = short })
   remember()
   return cjson.encode({ outcome = 'rejected', lines = short })
@@ -91,7 +97,12 @@ export class OrderPlacement {
     private readonly redis: Redis,
     private readonly bus: InventoryBus,
     private readonly orders: OrderStore,
-    private readonly settings: { lowStockThreshold: number; idempotencyTtlSeconds: number },
+    private readonly settings: {
+      lowStockThreshold: number;
+      idempotencyTtlSeconds: number;
+      /** How long an order is kept once terminal, in ms; `0` keeps it forever (`ORDER_RETENTION_MS`). */
+      orderRetentionMs: number;
+    },
   ) {}
 
   async place(order: NewOrder, idempotencyKey?: string): Promise<PlaceOutcome> {
@@ -193,6 +204,8 @@ export class OrderPlacement {
       orderId,
       fields,
       nowMs: String(Date.parse(createdAt)),
+      retentionMs: this.settings.orderRetentionMs,
+      indexedSince: String(Date.parse(createdAt) - this.settings.orderRetentionMs),
       threshold: this.settings.lowStockThreshold,
       order: input.key(keys.order(orderId)),
       index: input.key(keys.orders),

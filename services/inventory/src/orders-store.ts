@@ -24,6 +24,7 @@ for _, line in ipairs(spec.lines) do
 end
 redis.call('HSET', order, 'status', 'cancelled', 'stock', 'released', 'reason', spec.reason,
   'updatedAt', spec.now)
+if spec.retentionMs > 0 then redis.call('PEXPIRE', order, spec.retentionMs) end
 append(spec.cancelled)
 append(spec.released)
 for _, line in ipairs(spec.lines) do check_low(KEYS[line.k], line.sku) end
@@ -42,6 +43,8 @@ export class OrderStore {
     private readonly redis: Redis,
     private readonly bus: InventoryBus,
     private readonly lowStockThreshold: number,
+    /** How long an order is kept once terminal, in ms; `0` keeps it forever (`ORDER_RETENTION_MS`). */
+    private readonly retentionMs: number,
   ) {}
 
   async get(orderId: string): Promise<Order | undefined> {
@@ -60,6 +63,7 @@ export class OrderStore {
     Object.assign(input.spec, {
       now,
       reason,
+      retentionMs: this.retentionMs,
       threshold: this.lowStockThreshold,
       order: input.key(keys.order(orderId)),
       lines: order.lines.map((line) => ({

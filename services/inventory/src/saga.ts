@@ -33,7 +33,9 @@ export type TransitionReply =
  *   cancel (available → shipped, reservation.committed);
  * - the status only moves forward: reserved → dispatched → delivered (order.delivered),
  *   reserved/dispatched → failed (order.failed), reserved → cancelled (order.cancelled);
- *   cancelled, failed, delivered and rejected never change.
+ *   cancelled, failed, delivered and rejected never change;
+ * - an order entering a terminal status expires `retentionMs` later (a late event may
+ *   still move its stock meanwhile: HSET keeps the TTL, and the clock is not restarted).
  */
 const TRANSITION = new LuaScript<TransitionReply>(`
 local order = KEYS[spec.order]
@@ -83,6 +85,10 @@ if changed or state[3] ~= spec.shipmentId then
   redis.call('HSET', order, 'status', nextStatus, 'stock', nextStock,
     'shipmentId', spec.shipmentId, 'updatedAt', spec.now)
 end
+if nextStatus ~= status and spec.retentionMs > 0 and
+  (nextStatus == 'delivered' or nextStatus == 'failed' or nextStatus == 'cancelled') then
+  redis.call('PEXPIRE', order, spec.retentionMs)
+end
 return cjson.encode({ outcome = changed and 'applied' or 'unchanged', from = status, to = nextStatus,
   stockFrom = stock, stockTo = nextStock, late = late })
 `);
@@ -102,6 +108,8 @@ export class OrderSaga {
     private readonly bus: InventoryBus,
     private readonly group: string,
     private readonly lowStockThreshold: number,
+    /** How long an order is kept once terminal, in ms; `0` keeps it forever (`ORDER_RETENTION_MS`). */
+    private readonly retentionMs: number,
   ) {}
 
   /** Apply a shipment event to `order` (read beforehand: its lines never change). */
@@ -119,6 +127,7 @@ export class OrderSaga {
       eventId: event.id,
       shipmentId: event.payload.shipmentId,
       reason: "reason" in event.payload ? event.payload.reason : false,
+      retentionMs: this.retentionMs,
       threshold: this.lowStockThreshold,
       order: input.key(keys.order(order.orderId)),
       processed: input.key(processedKey(this.group)),

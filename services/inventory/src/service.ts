@@ -2,6 +2,7 @@ import { createBus, type SubscribeOptions } from "@retail/bus";
 import { catalog } from "@retail/contracts";
 import {
   buildApp,
+  busOptionsFromConfig,
   Counter,
   createRedisClient,
   type KitApp,
@@ -65,15 +66,23 @@ export async function createInventoryService(
     redis,
     logger,
     metrics: context.metrics,
+    ...busOptionsFromConfig(config),
     ...options.bus,
   });
   const products = new ProductStore(redis, bus, config.LOW_STOCK_THRESHOLD);
-  const orders = new OrderStore(redis, bus, config.LOW_STOCK_THRESHOLD);
+  const orders = new OrderStore(redis, bus, config.LOW_STOCK_THRESHOLD, config.ORDER_RETENTION_MS);
   const placement = new OrderPlacement(redis, bus, orders, {
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    orderRetentionMs: config.ORDER_RETENTION_MS,
   });
-  const saga = new OrderSaga(redis, bus, SERVICE_NAME, config.LOW_STOCK_THRESHOLD);
+  const saga = new OrderSaga(
+    redis,
+    bus,
+    SERVICE_NAME,
+    config.LOW_STOCK_THRESHOLD,
+    config.ORDER_RETENTION_MS,
+  );
   subscribeShipmentHandlers(bus, orders, saga);
 
   const ordersCounter = new Counter({

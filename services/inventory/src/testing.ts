@@ -5,7 +5,8 @@ import { ORDER_FIELDS, orderFrom, PRODUCT_FIELDS, productFrom } from "./model.js
 /**
  * Check the stock invariants of every product and order in this Redis; resolves to one
  * line per violation (empty when everything holds). For tests, not for the hot path:
- * it reads every product and order.
+ * it reads every product and order. Holds while no order has outlived `ORDER_RETENTION_MS`
+ * (an expired order's units stay in its products' counters).
  *
  * - per SKU: `available + reserved + shipped = received` (units ever stocked);
  * - per SKU: `reserved` = the units of orders whose reservation is held, and `shipped`

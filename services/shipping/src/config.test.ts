@@ -16,7 +16,9 @@ describe("configuration", () => {
       SHIPPING_TIMER_POLL_MS: 200,
       SHIPPING_TIMER_BATCH: 100,
       SHIPPING_CANCELLED_ORDER_TTL_MS: 604_800_000,
+      SHIPMENT_RETENTION_MS: 604_800_000,
     });
+    expect(config.BUS_STREAM_MAX_LENGTH).toBeUndefined();
     expect(config.SHIPPING_COUNTRIES).toEqual([...DEFAULT_SHIPPING_COUNTRIES]);
     expect(config.SHIPPING_COUNTRIES).toEqual(expect.arrayContaining(["DE", "GB", "US", "CA"]));
     expect(config.SHIPPING_CARRIERS).toEqual([...DEFAULT_CARRIERS]);

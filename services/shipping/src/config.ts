@@ -55,6 +55,11 @@ export const configSchema = z.object({
   SHIPPING_TIMER_BATCH: envInt({ min: 1, max: 10_000 }).default(100),
   /** How long a cancellation that arrived before its order.placed is remembered. */
   SHIPPING_CANCELLED_ORDER_TTL_MS: envInt({ min: 1 }).default(7 * 24 * 60 * 60 * 1_000),
+  /**
+   * How long a delivered, cancelled or failed shipment (and its order's shipment-by-order
+   * key) is kept, in ms. `0` keeps them forever. Default 604 800 000 (7 days).
+   */
+  SHIPMENT_RETENTION_MS: envInt({ min: 0 }).default(7 * 24 * 60 * 60 * 1_000),
 });
 
 export type ShippingEnvConfig = z.output<typeof configSchema>;

@@ -1,4 +1,4 @@
-import type { Bus } from "@retail/bus";
+import type { Bus, PreparedEvent } from "@retail/bus";
 import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
 import {
   cancelledOrderKey,
@@ -25,12 +25,19 @@ export interface ShippingRules {
   dispatchDelayMs: number;
   deliveryDelayMs: number;
   cancelledOrderTtlMs: number;
+  /** How long a terminal shipment and its shipment-by-order key are kept, ms; `0` forever. */
+  shipmentRetentionMs: number;
 }
 
 /** The event being handled: its id is marked processed in the same step as its effect. */
 export interface Cause {
   eventId: string;
   correlationId: string;
+  /**
+   * The handled event's W3C traceparent, kept with a new shipment so that the events its
+   * timers publish later stay in the order's trace. Default: none (they start their own).
+   */
+  traceparent?: string;
 }
 
 /** A new shipment ready for the CREATE_SHIPMENT script, in both of its possible forms. */
@@ -41,6 +48,8 @@ export interface ShipmentPlan {
   normal: StoredShipment;
   /** Cancelled (with shipment.cancelled): the form taken when the order's cancellation came first. */
   cancelled: StoredShipment;
+  /** Each form's event, to mark published once the script has appended it. */
+  events: { normal: PreparedEvent; cancelled: PreparedEvent };
 }
 
 /**
@@ -61,7 +70,13 @@ export function planShipment(
   const carrier = pickCarrier(orderId, rules.carriers);
   const trackingNumber = newTrackingNumber(carrier);
   const destinationCountry = order.shippingAddress.country;
-  const eventOptions = { correlationId: cause.correlationId, causationId: cause.eventId };
+  // The trace of the order: without an OpenTelemetry SDK this is what keeps these events
+  // in it (with one, the handler's active span stays their parent).
+  const eventOptions = {
+    correlationId: cause.correlationId,
+    causationId: cause.eventId,
+    ...(cause.traceparent === undefined ? {} : { traceparent: cause.traceparent }),
+  };
   const supported = rules.countries.has(destinationCountry);
 
   const normalEvent = supported
@@ -90,6 +105,7 @@ export function planShipment(
     createdAt: at,
     updatedAt: at,
     correlationId: cause.correlationId,
+    ...(cause.traceparent === undefined ? {} : { traceparent: cause.traceparent }),
   };
   const status = supported ? "pending" : "failed";
   const normal: StoredShipment = {
@@ -107,7 +123,12 @@ export function planShipment(
     lastEventId: cancelledEvent.envelope.id,
   };
 
-  const args: (string | number)[] = [cause.eventId, Date.now(), shipmentId];
+  const args: (string | number)[] = [
+    cause.eventId,
+    Date.now(),
+    shipmentId,
+    rules.shipmentRetentionMs,
+  ];
   const forms = [
     {
       shipment: normal,
@@ -131,5 +152,11 @@ export function planShipment(
     normalEvent.stream,
     cancelledEvent.stream,
   ];
-  return { keys, args, normal, cancelled };
+  return {
+    keys,
+    args,
+    normal,
+    cancelled,
+    events: { normal: normalEvent, cancelled: cancelledEvent },
+  };
 }

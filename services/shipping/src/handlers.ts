@@ -12,6 +12,7 @@ export function subscribeHandlers(bus: Bus<RetailCatalog>, store: ShipmentStore)
     const result = await store.createForOrder(event.payload, {
       eventId: event.id,
       correlationId: event.correlationId,
+      traceparent: event.traceparent,
     });
     switch (result.outcome) {
       case "created":

@@ -4,20 +4,46 @@ import { Script as LuaScript } from "@retail/bus";
 export { LuaScript };
 
 /**
+ * `expire_terminal(status, retention, shipment, byOrder)`: once a shipment is delivered,
+ * cancelled or failed, it and its order's shipment-by-order key expire after `retention`
+ * ms (`'0'`: kept forever).
+ *
+ * The shipment-by-order key is what keeps "one shipment per order" against a redelivered
+ * order.placed, so expiring it reopens that door for an order.placed that arrives after
+ * the retention. Nothing redelivers that late by itself: a redelivery happens while the
+ * entry is pending (seconds to minutes), the bus's processed marks last an hour and the
+ * streams are trimmed to their retention; 7 days leaves days of margin. Only an operator
+ * replaying a dead-lettered order.placed older than the retention would create a second
+ * shipment.
+ */
+const EXPIRE_TERMINAL = `
+local function expire_terminal(status, retention, shipment, byOrder)
+  local ms = tonumber(retention)
+  if ms > 0 and (status == 'delivered' or status == 'cancelled' or status == 'failed') then
+    redis.call('PEXPIRE', shipment, ms)
+    redis.call('PEXPIRE', byOrder, ms)
+  end
+end
+`;
+
+/**
  * Create the one shipment of an order, in one step with its event and the group's
  * processed mark. The shipment-by-order key is written with `SET NX`: whoever comes
- * second (a redelivery, another instance, a duplicate event) creates nothing. Two
+ * second (a redelivery, another instance, a duplicate event) creates nothing. A
+ * shipment created terminal (failed, cancelled) expires with that key after the
+ * retention (see {@link EXPIRE_TERMINAL}). Two
  * variants come prepared: the normal one (pending with a dispatch timer and
  * shipment.created, or failed with shipment.failed) and, when a cancellation for the
  * order arrived first, the cancelled one (shipment.cancelled).
  *
  * KEYS: processed, shipment-by-order, shipment, timers, cancelled-order, normal stream,
  *       cancelled stream
- * ARGV: event id ('' = no mark), mark score, shipment id, then per variant:
- *       n, hash field/values (n), timer member ('' = none), timer due, m, XADD args (m)
+ * ARGV: event id ('' = no mark), mark score, shipment id, retention (ms, 0 = forever),
+ *       then per variant: n, hash field/values (n), timer member ('' = none), timer due,
+ *       m, XADD args (m)
  * Returns {outcome, shipmentId}: outcome 'duplicate', 'exists', 'normal' or 'cancelled'.
  */
-export const CREATE_SHIPMENT = new LuaScript(`
+export const CREATE_SHIPMENT = new LuaScript(`${EXPIRE_TERMINAL}
 if ARGV[1] ~= '' and redis.call('ZSCORE', KEYS[1], ARGV[1]) then return {'duplicate', ''} end
 local function mark()
   if ARGV[1] ~= '' then redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1]) end
@@ -28,7 +54,7 @@ if not redis.call('SET', KEYS[2], ARGV[3], 'NX') then
 end
 local chosen = 1
 if redis.call('EXISTS', KEYS[5]) == 1 then chosen = 2 end
-local position = 4
+local position = 5
 for variant = 1, 2 do
   local hashCount = tonumber(ARGV[position])
   local hashFirst = position + 1
@@ -41,6 +67,7 @@ for variant = 1, 2 do
     redis.call('HSET', KEYS[3], unpack(ARGV, hashFirst, hashFirst + hashCount - 1))
     if timerMember ~= '' then redis.call('ZADD', KEYS[4], timerDue, timerMember) end
     redis.call('XADD', KEYS[5 + variant], unpack(ARGV, eventFirst, eventFirst + eventCount - 1))
+    expire_terminal(redis.call('HGET', KEYS[3], 'status'), ARGV[4], KEYS[3], KEYS[2])
   end
 end
 if chosen == 2 then redis.call('DEL', KEYS[5]) end
@@ -57,15 +84,18 @@ return {'cancelled', ARGV[3]}
  * second instance firing the same timer finds it gone. A timer whose shipment moved
  * on (cancelled, moved by hand) is dropped.
  *
- * KEYS: shipment, timers, processed, event stream
+ * A shipment entering a terminal status expires with its order's shipment-by-order key
+ * after the retention (see {@link EXPIRE_TERMINAL}).
+ *
+ * KEYS: shipment, timers, processed, event stream, shipment-by-order
  * ARGV: from, to, at, history entry (JSON), timer member ('' = not a timer), now (ms),
  *       next timer member ('' = none), next due, event id to mark ('' = none), mark
- *       score, reason ('' = none), published event id, n, timer members to drop (n),
- *       XADD args
+ *       score, reason ('' = none), published event id, retention (ms, 0 = forever), n,
+ *       timer members to drop (n), XADD args
  * Returns {outcome, detail}: 'applied', 'wrong_state' (detail: current status),
  *       'not_found', 'timer_gone' or 'duplicate'.
  */
-export const TRANSITION = new LuaScript(`
+export const TRANSITION = new LuaScript(`${EXPIRE_TERMINAL}
 if ARGV[9] ~= '' and redis.call('ZSCORE', KEYS[3], ARGV[9]) then return {'duplicate', ''} end
 if ARGV[5] ~= '' then
   local due = redis.call('ZSCORE', KEYS[2], ARGV[5])
@@ -82,10 +112,11 @@ history = string.sub(history, 1, -2) .. ',' .. ARGV[4] .. ']'
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updatedAt', ARGV[3], 'history', history,
   'lastEventId', ARGV[12])
 if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[11]) end
-local dropCount = tonumber(ARGV[13])
-if dropCount > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 14, 13 + dropCount)) end
+local dropCount = tonumber(ARGV[14])
+if dropCount > 0 then redis.call('ZREM', KEYS[2], unpack(ARGV, 15, 14 + dropCount)) end
 if ARGV[7] ~= '' then redis.call('ZADD', KEYS[2], ARGV[8], ARGV[7]) end
-redis.call('XADD', KEYS[4], unpack(ARGV, 14 + dropCount))
+redis.call('XADD', KEYS[4], unpack(ARGV, 15 + dropCount))
+expire_terminal(ARGV[2], ARGV[13], KEYS[1], KEYS[5])
 if ARGV[9] ~= '' then redis.call('ZADD', KEYS[3], 'NX', ARGV[10], ARGV[9]) end
 return {'applied', ARGV[2]}
 `);

@@ -3,6 +3,7 @@ import { catalog, type RetailCatalog } from "@retail/contracts";
 import {
   type BaseConfig,
   buildApp,
+  busOptionsFromConfig,
   Counter,
   createServiceContext,
   type Env,
@@ -81,6 +82,7 @@ export async function createShippingService(
     redis,
     logger: context.logger,
     metrics: context.metrics,
+    ...busOptionsFromConfig(config),
     ...options.bus,
   });
   const transitions = new Counter({
@@ -100,6 +102,7 @@ export async function createShippingService(
       dispatchDelayMs: config.SHIPPING_DISPATCH_DELAY_MS,
       deliveryDelayMs: config.SHIPPING_DELIVERY_DELAY_MS,
       cancelledOrderTtlMs: config.SHIPPING_CANCELLED_ORDER_TTL_MS,
+      shipmentRetentionMs: config.SHIPMENT_RETENTION_MS,
     },
   });
   subscribeHandlers(bus, store);

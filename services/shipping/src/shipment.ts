@@ -58,6 +58,11 @@ export interface StoredShipment extends Shipment {
   correlationId: string;
   /** Id of the last event published about the shipment: the cause of the next one. */
   lastEventId: string;
+  /**
+   * W3C traceparent of the order.placed that created it: the events its timers publish
+   * continue the order's trace from there. Absent on shipments stored before it was kept.
+   */
+  traceparent?: string;
 }
 
 const storedSchema = shipmentSchema.extend({
@@ -74,6 +79,7 @@ const storedSchema = shipmentSchema.extend({
     .pipe(z.array(historyEntrySchema).min(1)),
   correlationId: z.string(),
   lastEventId: z.string(),
+  traceparent: z.string().optional(),
 });
 
 /** The hash fields of a new shipment, as `HSET` arguments. */
@@ -103,6 +109,7 @@ export function toHashFields(shipment: StoredShipment): string[] {
     shipment.lastEventId,
   ];
   if (shipment.reason !== undefined) fields.push("reason", shipment.reason);
+  if (shipment.traceparent !== undefined) fields.push("traceparent", shipment.traceparent);
   return fields;
 }
 
@@ -114,7 +121,12 @@ export function fromHash(hash: Record<string, string>): StoredShipment | undefin
 
 /** What clients see: the stored shipment without the saga bookkeeping. */
 export function publicView(stored: StoredShipment): Shipment {
-  const { correlationId: _correlationId, lastEventId: _lastEventId, ...shipment } = stored;
+  const {
+    correlationId: _correlationId,
+    lastEventId: _lastEventId,
+    traceparent: _traceparent,
+    ...shipment
+  } = stored;
   return shipment;
 }
 

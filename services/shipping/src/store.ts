@@ -89,6 +89,7 @@ export class ShipmentStore {
     )) as [string, string];
     if (outcome === "duplicate") return { outcome };
     if (outcome === "exists") return { outcome, shipmentId: existing };
+    (outcome === "cancelled" ? plan.events.cancelled : plan.events.normal).markPublished();
     const shipment = outcome === "cancelled" ? plan.cancelled : plan.normal;
     this.options.transitions.inc({ status: shipment.status });
     if (outcome === "cancelled") return { outcome, shipment };
@@ -104,7 +105,14 @@ export class ShipmentStore {
     const rule = STEP_RULES[step];
     const nowMs = this.options.now();
     const at = new Date(nowMs).toISOString();
-    const options = { correlationId: shipment.correlationId, causationId: shipment.lastEventId };
+    const options = {
+      correlationId: shipment.correlationId,
+      causationId: shipment.lastEventId,
+      // A timer runs outside any handler: without this its events would start a new trace.
+      ...(firedBy === undefined || shipment.traceparent === undefined
+        ? {}
+        : { traceparent: shipment.traceparent }),
+    };
     const event =
       step === "dispatch"
         ? this.options.bus.prepare(
@@ -206,7 +214,13 @@ export class ShipmentStore {
     const dropped = STEPS.map((step) => timerMember(shipmentId, step));
     const [outcome, detail] = (await TRANSITION.run(
       this.options.redis,
-      [shipmentKey(shipmentId), TIMERS_KEY, PROCESSED_KEY, change.event.stream],
+      [
+        shipmentKey(shipmentId),
+        TIMERS_KEY,
+        PROCESSED_KEY,
+        change.event.stream,
+        shipmentByOrderKey(shipment.orderId),
+      ],
       [
         change.from,
         change.to,
@@ -220,6 +234,7 @@ export class ShipmentStore {
         Date.now(),
         change.reason ?? "",
         change.event.envelope.id,
+        this.options.rules.shipmentRetentionMs,
         dropped.length,
         ...dropped,
         ...change.event.args,
@@ -227,6 +242,7 @@ export class ShipmentStore {
     )) as [string, string];
     switch (outcome) {
       case "applied":
+        change.event.markPublished();
         this.options.transitions.inc({ status: change.to });
         return {
           outcome,

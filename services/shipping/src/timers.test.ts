@@ -56,6 +56,27 @@ describe("carrier timers", () => {
     expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
   });
 
+  it("keeps shipment.created and the events its timers publish in the trace of the order.placed", async () => {
+    const shipping = await testbed.service(FAST);
+    const orderTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const placed = await testbed.inventory().publish("order.placed", anOrder("ord-1"), {
+      traceparent: `00-${orderTraceId}-00f067aa0ba902b7-01`,
+    });
+    expect(placed.traceparent.split("-")[1]).toBe(orderTraceId);
+
+    await vi.waitFor(async () =>
+      expect((await shipping.store.findByOrder("ord-1"))?.status).toBe("delivered"),
+    );
+    expect((await shipping.store.findByOrder("ord-1"))?.traceparent).toBe(placed.traceparent);
+    const steps = [
+      ...(await testbed.events("shipment.created")),
+      ...(await testbed.events("shipment.dispatched")),
+      ...(await testbed.events("shipment.delivered")),
+    ];
+    expect(steps).toHaveLength(3);
+    for (const event of steps) expect(event.traceparent.split("-")[1]).toBe(orderTraceId);
+  });
+
   it("fires a timer that fell due while no instance ran, once a new one starts on the same Redis", async () => {
     const first = await testbed.service();
     await testbed.inventory().publish("order.placed", anOrder("ord-1"));

@@ -3,6 +3,7 @@ import type { ChartData } from "./chart.js";
 import { formatInt, table } from "./lib.js";
 import { machineRows } from "./machine.js";
 import { section } from "./markdown.js";
+import { MEMORY_RETENTION } from "./memory.js";
 import {
   busRows,
   ceilingNote,
@@ -16,6 +17,7 @@ import {
 import { type RunResults, TARGETS } from "./results.js";
 
 const markdownTable = (rows: string[][] | undefined) => (rows ? table(rows) : undefined);
+const seconds = (ms: string) => `${Number(ms) / 1_000} s`;
 
 export function renderBlock(results: RunResults, chartPath: string): string {
   const { memory } = results;
@@ -37,7 +39,7 @@ export function renderBlock(results: RunResults, chartPath: string): string {
     section("3. Bus rows", [markdownTable(busRows(results)), ceilingNote(results)]),
     section("4. Memory", [
       memory
-        ? `${formatInt(memory.placed)} orders placed in ${memory.sendSeconds.toFixed(0)} s (${memory.failed} failed), whole saga each (shipping delays 0), with inventory, shipping and client-monitoring running; ${memory.settled ? "every consumer group then caught up" : "the consumer groups had NOT caught up at the deadline"}. Retention: the catalog's (about 100 000 entries per partition stream; client.telemetry one day).`
+        ? `${formatInt(memory.placed)} orders placed in ${memory.sendSeconds.toFixed(0)} s (${memory.failed} failed), whole saga each (shipping delays 0), with inventory, shipping and client-monitoring running; ${memory.settled ? "every consumer group then caught up" : "the consumer groups had NOT caught up at the deadline"}. Retention shortened so its window passes inside the run: terminal orders and shipments kept ${seconds(MEMORY_RETENTION.ORDER_RETENTION_MS)} (\`ORDER_RETENTION_MS\`, \`SHIPMENT_RETENTION_MS\`), timelines ${seconds(MEMORY_RETENTION.TIMELINE_TTL_MS)} after their last event (\`TIMELINE_TTL_MS\`), about ${formatInt(Number(MEMORY_RETENTION.BUS_STREAM_MAX_LENGTH))} entries per partition stream (\`BUS_STREAM_MAX_LENGTH\`); the bus's processed marks keep their hour.`
         : undefined,
       markdownTable(memoryRows(results)),
       window

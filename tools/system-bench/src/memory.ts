@@ -34,6 +34,21 @@ export interface MemoryResult {
 
 const SETTLE_TIMEOUT_MS = 180_000;
 
+/**
+ * Retention short enough that its window passes well inside the run, so the samples show
+ * whether Redis levels off: terminal orders and shipments and the timelines expire after
+ * 20 s, and each partition stream keeps about 50 000 entries (the single-partition topics
+ * reach that halfway through 100 000 orders). Not fewer: the consumer groups fall tens
+ * of thousands of events behind the sender, and a stream trimmed below a group's lag
+ * drops events the group has not read (20 000 lost a quarter of the orders' sagas).
+ */
+export const MEMORY_RETENTION = {
+  ORDER_RETENTION_MS: "20000",
+  SHIPMENT_RETENTION_MS: "20000",
+  TIMELINE_TTL_MS: "20000",
+  BUS_STREAM_MAX_LENGTH: "50000",
+} as const;
+
 /** True once every group of every stream has read everything and acknowledged it all. */
 async function allGroupsCaughtUp(redis: Redis): Promise<boolean> {
   let cursor = "0";
@@ -74,13 +89,24 @@ export async function benchMemory(
     "client-monitoring": undefined,
   };
   try {
-    services.inventory = await startService("inventory", redisUrl, { SEED_DEMO_CATALOG: "false" });
+    const { ORDER_RETENTION_MS, SHIPMENT_RETENTION_MS, TIMELINE_TTL_MS, BUS_STREAM_MAX_LENGTH } =
+      MEMORY_RETENTION;
+    services.inventory = await startService("inventory", redisUrl, {
+      SEED_DEMO_CATALOG: "false",
+      ORDER_RETENTION_MS,
+      BUS_STREAM_MAX_LENGTH,
+    });
     services.shipping = await startService("shipping", redisUrl, {
+      SHIPMENT_RETENTION_MS,
+      BUS_STREAM_MAX_LENGTH,
       SHIPPING_DISPATCH_DELAY_MS: "0",
       SHIPPING_DELIVERY_DELAY_MS: "0",
       SHIPPING_TIMER_POLL_MS: "50",
     });
-    services["client-monitoring"] = await startService("client-monitoring", redisUrl);
+    services["client-monitoring"] = await startService("client-monitoring", redisUrl, {
+      TIMELINE_TTL_MS,
+      BUS_STREAM_MAX_LENGTH,
+    });
     const inventoryUrl = services.inventory.baseUrl;
     await seedProduct(inventoryUrl);
 
