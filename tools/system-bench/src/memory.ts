@@ -47,6 +47,8 @@ export const MEMORY_RETENTION = {
   SHIPMENT_RETENTION_MS: "20000",
   TIMELINE_TTL_MS: "20000",
   BUS_STREAM_MAX_LENGTH: "50000",
+  // Longer than any redelivery in this run (claims go idle after 30 s by default).
+  BUS_IDEMPOTENCY_TTL_MS: "60000",
 } as const;
 
 /** True once every group of every stream has read everything and acknowledged it all. */
@@ -89,16 +91,23 @@ export async function benchMemory(
     "client-monitoring": undefined,
   };
   try {
-    const { ORDER_RETENTION_MS, SHIPMENT_RETENTION_MS, TIMELINE_TTL_MS, BUS_STREAM_MAX_LENGTH } =
-      MEMORY_RETENTION;
+    const {
+      ORDER_RETENTION_MS,
+      SHIPMENT_RETENTION_MS,
+      TIMELINE_TTL_MS,
+      BUS_STREAM_MAX_LENGTH,
+      BUS_IDEMPOTENCY_TTL_MS,
+    } = MEMORY_RETENTION;
     services.inventory = await startService("inventory", redisUrl, {
       SEED_DEMO_CATALOG: "false",
       ORDER_RETENTION_MS,
       BUS_STREAM_MAX_LENGTH,
+      BUS_IDEMPOTENCY_TTL_MS,
     });
     services.shipping = await startService("shipping", redisUrl, {
       SHIPMENT_RETENTION_MS,
       BUS_STREAM_MAX_LENGTH,
+      BUS_IDEMPOTENCY_TTL_MS,
       SHIPPING_DISPATCH_DELAY_MS: "0",
       SHIPPING_DELIVERY_DELAY_MS: "0",
       SHIPPING_TIMER_POLL_MS: "50",
@@ -106,6 +115,7 @@ export async function benchMemory(
     services["client-monitoring"] = await startService("client-monitoring", redisUrl, {
       TIMELINE_TTL_MS,
       BUS_STREAM_MAX_LENGTH,
+      BUS_IDEMPOTENCY_TTL_MS,
     });
     const inventoryUrl = services.inventory.baseUrl;
     await seedProduct(inventoryUrl);
