@@ -90,12 +90,14 @@ describe("admin", () => {
     for (const letter of letters) {
       const found = await tester.admin.findDeadLetters([letter.id]);
       expect(found).toContainEqual(letter);
-      expect(
+      // Ids are unique per stream only: another partition's dead letter may share it.
+      const sameId = letters.filter((other) => other.id === letter.id);
+      expect(sameId).toContainEqual(
         await tester.admin.getDeadLetter(letter.id, {
           topics: [letter.topic],
           group: letter.group,
         }),
-      ).toEqual(letter);
+      );
     }
     const [first] = letters;
     expect(await tester.admin.getDeadLetter(first?.id ?? "")).toEqual(
@@ -136,8 +138,8 @@ describe("admin", () => {
     expect(letters.every((letter) => letter.topic === "test.partitioned")).toBe(true);
     const auditors = letters.filter((letter) => letter.group === "auditor");
     expect(auditors.every((letter) => letter.error === "auditor refuses")).toBe(true);
-    expect(await tester.admin.getDeadLetter(auditors[0]?.id ?? "", { group: "auditor" })).toEqual(
-      auditors[0],
+    expect(auditors.filter((letter) => letter.id === auditors[0]?.id)).toContainEqual(
+      await tester.admin.getDeadLetter(auditors[0]?.id ?? "", { group: "auditor" }),
     );
     const streams = await tester.admin.deadLetterStreams({ topics: ["test.partitioned"] });
     expect(new Set(streams.map((stream) => stream.group))).toEqual(new Set(["auditor", "worker"]));
