@@ -156,7 +156,7 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
   });
 
   // On the stack the saga test above has driven (a file's tests run in order).
-  it("reads every topic's stream as the operator, who may not run admin commands", async () => {
+  it("reads the streams as the operator, from the host and inside the compose network, and may not run admin commands", async () => {
     const { stdout } = await run(
       "pnpm",
       [
@@ -173,6 +173,13 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
     expect(
       streams.find((stream) => stream.topic === "order.placed")?.length,
     ).toBeGreaterThanOrEqual(50);
+
+    // The same CLI inside the compose network, from its image (profile "tools").
+    const inNetwork = JSON.parse(
+      await compose("run", "--rm", "-T", "retail", "streams", "order.placed", "--json"),
+    ) as { topic: string; length: number }[];
+    expect(inNetwork.map((stream) => stream.topic)).toEqual(["order.placed"]);
+    expect(inNetwork[0]?.length).toBeGreaterThanOrEqual(50);
 
     const operator = new Redis(OPERATOR_REDIS);
     try {
