@@ -4,6 +4,16 @@ import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 
+export {
+  formatMb,
+  formatMs,
+  formatRate,
+  median,
+  percentile,
+  ratio,
+  table,
+} from "@retail/testing/bench-report";
+
 /** The bus logs nothing during a benchmark. */
 export const silentLogger = pino({ level: "silent" });
 
@@ -14,59 +24,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** Nearest-rank percentile of values already sorted ascending. */
-export function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank] as number;
-}
-
 export function rate(count: number, ms: number): number {
   return (count * 1_000) / ms;
-}
-
-export function formatRate(perSecond: number): string {
-  if (!Number.isFinite(perSecond)) return "—";
-  return `${Math.round(perSecond).toLocaleString("en-US")}/s`;
-}
-
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return "—";
-  return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
-}
-
-export function formatMb(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
-}
-
-export function ratio(a: number, b: number): string {
-  if (!Number.isFinite(a) || !Number.isFinite(b) || b === 0) return "—";
-  return `${(a / b).toFixed(2)}×`;
-}
-
-/** A plain-text table: the first row is the header. */
-export function table(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows)
-    row.forEach((cell, index) => {
-      widths[index] = Math.max(widths[index] ?? 0, cell.length);
-    });
-  const line = (row: readonly string[]) =>
-    `| ${row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join(" | ")} |`;
-  const [header, ...body] = rows;
-  if (!header) return "";
-  return [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`]
-    .concat(body.map(line))
-    .join("\n");
 }
 
 /** One `INFO` section as a map. */
