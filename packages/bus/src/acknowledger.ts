@@ -1,21 +1,35 @@
 import type { ProcessedEvents } from "./idempotency.js";
 import type { RedisClient } from "./redis.js";
 
-/**
- * Acknowledges finished entries in batches: everything finished in one turn of the
- * event loop goes out as one `XACK` with many ids, plus one `ZADD` of their
- * "processed" marks, instead of two commands per entry.
- */
+/** Why an entry is acknowledged: counted per batch, once Redis has the acks. */
+export type AckOutcome =
+  /** Its handler succeeded. */
+  | "handled"
+  /** The group had processed its event already; the handler did not run. */
+  | "duplicate"
+  /** Not for this group (a dead letter replayed for another group). */
+  | "skipped";
+
+/** Told how each batch of acks ended: the counts for metrics, or the error to log. */
+export interface AckListener {
+  acknowledged(handled: number, duplicates: number): void;
+  failed(error: unknown): void;
+}
+
 /** The acks of one turn of the event loop: sent together, answered together. */
 interface Batch {
   entryIds: string[];
   eventIds: string[];
-  /** One promise for the whole batch, not one per entry: this runs for every event. */
-  done: Promise<void>;
-  resolve: () => void;
-  reject: (error: unknown) => void;
+  handled: number;
+  duplicates: number;
 }
 
+/**
+ * Acknowledges finished entries in batches: everything finished in one turn of the
+ * event loop goes out as one `XACK` with many ids, plus one `ZADD` of their
+ * "processed" marks, instead of two commands per entry. Nothing is allocated per
+ * entry beyond the ids: outcomes are counted, and reported once per batch.
+ */
 export class Acknowledger {
   private batch: Batch | undefined;
   private readonly inFlight = new Set<Promise<void>>();
@@ -25,14 +39,14 @@ export class Acknowledger {
     private readonly stream: string,
     private readonly group: string,
     private readonly processed: ProcessedEvents | undefined,
+    private readonly listener: AckListener,
   ) {}
 
-  /** Acknowledge an entry (and mark its event processed); resolves once Redis has both. */
-  ack(entryId: string, eventId: string | undefined): Promise<void> {
+  /** Queue an entry's ack (and its event's processed mark, when given). */
+  ack(entryId: string, eventId: string | undefined, outcome: AckOutcome): void {
     let batch = this.batch;
     if (!batch) {
-      const { promise, resolve, reject } = Promise.withResolvers<void>();
-      batch = { entryIds: [], eventIds: [], done: promise, resolve, reject };
+      batch = { entryIds: [], eventIds: [], handled: 0, duplicates: 0 };
       this.batch = batch;
       const scheduled = batch;
       setImmediate(() => {
@@ -43,10 +57,11 @@ export class Acknowledger {
     }
     batch.entryIds.push(entryId);
     if (eventId !== undefined) batch.eventIds.push(eventId);
-    return batch.done;
+    if (outcome === "handled") batch.handled++;
+    else if (outcome === "duplicate") batch.duplicates++;
   }
 
-  /** Resolves once every ack asked for so far has been answered (or has failed). */
+  /** Resolves once every ack queued so far has been answered (or has failed). */
   async idle(): Promise<void> {
     while (this.batch || this.inFlight.size > 0) {
       if (this.batch) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -64,9 +79,11 @@ export class Acknowledger {
         this.processed?.mark(batch.eventIds),
         this.redis.xack(this.stream, this.group, ...batch.entryIds),
       ]);
-      batch.resolve();
+      this.listener.acknowledged(batch.handled, batch.duplicates);
     } catch (error) {
-      batch.reject(error);
+      // Left pending: they come back after the idle threshold, and the marks (if they
+      // were written) make that delivery skip the handler.
+      this.listener.failed(error);
     }
   }
 }

@@ -25,18 +25,16 @@ export interface HandlerContextSource<C extends Catalog> {
  */
 export class EventHandlerContext<C extends Catalog> implements HandlerContext<C> {
   private eventLogger: Logger | undefined;
-  private readonly cause: CausingEvent;
 
   constructor(
     private readonly source: HandlerContextSource<C>,
     private readonly envelope: Envelope,
     readonly attempt: number,
-  ) {
-    this.cause = {
-      id: envelope.id,
-      correlationId: envelope.correlationId,
-      traceparent: envelope.traceparent,
-    };
+  ) {}
+
+  /** The event being handled, as the cause of what the handler publishes. */
+  private get cause(): CausingEvent {
+    return this.envelope;
   }
 
   get signal(): AbortSignal {

@@ -1,12 +1,14 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { Catalog, TopicDefinition } from "@retail/contracts";
 import type { Logger } from "pino";
-import { Acknowledger } from "./acknowledger.js";
-import { type DeadLetterInput, moveToDeadLetter } from "./dead-letter.js";
-import { decodeEnvelope, type Envelope, toIssues } from "./envelope.js";
-import { EnvelopeError, NonRetryableError } from "./errors.js";
+import { Acknowledger, type AckOutcome } from "./acknowledger.js";
+import { checkEntry, type Rejection } from "./check-entry.js";
+import { EntryFailures } from "./entry-failures.js";
+import type { Envelope } from "./envelope.js";
+import { NonRetryableError } from "./errors.js";
 import { EventHandlerContext, type HandlerContextSource } from "./handler-context.js";
 import { refreshClaims } from "./heartbeat.js";
+import { type HeldEntry, holdEntry } from "./held-entry.js";
 import type { ProcessedEvents } from "./idempotency.js";
 import { KeyLanes } from "./lanes.js";
 import type { BusMetrics } from "./metrics.js";
@@ -16,12 +18,8 @@ import { ensureGroup, type RawEntry, readNew, startId } from "./reader.js";
 import { RecentIds } from "./recent-ids.js";
 import { Reclaimer } from "./reclaimer.js";
 import { beforeDeadline, type Connections, isNoGroupError, type RedisClient } from "./redis.js";
-import {
-  backoffDelay,
-  type HandlerContext,
-  type ResolvedSubscribeOptions,
-} from "./subscription.js";
-import { withConsumerSpan } from "./tracing.js";
+import type { HandlerContext, ResolvedSubscribeOptions } from "./subscription.js";
+import { tracingActive, withConsumerSpan } from "./tracing.js";
 
 export interface PartitionConsumerSettings<C extends Catalog> {
   topic: TopicDefinition;
@@ -40,21 +38,6 @@ export interface PartitionConsumerSettings<C extends Catalog> {
   metrics: BusMetrics;
 }
 
-/** An entry this consumer holds: read or reclaimed, not yet acknowledged or released. */
-interface HeldEntry {
-  readonly entryId: string;
-  readonly fields: string[];
-  /** Deliveries so far, this one included (across processes). */
-  deliveryCount: number;
-  /** Another consumer reclaimed it: stop working on it, do not acknowledge it. */
-  lost: boolean;
-  envelope?: Envelope;
-  /** Set on a replayed dead letter: the one group that should handle it. */
-  replayFor?: string | undefined;
-  /** Ends a backoff wait early (shutdown or lost claim). */
-  cancelWait?: () => void;
-}
-
 /**
  * Consumes one partition stream of one subscription: reads only as many entries as it
  * has free handler slots, runs same-key entries one at a time in stream order, retries
@@ -66,7 +49,10 @@ export class PartitionConsumer<C extends Catalog> {
   private readonly lanes = new KeyLanes<HeldEntry>((entry) => this.run(entry));
   private readonly recent = new RecentIds(10_000);
   private readonly acknowledger: Acknowledger;
+  private readonly failures: EntryFailures;
   private readonly reclaimer: Reclaimer;
+  /** The metric labels of this subscription's topic and group, built once. */
+  private readonly labels: { topic: string; group: string };
   private readonly abort = new AbortController();
   private readonly commands: RedisClient;
   private readonly contextSource: HandlerContextSource<C>;
@@ -86,14 +72,26 @@ export class PartitionConsumer<C extends Catalog> {
   private closed = false;
 
   constructor(private readonly settings: PartitionConsumerSettings<C>) {
-    const { connections, stream, options, consumer, processed } = settings;
+    const { connections, stream, options, consumer, processed, metrics, errors } = settings;
     this.commands = connections.commands;
+    const labels = { topic: settings.topic.name, group: options.group };
+    this.labels = labels;
     this.acknowledger = new Acknowledger(
       this.commands,
       stream,
       options.group,
       options.idempotency ? processed : undefined,
+      {
+        acknowledged(handled, duplicates) {
+          if (handled > 0) metrics.handled.inc(labels, handled);
+          if (duplicates > 0) metrics.duplicates.inc(labels, duplicates);
+        },
+        failed(error) {
+          errors.error(`ack ${stream}`, error, "acknowledging failed; the entries stay pending");
+        },
+      },
     );
+    this.failures = new EntryFailures({ ...settings, commands: this.commands });
     this.contextSource = {
       publisher: settings.publisher,
       logger: settings.logger,
@@ -190,7 +188,7 @@ export class PartitionConsumer<C extends Catalog> {
         });
         if (this.stopping) break;
         errors.clear(`read ${stream}`);
-        await this.accept(entries.map((entry) => ({ ...entry, deliveryCount: 1 })));
+        await this.accept(entries);
         // Let handlers that finish at once (within this turn's microtasks) free their
         // slots before the next read asks for as many entries as there are free slots.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -205,76 +203,32 @@ export class PartitionConsumer<C extends Catalog> {
     }
   }
 
-  /** Take entries into the slots: validate, drop duplicates, queue by key. */
-  private async accept(entries: (RawEntry & { deliveryCount: number })[]): Promise<void> {
+  /**
+   * Take entries into the slots: check them, drop duplicates, queue them by key.
+   * `deliveryCounts` is given for reclaimed entries; new ones are on their first.
+   */
+  private async accept(entries: readonly RawEntry[], deliveryCounts?: readonly number[]) {
     const { topic, options } = this.settings;
     const valid: HeldEntry[] = [];
-    for (const raw of entries) {
-      if (this.held.has(raw.id) || raw.fields === null) continue;
-      const entry: HeldEntry = {
-        entryId: raw.id,
-        fields: raw.fields,
-        deliveryCount: raw.deliveryCount,
-        lost: false,
-      };
-      this.held.set(raw.id, entry);
-      const problem = this.validate(entry);
-      if (problem) void this.deadLetter(entry, problem);
+    for (let index = 0; index < entries.length; index++) {
+      const [entryId, fields] = entries[index] as RawEntry;
+      if (fields === null || this.held.has(entryId)) continue;
+      const entry = holdEntry(entryId, fields, deliveryCounts?.[index] ?? 1);
+      this.held.set(entryId, entry);
+      const rejection = checkEntry(topic, entry);
+      if (rejection) void this.deadLetter(entry, rejection);
       else if (entry.replayFor !== undefined && entry.replayFor !== options.group)
-        void this.acknowledge(entry, false);
+        this.acknowledge(entry, "skipped");
       else valid.push(entry);
     }
     const alreadyDone = options.idempotency ? await this.alreadyProcessed(valid) : [];
-    valid.forEach((entry, index) => {
-      const envelope = entry.envelope as Envelope;
-      if (alreadyDone[index]) void this.acknowledge(entry, true);
-      else this.lanes.add(envelope.partitionKey, entry);
-    });
+    for (let index = 0; index < valid.length; index++) {
+      const entry = valid[index] as HeldEntry;
+      if (alreadyDone[index]) this.acknowledge(entry, "duplicate");
+      else this.lanes.add((entry.envelope as Envelope).partitionKey, entry);
+    }
     if (valid.length > 0)
       this.settings.logger.trace({ topic: topic.name, count: valid.length }, "accepted entries");
-  }
-
-  /** Decode the envelope and check the payload; a problem means a dead letter at once. */
-  private validate(entry: HeldEntry): Omit<DeadLetterInput, "handler"> | undefined {
-    const { topic } = this.settings;
-    const now = new Date();
-    const failure = (
-      reason: DeadLetterInput["reason"],
-      error: string,
-      issues?: DeadLetterInput["issues"],
-    ) => ({
-      reason,
-      error,
-      issues,
-      attempts: entry.deliveryCount,
-      firstFailedAt: now,
-      lastFailedAt: now,
-    });
-    try {
-      const decoded = decodeEnvelope(entry.fields);
-      if (decoded.envelope.type !== topic.name) {
-        return failure(
-          "invalid_payload",
-          `event type "${decoded.envelope.type}" on topic "${topic.name}"`,
-        );
-      }
-      const parsed = topic.schema.safeParse(decoded.envelope.payload);
-      if (!parsed.success) {
-        const issues = toIssues(parsed.error);
-        return failure(
-          "invalid_payload",
-          `payload does not match ${topic.name} v${topic.version} (event is v${decoded.envelope.version})`,
-          issues,
-        );
-      }
-      entry.envelope = { ...decoded.envelope, payload: parsed.data };
-      entry.replayFor = decoded.replayFor;
-      return undefined;
-    } catch (error) {
-      if (error instanceof EnvelopeError)
-        return failure("invalid_envelope", error.message, error.issues);
-      throw error;
-    }
   }
 
   private async alreadyProcessed(entries: HeldEntry[]): Promise<boolean[]> {
@@ -295,26 +249,27 @@ export class PartitionConsumer<C extends Catalog> {
 
   /** Run one entry's handler until it succeeds, is dead-lettered, or is given up. */
   private async run(entry: HeldEntry): Promise<void> {
-    const { options, metrics, topic } = this.settings;
+    const { options, metrics, handler } = this.settings;
     const envelope = entry.envelope as Envelope;
-    const labels = { topic: topic.name, group: options.group };
     if (entry.lost || this.stopping) return this.release(entry);
-    if (options.idempotency && this.recent.has(envelope.id)) return this.acknowledge(entry, true);
+    if (options.idempotency && this.recent.has(envelope.id))
+      return this.acknowledge(entry, "duplicate");
     let firstFailedAt: Date | undefined;
     for (;;) {
       const started = performance.now();
       try {
-        await withConsumerSpan(envelope, options.group, async () =>
-          this.settings.handler(
-            envelope,
-            new EventHandlerContext(this.contextSource, envelope, entry.deliveryCount),
-          ),
-        );
-        metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
-        return this.acknowledge(entry, false);
+        const context = new EventHandlerContext(this.contextSource, envelope, entry.deliveryCount);
+        // No span, no extra closure and no await for a synchronous handler while no
+        // OpenTelemetry SDK is registered: this runs for every event.
+        const result = tracingActive()
+          ? withConsumerSpan(envelope, options.group, async () => handler(envelope, context))
+          : handler(envelope, context);
+        if (result !== undefined) await result;
+        metrics.handlerDuration.observe(this.labels, (performance.now() - started) / 1_000);
+        return this.acknowledge(entry, "handled");
       } catch (error) {
-        metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
-        metrics.failed.inc(labels);
+        metrics.handlerDuration.observe(this.labels, (performance.now() - started) / 1_000);
+        metrics.failed.inc(this.labels);
         firstFailedAt ??= new Date();
         if (entry.lost || this.closed) return this.release(entry);
         const nonRetryable = error instanceof NonRetryableError;
@@ -327,122 +282,29 @@ export class PartitionConsumer<C extends Catalog> {
             lastFailedAt: new Date(),
           });
         }
-        this.logFailure(entry, envelope, error);
-        if (!(await this.waitToRetry(entry))) return this.release(entry);
-        metrics.retried.inc(labels);
+        this.failures.logFailure(entry, error);
+        if (!(await this.failures.waitToRetry(entry, () => this.stopping)))
+          return this.release(entry);
+        metrics.retried.inc(this.labels);
       }
     }
   }
 
-  private logFailure(entry: HeldEntry, envelope: Envelope, error: unknown): void {
-    this.settings.logger.warn(
-      {
-        err: error,
-        correlationId: envelope.correlationId,
-        eventId: envelope.id,
-        topic: envelope.type,
-        attempt: entry.deliveryCount,
-      },
-      "handler failed; will retry",
-    );
-  }
-
-  /** Back off, then count the next delivery in Redis. False when the retry must not happen. */
-  private async waitToRetry(entry: HeldEntry): Promise<boolean> {
-    const { options, stream, consumer } = this.settings;
-    const wait = new AbortController();
-    entry.cancelWait = () => wait.abort();
-    try {
-      await delay(backoffDelay(options.retry, entry.deliveryCount), undefined, {
-        signal: wait.signal,
-      });
-    } catch {
-      return false;
-    } finally {
-      entry.cancelWait = undefined;
-    }
-    if (this.stopping || entry.lost) return false;
-    try {
-      const next = entry.deliveryCount + 1;
-      const lost = await refreshClaims(
-        this.commands,
-        stream,
-        options.group,
-        consumer,
-        [entry.entryId],
-        next,
-      );
-      if (lost.length > 0) return false;
-      entry.deliveryCount = next;
-      return true;
-    } catch (error) {
-      this.settings.errors.warn(
-        `retry ${stream}`,
-        error,
-        "could not record a retry; leaving the entry pending",
-      );
-      return false;
-    }
-  }
-
-  private async acknowledge(entry: HeldEntry, duplicate: boolean): Promise<void> {
-    const { metrics, topic, options, errors, stream } = this.settings;
-    const labels = { topic: topic.name, group: options.group };
-    const eventId = entry.envelope?.id;
+  /**
+   * Queue the entry's ack; the slot frees at once, not when Redis answers: the next
+   * read overlaps the ack's round trip. `stop` waits for acks in flight.
+   */
+  private acknowledge(entry: HeldEntry, outcome: AckOutcome): void {
+    const { idempotency } = this.settings.options;
+    const eventId = idempotency ? entry.envelope?.id : undefined;
     if (eventId !== undefined) this.recent.add(eventId);
-    const acked = this.closed
-      ? undefined
-      : this.acknowledger.ack(entry.entryId, options.idempotency ? eventId : undefined);
-    // The slot frees once the ack is queued, not answered: the next read overlaps the
-    // ack's round trip instead of waiting for it. `stop` waits for acks in flight.
+    if (!this.closed) this.acknowledger.ack(entry.entryId, eventId, outcome);
     this.release(entry);
-    try {
-      await acked;
-      if (duplicate) metrics.duplicates.inc(labels);
-      else if (entry.envelope) metrics.handled.inc(labels);
-    } catch (error) {
-      // Left pending: it comes back after the idle threshold, and the mark (if it was
-      // written) makes that delivery skip the handler.
-      errors.error(`ack ${stream}`, error, "acknowledging failed; the entry stays pending");
-    }
   }
 
-  private async deadLetter(
-    entry: HeldEntry,
-    input: Omit<DeadLetterInput, "handler">,
-  ): Promise<void> {
-    const { options, metrics, topic, stream, deadLetterStream, logger, errors } = this.settings;
+  private async deadLetter(entry: HeldEntry, rejection: Rejection): Promise<void> {
     try {
-      await moveToDeadLetter(
-        this.commands,
-        {
-          stream,
-          deadLetterStream,
-          group: options.group,
-          entryId: entry.entryId,
-          fields: entry.fields,
-        },
-        { ...input, handler: options.name },
-      );
-      metrics.deadLettered.inc({ topic: topic.name, group: options.group, reason: input.reason });
-      logger.error(
-        {
-          correlationId: entry.envelope?.correlationId,
-          eventId: entry.envelope?.id,
-          entryId: entry.entryId,
-          topic: topic.name,
-          reason: input.reason,
-          error: input.error,
-          attempts: input.attempts,
-        },
-        "event dead-lettered",
-      );
-    } catch (error) {
-      errors.error(
-        `dead-letter ${stream}`,
-        error,
-        "dead-lettering failed; the entry stays pending",
-      );
+      await this.failures.deadLetter(entry, rejection);
     } finally {
       this.release(entry);
     }
@@ -472,7 +334,7 @@ export class PartitionConsumer<C extends Catalog> {
           { stream, count: batch.entries.length },
           "reclaimed entries left pending by another consumer",
         );
-        await this.accept(batch.entries);
+        await this.accept(batch.entries, batch.deliveryCounts);
       }
     } catch (error) {
       if (isNoGroupError(error)) await this.recoverGroup();

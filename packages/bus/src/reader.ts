@@ -1,10 +1,7 @@
 import type { RedisClient } from "./redis.js";
 
-/** A stream entry as Redis returns it; fields are null for an entry deleted by trimming. */
-export interface RawEntry {
-  id: string;
-  fields: string[] | null;
-}
+/** A stream entry as Redis returns it, `[id, fields]`; fields are null for an entry deleted by trimming. */
+export type RawEntry = [id: string, fields: string[] | null];
 
 /** The `XGROUP CREATE` start id for a subscription's `startFrom`. */
 export function startId(startFrom: "new" | "beginning" | Date): string {
@@ -58,10 +55,10 @@ export async function readNew(
     stream,
     ">",
   )) as StreamsReply;
-  return entriesOf(reply).map(([id, fields]) => ({ id, fields }));
+  return entriesOf(reply);
 }
 
-type Entries = [string, string[] | null][];
+type Entries = RawEntry[];
 /** RESP2: `[[key, entries]]`; RESP3 (ioredis "legacy" mapping of a map): `[key, entries]`. */
 type StreamsReply = [string, Entries][] | [string, Entries] | null;
 

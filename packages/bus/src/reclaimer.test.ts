@@ -51,7 +51,7 @@ describe("recovery of entries left pending", () => {
     const batches: string[][] = [];
     for (let call = 0; call < 3; call += 1) {
       const batch = await reclaimer.claim(3);
-      batches.push(batch.entries.map((entry) => entry.fields?.[1] ?? ""));
+      batches.push(batch.entries.map(([, fields]) => fields?.[1] ?? ""));
     }
     expect(batches).toEqual([["0", "1", "2"], ["3", "4", "5"], ["6"]]);
     client.disconnect();

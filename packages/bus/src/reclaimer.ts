@@ -2,7 +2,9 @@ import type { RawEntry } from "./reader.js";
 import type { RedisClient } from "./redis.js";
 
 export interface ReclaimedBatch {
-  entries: (RawEntry & { deliveryCount: number })[];
+  entries: RawEntry[];
+  /** Deliveries so far of each entry, this one included. */
+  deliveryCounts: number[];
   /** Pending entries that trimming deleted from the stream before anyone handled them. */
   deletedIds: string[];
 }
@@ -35,12 +37,11 @@ export class Reclaimer {
       this.cursor,
       "COUNT",
       count,
-    )) as [string, [string, string[] | null][], string[] | undefined];
+    )) as [string, RawEntry[], string[] | undefined];
     this.cursor = next;
-    const entries = claimed.map(([id, fields]) => ({ id, fields }));
-    const counts = await this.deliveryCounts(entries.map((entry) => entry.id));
     return {
-      entries: entries.map((entry, index) => ({ ...entry, deliveryCount: counts[index] ?? 1 })),
+      entries: claimed,
+      deliveryCounts: await this.deliveryCounts(claimed.map(([id]) => id)),
       deletedIds: deleted ?? [],
     };
   }

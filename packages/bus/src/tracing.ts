@@ -22,7 +22,7 @@ const tracer = () => trace.getTracer(TRACER_NAME);
  * consume path skips building the span, its attributes and its context (about 0.5 µs
  * an event); the trace still travels in the envelopes (see `startProducerSpan`).
  */
-function tracingActive(): boolean {
+export function tracingActive(): boolean {
   const provider = trace.getTracerProvider();
   return (
     !(provider instanceof ProxyTracerProvider) ||
