@@ -116,6 +116,22 @@ describe("the envelope codec", () => {
         '{"a":1}',
         "not json",
       ),
+      fc.constantFrom(
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+        "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff",
+        `${valid.traceparent}0`,
+        valid.traceparent.slice(1),
+      ),
+      // The traceparent with one character replaced: every position, hex and not.
+      fc
+        .tuple(
+          fc.integer({ min: 0, max: 54 }),
+          fc.constantFrom("0", "9", "a", "f", "g", "A", "-", " "),
+        )
+        .map(
+          ([index, char]) =>
+            valid.traceparent.slice(0, index) + char + valid.traceparent.slice(index + 1),
+        ),
       fc.integer({ min: 0, max: 520 }).map((length) => "k".repeat(length)),
       fc.string(),
     );

