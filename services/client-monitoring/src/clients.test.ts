@@ -5,6 +5,9 @@ import { describe, expect, it, vi } from "vitest";
 import { expectError, testLogger, useMonitoring } from "../test/harness.js";
 import { ClientRegistry } from "./clients.js";
 
+/** vi.waitFor gives up after 1 s by default; CI runs every package's tests at once on 2 cores. */
+const UNDER_LOAD = { timeout: 10_000 };
+
 describe("client heartbeats", () => {
   const monitoring = useMonitoring();
 
@@ -56,7 +59,10 @@ describe("client heartbeats", () => {
       });
     await beat();
 
-    await vi.waitFor(async () => expect(await monitoring.events("client.offline")).toHaveLength(1));
+    await vi.waitFor(
+      async () => expect(await monitoring.events("client.offline")).toHaveLength(1),
+      UNDER_LOAD,
+    );
     const [offline] = await monitoring.events("client.offline");
     const [online] = await monitoring.events("client.online");
     if (!offline || !online) throw new Error("missing events");
@@ -71,7 +77,7 @@ describe("client heartbeats", () => {
       expect(alerts).toEqual([
         expect.objectContaining({ kind: "client_offline", subject: "web-7", severity: "warning" }),
       ]);
-    });
+    }, UNDER_LOAD);
     const raised = await monitoring.events("alert.raised");
     expect(raised).toHaveLength(1);
     // the alert continues the offline event's flow
@@ -101,13 +107,14 @@ describe("client heartbeats", () => {
     await vi.waitFor(async () => {
       const { json } = await first.app.inject({ method: "GET", url: "/clients" });
       expect(json().every((client: { status: string }) => client.status === "offline")).toBe(true);
-    });
+    }, UNDER_LOAD);
     const offline = await monitoring.events("client.offline");
     expect(offline.map((event) => (event.payload as { clientId: string }).clientId).sort()).toEqual(
       [...ids].sort(),
     );
-    await vi.waitFor(async () =>
-      expect(await monitoring.events("alert.raised")).toHaveLength(ids.length),
+    await vi.waitFor(
+      async () => expect(await monitoring.events("alert.raised")).toHaveLength(ids.length),
+      UNDER_LOAD,
     );
   });
 
