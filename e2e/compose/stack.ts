@@ -12,6 +12,9 @@ export const PROJECT = process.env.E2E_COMPOSE_PROJECT ?? "retail-e2e";
 const STACK_ENV = {
   ...process.env,
   ORDERS_PER_SECOND: process.env.E2E_LOADGEN_ORDERS_PER_SECOND ?? "0.5",
+  // loadgen reads the products once, before the test adds its own: otherwise a refresh
+  // during the test restocks the test's empty SKU and an out-of-stock order succeeds.
+  PRODUCTS_REFRESH_MS: "3600000",
   LOG_LEVEL: "warn",
 };
 
