@@ -3,9 +3,10 @@
  * drained by the bus (several concurrencies), by a raw `XREADGROUP COUNT n` + pipelined
  * `XACK` loop, and by BullMQ workers (several concurrencies).
  */
+
+import { createBus } from "@retail/bus";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { createBus } from "../src/index.js";
 import { benchCatalog, benchPayload } from "./catalog.js";
 import { config } from "./config.js";
 import { rate, silentLogger, sleep } from "./lib.js";

@@ -7,8 +7,8 @@
  * IPC in: {type: "finish", sent, measureFrom}; out: {type: "ready"}, {type: "result", …}.
  */
 import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
+import { createBus } from "@retail/bus";
 import { Redis } from "ioredis";
-import { createBus } from "../src/index.js";
 import { benchCatalog, nowUs } from "./catalog.js";
 import { type LatencyResult, RAW_LATENCY_STREAM, summarizeLatency } from "./latency-stats.js";
 import { silentLogger, sleep } from "./lib.js";

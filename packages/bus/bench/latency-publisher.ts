@@ -5,8 +5,9 @@
  * argv: <bus|raw> <redis-url> <events-per-second> <seconds>
  * IPC out: {type: "done", sent, failed}.
  */
+
+import { createBus } from "@retail/bus";
 import { Redis } from "ioredis";
-import { createBus } from "../src/index.js";
 import { benchCatalog, benchPayload, nowUs } from "./catalog.js";
 import { RAW_LATENCY_STREAM } from "./latency-stats.js";
 import { percentile, silentLogger, sleep } from "./lib.js";

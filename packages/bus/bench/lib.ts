@@ -17,7 +17,7 @@ export {
 /** The bus logs nothing during a benchmark. */
 export const silentLogger = pino({ level: "silent" });
 
-/** The bus package directory (children run from there so `tsx` and the conditions resolve). */
+/** The bus package directory (children run from there so `tsx` and the package names resolve). */
 export const packageDir = fileURLToPath(new URL("..", import.meta.url));
 
 export function sleep(ms: number): Promise<void> {
@@ -68,7 +68,7 @@ export async function machine(redis: Redis, persistence: string): Promise<Machin
 export function child(name: string, args: readonly string[], nodeFlags: readonly string[] = []) {
   const process = fork(fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), [...args], {
     cwd: packageDir,
-    execArgv: ["--conditions=@retail/source", "--import", "tsx", ...nodeFlags],
+    execArgv: ["--import", "tsx", ...nodeFlags],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   return process;

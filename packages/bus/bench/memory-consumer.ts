@@ -8,8 +8,9 @@
  * argv: <redis-url> <total> <every>
  * IPC out: {type: "ready"}, {type: "progress", handled}, {type: "sample", sample}, {type: "finished"}.
  */
+
+import { createBus, processedKey, streamKey } from "@retail/bus";
 import { Redis } from "ioredis";
-import { createBus, processedKey, streamKey } from "../src/index.js";
 import { benchCatalog } from "./catalog.js";
 import { info, silentLogger } from "./lib.js";
 import type { MemorySample } from "./memory-stats.js";

@@ -2,8 +2,9 @@
  * 4. Memory: 1M events through one bus consumer (no-op handler, `--expose-gc`) while the
  * topic is trimmed to its retention; RSS, heap and Redis memory sampled on the way.
  */
+
+import { createBus } from "@retail/bus";
 import type { Redis } from "ioredis";
-import { createBus } from "../src/index.js";
 import { benchCatalog, benchPayload } from "./catalog.js";
 import { config } from "./config.js";
 import { child, exited, messageOf, nextMessage, silentLogger, sleep } from "./lib.js";

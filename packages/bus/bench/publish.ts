@@ -2,9 +2,10 @@
  * 1. Publish throughput: the bus's `publish` vs raw auto-pipelined `XADD` of the same
  * fields vs BullMQ's `queue.add` (and `addBulk`), each in windows of concurrent calls.
  */
+
+import { createBus } from "@retail/bus";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { createBus } from "../src/index.js";
 import { benchCatalog, benchPayload } from "./catalog.js";
 import { config } from "./config.js";
 import { median, rate, silentLogger } from "./lib.js";

@@ -53,9 +53,16 @@ const entrySchema = z.object({
   replayFor: text(200).optional(),
 });
 
-/** The envelope as stream entry fields, ready for `XADD key … * <fields>`. */
-export function encodeEnvelope(envelope: Envelope<unknown>, replayFor?: string): string[] {
-  const fields = [
+/**
+ * The envelope as stream entry fields, ready for `XADD key … * <fields>`: appended to
+ * `fields` when given (the publisher passes its trim arguments: one array per publish).
+ */
+export function encodeEnvelope(
+  envelope: Envelope<unknown>,
+  replayFor?: string,
+  fields: string[] = [],
+): string[] {
+  fields.push(
     "id",
     envelope.id,
     "type",
@@ -68,7 +75,7 @@ export function encodeEnvelope(envelope: Envelope<unknown>, replayFor?: string):
     envelope.source,
     "correlationId",
     envelope.correlationId,
-  ];
+  );
   if (envelope.causationId !== undefined) fields.push("causationId", envelope.causationId);
   fields.push("traceparent", envelope.traceparent);
   if (envelope.tracestate !== undefined) fields.push("tracestate", envelope.tracestate);

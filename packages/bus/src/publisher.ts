@@ -9,18 +9,14 @@ import {
   type TopicName,
 } from "@retail/contracts";
 import { type Envelope, encodeEnvelope, toIssues } from "./envelope.js";
-import {
-  NotPublisherError,
-  PayloadValidationError,
-  PublishTimeoutError,
-  UnknownTopicError,
-} from "./errors.js";
+import { NotPublisherError, PayloadValidationError, UnknownTopicError } from "./errors.js";
 import { streamKey } from "./keys.js";
 import type { BusMetrics } from "./metrics.js";
 import { partitionFor } from "./partitioning.js";
+import { PublishDeadlines } from "./publish-deadlines.js";
 import { uuidv7 } from "./random.js";
 import type { RedisClient } from "./redis.js";
-import { startProducerSpan } from "./tracing.js";
+import { type ProducerSpan, startProducerSpan } from "./tracing.js";
 
 /** Options of one publish. Every one is optional. */
 export interface PublishOptions {
@@ -86,15 +82,19 @@ export interface OwnPreparedEvent extends PreparedEvent {
 }
 
 export class Publisher<C extends Catalog> {
+  private readonly deadlines: PublishDeadlines;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly catalog: C,
     private readonly service: string,
     private readonly metrics: BusMetrics,
-    private readonly publishTimeoutMs: number,
+    publishTimeoutMs: number,
     /** Over every topic's catalog retention, when set. */
     private readonly retention?: Retention,
-  ) {}
+  ) {
+    this.deadlines = new PublishDeadlines(publishTimeoutMs);
+  }
 
   /** Validate and encode an event without writing it. Throws the typed publish errors. */
   prepare<T extends TopicName<C>>(
@@ -125,23 +125,15 @@ export class Publisher<C extends Catalog> {
       payload: parsed.data,
     };
     const partition = partitionFor(partitionKey, partitionsOf(definition));
-    let counted = false;
-    return {
-      stream: streamKey(topic, partition),
-      args: [
-        ...trimArguments(this.retention ?? retentionOf(definition)),
-        "*",
-        ...encodeEnvelope(envelope),
-      ],
+    const args = trimArguments(this.retention ?? retentionOf(definition));
+    args.push("*");
+    return new BusPreparedEvent(
+      streamKey(topic, partition),
+      encodeEnvelope(envelope, undefined, args),
       envelope,
-      markPublished: () => {
-        if (counted) return;
-        counted = true;
-        this.countPublished(topic);
-        span.end();
-      },
-      failed: (error: unknown) => span.end(error),
-    };
+      span,
+      this.metrics,
+    );
   }
 
   /**
@@ -166,32 +158,12 @@ export class Publisher<C extends Catalog> {
   }
 
   /**
-   * Wait for a write that carries `event`, at most `publishTimeoutMs`. On timeout the
-   * write may still happen later (it waits in the client's queue for a reconnect):
-   * the caller gets a `PublishTimeoutError` naming the event id to retry with.
+   * Wait for a write that carries `event`, at most `publishTimeoutMs`; then reject with
+   * a `PublishTimeoutError` naming the event id to retry with (the write may still
+   * happen later, from the client's queue after a reconnect).
    */
   bounded<T>(event: Envelope, write: Promise<T>): Promise<T> {
-    // One promise and one timer, no Promise.race: this runs on every publish.
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new PublishTimeoutError(event.type, event.id, this.publishTimeoutMs)),
-        this.publishTimeoutMs,
-      );
-      write.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      );
-    });
-  }
-
-  countPublished(topic: string): void {
-    this.metrics.published.inc({ topic });
+    return this.deadlines.bound(event, write);
   }
 
   /** The definition of a topic this service may publish. */
@@ -201,6 +173,30 @@ export class Publisher<C extends Catalog> {
     if (definition.publisher !== this.service)
       throw new NotPublisherError(topic, this.service, definition.publisher);
     return definition;
+  }
+}
+
+/** One object per publish, its methods on the prototype: no closures built per event. */
+class BusPreparedEvent implements OwnPreparedEvent {
+  private counted = false;
+
+  constructor(
+    readonly stream: string,
+    readonly args: readonly string[],
+    readonly envelope: Envelope,
+    private readonly span: ProducerSpan,
+    private readonly metrics: BusMetrics,
+  ) {}
+
+  markPublished(): void {
+    if (this.counted) return;
+    this.counted = true;
+    this.metrics.published.inc({ topic: this.envelope.type });
+    this.span.end();
+  }
+
+  failed(error: unknown): void {
+    this.span.end(error);
   }
 }
 
