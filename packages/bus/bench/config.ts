@@ -55,10 +55,12 @@ export const config = {
   /** 1. Publishes in flight at once (awaited as one window). */
   publishWindow: int("BENCH_PUBLISH_WINDOW", 1_000, 1_000),
   /** 1. Rounds per contender, interleaved; the median is reported. */
-  publishRounds: int("BENCH_PUBLISH_ROUNDS", 3, 1),
+  publishRounds: int("BENCH_PUBLISH_ROUNDS", 5, 1),
 
   /** 2. Entries pre-filled and drained per contender (bus, raw). */
-  consumeEvents: int("BENCH_CONSUME_EVENTS", 200_000, 30_000),
+  consumeEvents: int("BENCH_CONSUME_EVENTS", 100_000, 30_000),
+  /** 2. Rounds of raw loop + every bus contender, interleaved; medians are reported. */
+  consumeRounds: int("BENCH_CONSUME_ROUNDS", 3, 1),
   /** 2. Jobs pre-filled and drained per BullMQ run. */
   consumeJobs: int("BENCH_CONSUME_JOBS", 30_000, 10_000),
   /** 2. Bus handler concurrencies to try (16 is the default). */

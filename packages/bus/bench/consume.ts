@@ -9,29 +9,41 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { benchCatalog, benchPayload } from "./catalog.js";
 import { config } from "./config.js";
-import { rate, silentLogger, sleep } from "./lib.js";
+import { median, rate, silentLogger, sleep } from "./lib.js";
 import { rawPayload, replyEntries } from "./raw.js";
 
 export interface Drain {
   label: string;
-  /** Entries (jobs) handled and acknowledged per second. */
+  /** Entries (jobs) handled and acknowledged per second: the median of the rounds. */
   perSecond: number;
-  /** CPU of this process per entry, µs. */
+  /** CPU of this process per entry, µs: the median of the rounds. */
   cpuUs: number;
   count: number;
-  /** False when the run hit its time limit before draining everything. */
+  /** False when a run hit its time limit before draining everything. */
   complete: boolean;
+  /** Entries per second of each round. */
+  rounds: number[];
+  /** Each round's entries/s divided by the raw loop's in the same round (absent for raw and BullMQ). */
+  ratios: number[];
 }
 
 export interface ConsumeResult {
   bus: Drain[];
   /** The bus at the default concurrency (16). */
   busDefault: Drain | undefined;
-  /** The bus's best run. */
+  /** The bus's best contender, by median entries/s. */
   busBest: Drain;
   raw: Drain;
   bullmq: Drain[];
   bullmqBest: Drain;
+}
+
+/** One drain of one contender. */
+interface Run {
+  perSecond: number;
+  cpuUs: number;
+  count: number;
+  complete: boolean;
 }
 
 /** No run may take longer than this, whatever its size. */
@@ -73,21 +85,29 @@ async function until(done: () => boolean, deadline: number, everyMs = 2): Promis
   return true;
 }
 
-function measure(
-  label: string,
-  count: number,
-  complete: boolean,
-  started: number,
-  cpu: NodeJS.CpuUsage,
-): Drain {
+function measure(count: number, complete: boolean, started: number, cpu: NodeJS.CpuUsage): Run {
   const elapsed = performance.now() - started;
   const used = process.cpuUsage(cpu);
   return {
-    label,
     perSecond: rate(count, elapsed),
     cpuUs: (used.user + used.system) / Math.max(1, count),
     count,
     complete,
+  };
+}
+
+/** A contender's rounds as one row: medians, and each round against the raw loop's. */
+function drainOf(label: string, runs: readonly Run[], rawRuns?: readonly Run[]): Drain {
+  return {
+    label,
+    perSecond: median(runs.map((run) => run.perSecond)),
+    cpuUs: median(runs.map((run) => run.cpuUs)),
+    count: Math.min(...runs.map((run) => run.count)),
+    complete: runs.every((run) => run.complete),
+    rounds: runs.map((run) => run.perSecond),
+    ratios: rawRuns
+      ? runs.map((run, round) => run.perSecond / (rawRuns[round] as Run).perSecond)
+      : [],
   };
 }
 
@@ -96,15 +116,25 @@ async function pendingOf(admin: Redis, stream: string, group: string): Promise<n
   return Number(summary[0]);
 }
 
+/** A bus contender: its concurrency, and whether it checks and records processed marks. */
+interface BusSetup {
+  concurrency: number;
+  idempotency: boolean;
+}
+
+function busLabel({ concurrency, idempotency }: BusSetup): string {
+  return `bus, concurrency ${concurrency}${idempotency ? "" : ", idempotency off"}`;
+}
+
 async function drainWithBus(
   url: string,
   admin: Redis,
   stream: string,
   count: number,
-  concurrency: number,
-  idempotency: boolean,
-): Promise<Drain> {
-  const group = `bus-c${concurrency}${idempotency ? "" : "-noidem"}`;
+  { concurrency, idempotency }: BusSetup,
+  round: number,
+): Promise<Run> {
+  const group = `bus-c${concurrency}${idempotency ? "" : "-noidem"}-r${round}`;
   const bus = createBus({
     service: "bench-worker",
     catalog: benchCatalog,
@@ -131,16 +161,21 @@ async function drainWithBus(
       if (Date.now() > deadline) complete = false;
       else pending = await pendingOf(admin, stream, group);
     }
-    const label = `bus, concurrency ${concurrency}${idempotency ? "" : ", idempotency off"}`;
-    return measure(label, Math.min(handled, count), complete, started, cpu);
+    return measure(Math.min(handled, count), complete, started, cpu);
   } finally {
     await bus.close();
   }
 }
 
 /** The baseline: read a batch, parse each payload, call a no-op, ack the batch without waiting, read on. */
-async function drainRaw(url: string, stream: string, count: number, batch: number): Promise<Drain> {
-  const group = "raw";
+async function drainRaw(
+  url: string,
+  stream: string,
+  count: number,
+  batch: number,
+  round: number,
+): Promise<Run> {
+  const group = `raw-r${round}`;
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   await redis.xgroup("CREATE", stream, group, "0", "MKSTREAM");
   const handler = (_payload: unknown) => {};
@@ -176,19 +211,13 @@ async function drainRaw(url: string, stream: string, count: number, batch: numbe
       lastAck = redis.xack(stream, group, ...ids);
     }
     await lastAck;
-    return measure(
-      `raw loop, COUNT ${batch}`,
-      Math.min(handled, count),
-      handled >= count,
-      started,
-      cpu,
-    );
+    return measure(Math.min(handled, count), handled >= count, started, cpu);
   } finally {
     redis.disconnect();
   }
 }
 
-async function drainWithBullmq(url: string, count: number, concurrency: number): Promise<Drain> {
+async function drainWithBullmq(url: string, count: number, concurrency: number): Promise<Run> {
   const { hostname, port } = new URL(url);
   const connection = { host: hostname, port: Number(port), maxRetriesPerRequest: null };
   const name = `bench-drain-c${concurrency}`;
@@ -214,13 +243,7 @@ async function drainWithBullmq(url: string, count: number, concurrency: number):
   });
   try {
     const complete = await until(() => completed >= count, deadline);
-    return measure(
-      `BullMQ, concurrency ${concurrency}`,
-      Math.min(completed, count),
-      complete,
-      started,
-      cpu,
-    );
+    return measure(Math.min(completed, count), complete, started, cpu);
   } finally {
     await worker.close();
     await queue.obliterate({ force: true });
@@ -232,27 +255,44 @@ function best(drains: Drain[]): Drain {
   return drains.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
 }
 
+/**
+ * Rounds of: the raw loop, then each bus contender, each draining the same backlog
+ * through a consumer group of its own. The raw loop runs in every round, so that each
+ * bus figure has a baseline measured minutes, not a whole run, away from it: on a
+ * shared VM the same drain varies by a third from one minute to the next.
+ */
 export async function benchConsume(url: string): Promise<ConsumeResult> {
-  const { consumeEvents, consumeJobs, busConcurrency, rawCount, bullConcurrency } = config;
+  const { consumeEvents, consumeJobs, consumeRounds, busConcurrency, rawCount, bullConcurrency } =
+    config;
   const admin = new Redis(url);
   try {
     const stream = await prefill(url, consumeEvents);
-    // Every run drains the same backlog through a consumer group of its own.
-    const raw = await drainRaw(url, stream, consumeEvents, rawCount);
-    const bus: Drain[] = [];
-    for (const concurrency of busConcurrency)
-      bus.push(await drainWithBus(url, admin, stream, consumeEvents, concurrency, true));
-    const busBest = best(bus);
-    const bestConcurrency = Number(/concurrency (\d+)/.exec(busBest.label)?.[1] ?? 16);
-    bus.push(await drainWithBus(url, admin, stream, consumeEvents, bestConcurrency, false));
+    const setups: BusSetup[] = busConcurrency.map((concurrency) => ({
+      concurrency,
+      idempotency: true,
+    }));
+    // Idempotency's cost, at the highest concurrency (the fastest so far on every machine).
+    setups.push({ concurrency: Math.max(...busConcurrency), idempotency: false });
+    const rawRuns: Run[] = [];
+    const busRuns: Run[][] = setups.map(() => []);
+    for (let round = 0; round < consumeRounds; round++) {
+      rawRuns.push(await drainRaw(url, stream, consumeEvents, rawCount, round));
+      for (const [index, setup] of setups.entries())
+        busRuns[index]?.push(await drainWithBus(url, admin, stream, consumeEvents, setup, round));
+    }
+    const bus = setups.map((setup, index) =>
+      drainOf(busLabel(setup), busRuns[index] ?? [], rawRuns),
+    );
     const bullmq: Drain[] = [];
-    for (const concurrency of bullConcurrency)
-      bullmq.push(await drainWithBullmq(url, consumeJobs, concurrency));
+    for (const concurrency of bullConcurrency) {
+      const run = await drainWithBullmq(url, consumeJobs, concurrency);
+      bullmq.push(drainOf(`BullMQ, concurrency ${concurrency}`, [run]));
+    }
     return {
       bus,
       busDefault: bus.find((drain) => drain.label === "bus, concurrency 16"),
-      busBest,
-      raw,
+      busBest: best(bus.filter((_, index) => setups[index]?.idempotency)),
+      raw: drainOf(`raw loop, COUNT ${rawCount}`, rawRuns),
       bullmq,
       bullmqBest: best(bullmq),
     };

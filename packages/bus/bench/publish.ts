@@ -21,6 +21,8 @@ export interface Throughput {
 }
 
 export interface PublishResult {
+  /** Each round's bus events/s divided by the raw loop's in the same round. */
+  busToRaw: number[];
   bus: Throughput;
   raw: Throughput;
   bullmq: Throughput;
@@ -126,6 +128,9 @@ export async function benchPublish(url: string): Promise<PublishResult> {
     raw.disconnect();
   }
   return {
+    busToRaw: rounds.bus.map(
+      (round, index) => round.perSecond / (rounds.raw[index] as Round).perSecond,
+    ),
     bus: summary(rounds.bus),
     raw: summary(rounds.raw),
     bullmq: summary(rounds.bullmq),

@@ -247,45 +247,94 @@ export class PartitionConsumer<C extends Catalog> {
     }
   }
 
-  /** Run one entry's handler until it succeeds, is dead-lettered, or is given up. */
-  private async run(entry: HeldEntry): Promise<void> {
-    const { options, metrics, handler } = this.settings;
+  /**
+   * Run one entry's handler. Returns a promise only while work remains: an async
+   * handler, or a failure to retry or dead-letter. A synchronous handler that succeeds
+   * (with no OpenTelemetry SDK registered) is handled and acknowledged before this
+   * returns, with no promise made for it: this runs for every event.
+   */
+  private run(entry: HeldEntry): Promise<void> | undefined {
     const envelope = entry.envelope as Envelope;
-    if (entry.lost || this.stopping) return this.release(entry);
-    if (options.idempotency && this.recent.has(envelope.id))
-      return this.acknowledge(entry, "duplicate");
-    let firstFailedAt: Date | undefined;
+    if (entry.lost || this.stopping) {
+      this.release(entry);
+      return undefined;
+    }
+    if (this.settings.options.idempotency && this.recent.has(envelope.id)) {
+      this.acknowledge(entry, "duplicate");
+      return undefined;
+    }
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = this.attempt(entry, envelope);
+    } catch (error) {
+      return this.retry(entry, envelope, error, started);
+    }
+    if (!isPromiseLike(result)) {
+      this.succeeded(entry, started);
+      return undefined;
+    }
+    return Promise.resolve(result).then(
+      () => this.succeeded(entry, started),
+      (error: unknown) => this.retry(entry, envelope, error, started),
+    );
+  }
+
+  /** Call the handler once: in a consumer span when an OpenTelemetry SDK is registered. */
+  private attempt(entry: HeldEntry, envelope: Envelope): unknown {
+    const { options, handler } = this.settings;
+    const context = new EventHandlerContext(this.contextSource, envelope, entry.deliveryCount);
+    return tracingActive()
+      ? withConsumerSpan(envelope, options.group, async () => handler(envelope, context))
+      : handler(envelope, context);
+  }
+
+  private succeeded(entry: HeldEntry, started: number): void {
+    this.settings.metrics.handlerDuration.observe(
+      this.labels,
+      (performance.now() - started) / 1_000,
+    );
+    this.acknowledge(entry, "handled");
+  }
+
+  /**
+   * After a failed attempt: dead-letter the entry, give it up, or wait with backoff and
+   * attempt again, until one of those or a success.
+   */
+  private async retry(
+    entry: HeldEntry,
+    envelope: Envelope,
+    failure: unknown,
+    failedStarted: number,
+  ): Promise<void> {
+    const { options, metrics } = this.settings;
+    const firstFailedAt = new Date();
+    let error = failure;
+    let started = failedStarted;
     for (;;) {
-      const started = performance.now();
+      metrics.handlerDuration.observe(this.labels, (performance.now() - started) / 1_000);
+      metrics.failed.inc(this.labels);
+      if (entry.lost || this.closed) return this.release(entry);
+      const nonRetryable = error instanceof NonRetryableError;
+      if (nonRetryable || entry.deliveryCount >= options.maxDeliveries) {
+        return this.deadLetter(entry, {
+          reason: nonRetryable ? "non_retryable" : "max_deliveries",
+          error: (error as Error)?.message ?? String(error),
+          attempts: entry.deliveryCount,
+          firstFailedAt,
+          lastFailedAt: new Date(),
+        });
+      }
+      this.failures.logFailure(entry, error);
+      if (!(await this.failures.waitToRetry(entry, () => this.stopping)))
+        return this.release(entry);
+      metrics.retried.inc(this.labels);
+      started = performance.now();
       try {
-        const context = new EventHandlerContext(this.contextSource, envelope, entry.deliveryCount);
-        // No span, no extra closure and no await for a synchronous handler while no
-        // OpenTelemetry SDK is registered: this runs for every event.
-        const result = tracingActive()
-          ? withConsumerSpan(envelope, options.group, async () => handler(envelope, context))
-          : handler(envelope, context);
-        if (result !== undefined) await result;
-        metrics.handlerDuration.observe(this.labels, (performance.now() - started) / 1_000);
-        return this.acknowledge(entry, "handled");
-      } catch (error) {
-        metrics.handlerDuration.observe(this.labels, (performance.now() - started) / 1_000);
-        metrics.failed.inc(this.labels);
-        firstFailedAt ??= new Date();
-        if (entry.lost || this.closed) return this.release(entry);
-        const nonRetryable = error instanceof NonRetryableError;
-        if (nonRetryable || entry.deliveryCount >= options.maxDeliveries) {
-          return this.deadLetter(entry, {
-            reason: nonRetryable ? "non_retryable" : "max_deliveries",
-            error: (error as Error)?.message ?? String(error),
-            attempts: entry.deliveryCount,
-            firstFailedAt,
-            lastFailedAt: new Date(),
-          });
-        }
-        this.failures.logFailure(entry, error);
-        if (!(await this.failures.waitToRetry(entry, () => this.stopping)))
-          return this.release(entry);
-        metrics.retried.inc(this.labels);
+        await this.attempt(entry, envelope);
+        return this.succeeded(entry, started);
+      } catch (next) {
+        error = next;
       }
     }
   }
@@ -404,4 +453,12 @@ export class PartitionConsumer<C extends Catalog> {
       // Only housekeeping: a consumer left behind is harmless.
     }
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  );
 }

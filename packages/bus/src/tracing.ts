@@ -8,7 +8,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import type { Envelope } from "./envelope.js";
+import { type Envelope, isTraceparent } from "./envelope.js";
 import { randomHex } from "./random.js";
 
 const TRACER_NAME = "@retail/bus";
@@ -99,11 +99,10 @@ export function startProducerSpan(
 
 const endNothing = () => {};
 
-const TRACEPARENT = /^[0-9a-f]{2}-(?!0{32})([0-9a-f]{32})-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
-
 function fallbackTraceparent(parent: string | undefined): string {
   // A malformed parent starts a new trace rather than spreading into envelopes.
-  const traceId = (parent && TRACEPARENT.exec(parent)?.[1]) || randomHex(16);
+  const traceId =
+    parent !== undefined && isTraceparent(parent) ? parent.slice(3, 35) : randomHex(16);
   return `00-${traceId}-${randomHex(8)}-01`;
 }
 
