@@ -38,7 +38,7 @@ const samples: Promise<void>[] = [];
 
 async function sample(handled: number): Promise<void> {
   (gc as () => void)();
-  const { rss, heapUsed } = process.memoryUsage();
+  const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   const [memory, streamLength, marks] = await Promise.all([
     info(admin, "memory"),
     admin.xlen(streamKey("bench.event", 0)),
@@ -48,6 +48,8 @@ async function sample(handled: number): Promise<void> {
     handled,
     rss,
     heapUsed,
+    heapTotal,
+    external,
     redisUsedMemory: Number(memory.used_memory),
     streamLength,
     marks,
