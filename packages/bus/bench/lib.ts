@@ -61,6 +61,43 @@ export async function machine(redis: Redis, persistence: string): Promise<Machin
   };
 }
 
+/** The machine's CPU time so far (Linux `/proc/stat`, in ticks): all of it, and what the hypervisor took. */
+export async function cpuTicks(): Promise<{ total: number; steal: number } | undefined> {
+  try {
+    const { readFile } = await import("node:fs/promises");
+    const line = (await readFile("/proc/stat", "utf8")).split("\n")[0] ?? "";
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: ticks.reduce((sum, value) => sum + value, 0), steal: ticks[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The share of CPU time the hypervisor took between two readings of {@link cpuTicks}, e.g. "9.8%". */
+export function stolenShare(
+  from: Awaited<ReturnType<typeof cpuTicks>>,
+  to: Awaited<ReturnType<typeof cpuTicks>>,
+): string {
+  if (!from || !to || to.total <= from.total) return "unknown";
+  return `${((100 * (to.steal - from.steal)) / (to.total - from.total)).toFixed(1)}%`;
+}
+
+/**
+ * What one round trip to Redis costs here: 1 000 sequential `PING`s, wall time and this
+ * process's CPU per round trip. Every batch the bus reads, checks and acknowledges pays
+ * a few of these, so this is the first figure to compare between machines.
+ */
+export async function pingRoundTrip(redis: Redis): Promise<{ wallUs: number; cpuUs: number }> {
+  const count = 1_000;
+  for (let warmUp = 0; warmUp < 200; warmUp++) await redis.ping();
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let sent = 0; sent < count; sent++) await redis.ping();
+  const wallUs = ((performance.now() - started) * 1_000) / count;
+  const used = process.cpuUsage(cpu);
+  return { wallUs, cpuUs: (used.user + used.system) / count };
+}
+
 /**
  * Run a bench script (`bench/<name>.ts`) in a process of its own, under tsx, with extra
  * Node flags. The child talks back over IPC; it is killed if still alive at `stop`.

@@ -15,12 +15,15 @@ import { benchConsume, type ConsumeResult } from "./consume.js";
 import { benchLatency, type LatencyRun } from "./latency.js";
 import {
   benchRoute,
+  cpuTicks,
   formatMb,
   formatMs,
   formatRate,
   machine,
   median,
+  pingRoundTrip,
   ratio,
+  stolenShare,
   table,
 } from "./lib.js";
 import { benchMemory, type MemoryResult } from "./memory.js";
@@ -54,12 +57,14 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 const { url, route } = await benchRoute(server.port, server.url);
 const admin = new Redis(url);
 const started = performance.now();
+const ticksAtStart = await cpuTicks();
 let publish: PublishResult | undefined;
 let consume: ConsumeResult | undefined;
 let latency: LatencyRun[] | undefined;
 let memory: MemoryResult | undefined;
 try {
   const host = await machine(admin, config.persistence);
+  const roundTrip = await pingRoundTrip(admin);
   print();
   print(
     table([
@@ -69,6 +74,10 @@ try {
       ["Node.js", host.node],
       ["Redis", host.redis],
       ["route to Redis", route],
+      [
+        "round trip (sequential PING)",
+        `${roundTrip.wallUs.toFixed(0)} µs, of which client CPU ${roundTrip.cpuUs.toFixed(0)} µs`,
+      ],
       ["load average (1/5/15 min) at start", load()],
       ["payload", `${PAYLOAD_BYTES} bytes of JSON (envelope fields add ~330 bytes)`],
     ]),
@@ -222,7 +231,7 @@ try {
   print("\n## summary");
   print(table(summary()));
   print(
-    `\nload average at end: ${load()}; whole run ${((performance.now() - started) / 1_000).toFixed(0)} s`,
+    `\nload average at end: ${load()}; CPU time taken by the hypervisor (steal) during the run: ${stolenShare(ticksAtStart, await cpuTicks())}; whole run ${((performance.now() - started) / 1_000).toFixed(0)} s`,
   );
   // BENCH_JSON=<file>: the results as data, for the system benchmark (tools/system-bench).
   const jsonFile = process.env.BENCH_JSON;
