@@ -3,7 +3,7 @@
  * e.g. `--max-semi-space-size`, are its own): records publish → handler latency per
  * event and the GC pauses meanwhile, and reports them over IPC.
  *
- * argv: <bus|raw> <redis-url> <capacity> [bus concurrency]
+ * argv: <bus|raw> <redis-url> <capacity> [bus concurrency] [bus idempotency: on|off]
  * IPC in: {type: "finish", sent, measureFrom}; out: {type: "ready"}, {type: "result", …}.
  */
 import { type PerformanceEntry, PerformanceObserver } from "node:perf_hooks";
@@ -17,7 +17,7 @@ import { rawPayload, replyEntries } from "./raw.js";
 // Bounded: the parent gone, this process goes too.
 process.on("disconnect", () => process.exit(1));
 
-const [mode, url, capacityArg, concurrencyArg] = process.argv.slice(2);
+const [mode, url, capacityArg, concurrencyArg, idempotencyArg] = process.argv.slice(2);
 if ((mode !== "bus" && mode !== "raw") || !url || !capacityArg)
   throw new Error("usage: latency-consumer <bus|raw> <redis-url> <capacity>");
 const capacity = Number(capacityArg);
@@ -58,7 +58,11 @@ if (mode === "bus") {
     (event) => {
       record(event.payload.seq, event.payload.sentAtUs);
     },
-    { group: "latency", concurrency: Number(concurrencyArg ?? 16) },
+    {
+      group: "latency",
+      concurrency: Number(concurrencyArg ?? 16),
+      idempotency: idempotencyArg !== "off",
+    },
   );
   await bus.start();
   stop = () => bus.close();

@@ -178,7 +178,7 @@ try {
           "lost",
         ],
         ...latency.map((run) => [
-          run.mode === "bus" ? "bus" : "raw loop",
+          run.mode === "raw" ? "raw loop" : run.idempotency ? "bus" : "bus, idempotency off",
           flagLabel(run.semiSpaceMb),
           formatMs(run.result.p50),
           formatMs(run.result.p90),
@@ -296,7 +296,9 @@ function summary(): string[][] {
   }
   if (latency) {
     for (const semiSpaceMb of config.semiSpaces) {
-      const bus = latency.find((run) => run.mode === "bus" && run.semiSpaceMb === semiSpaceMb);
+      const bus = latency.find(
+        (run) => run.mode === "bus" && run.idempotency && run.semiSpaceMb === semiSpaceMb,
+      );
       const raw = latency.find((run) => run.mode === "raw" && run.semiSpaceMb === semiSpaceMb);
       if (!bus || !raw) continue;
       const figures = (run: LatencyRun) =>
