@@ -1,9 +1,15 @@
 import type { Envelope } from "./envelope.js";
 import { PublishTimeoutError } from "./errors.js";
 
-/** A publish waiting for Redis's answer. */
+/**
+ * A publish waiting for Redis's answer. It keeps the event's topic and id, not the
+ * envelope: an answered publish stays queued until those ahead of it are answered
+ * (on a Cluster, a slow node can hold the front while others answer), and should
+ * hold on to as little as possible meanwhile.
+ */
 interface Waiting {
-  readonly event: Envelope;
+  readonly topic: string;
+  readonly eventId: string;
   readonly deadline: number;
   reject: ((error: Error) => void) | undefined;
 }
@@ -29,7 +35,12 @@ export class PublishDeadlines {
    */
   bound<T>(event: Envelope, write: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const waiting: Waiting = { event, deadline: Date.now() + this.timeoutMs, reject };
+      const waiting: Waiting = {
+        topic: event.type,
+        eventId: event.id,
+        deadline: Date.now() + this.timeoutMs,
+        reject,
+      };
       this.queue.push(waiting);
       this.timer ??= setTimeout(() => this.expire(), this.timeoutMs);
       write.then(
@@ -70,9 +81,9 @@ export class PublishDeadlines {
       const waiting = queue[this.head] as Waiting;
       if (waiting.reject !== undefined && waiting.deadline > now) break;
       this.head++;
-      const { reject, event } = waiting;
+      const { reject, topic, eventId } = waiting;
       waiting.reject = undefined;
-      reject?.(new PublishTimeoutError(event.type, event.id, this.timeoutMs));
+      reject?.(new PublishTimeoutError(topic, eventId, this.timeoutMs));
     }
     if (this.head < queue.length) {
       queue.splice(0, this.head);
