@@ -12,6 +12,8 @@ export interface LatencyRun {
   mode: "bus" | "raw";
   /** The bus consumer checks and records processed marks (its default); always true for raw. */
   idempotency: boolean;
+  /** The bus consumer's handler slots (for raw: unused; it reads `COUNT 100`). */
+  concurrency: number;
   /** `--max-semi-space-size` in MB; 0 for none (Node's default). */
   semiSpaceMb: number;
   sent: number;
@@ -31,7 +33,7 @@ async function latencyRun(
   url: string,
   mode: "bus" | "raw",
   semiSpaceMb: number,
-  idempotency = true,
+  { idempotency = true, concurrency = config.latencyConcurrency } = {},
 ): Promise<LatencyRun> {
   const { latencyRate, latencySeconds, latencyWarmupSeconds } = config;
   await admin.flushall();
@@ -40,7 +42,7 @@ async function latencyRun(
   const flags = semiSpaceMb > 0 ? [`--max-semi-space-size=${semiSpaceMb}`] : [];
   const consumer = child(
     "latency-consumer",
-    [mode, url, String(total), String(config.latencyConcurrency), idempotency ? "on" : "off"],
+    [mode, url, String(total), String(concurrency), idempotency ? "on" : "off"],
     flags,
   );
   let publisher: ReturnType<typeof child> | undefined;
@@ -62,7 +64,17 @@ async function latencyRun(
     consumer.send({ type: "finish", sent: done.sent, measureFrom });
     const { result } = await answer;
     const { sent, failed, publishP50, publishP99 } = done;
-    return { mode, idempotency, semiSpaceMb, sent, failed, publishP50, publishP99, result };
+    return {
+      mode,
+      idempotency,
+      concurrency,
+      semiSpaceMb,
+      sent,
+      failed,
+      publishP50,
+      publishP99,
+      result,
+    };
   } finally {
     if (publisher) await exited(publisher, 5_000);
     await exited(consumer, 5_000);
@@ -74,9 +86,14 @@ export async function benchLatency(admin: Redis, url: string): Promise<LatencyRu
   for (const semiSpaceMb of config.semiSpaces)
     for (const mode of ["bus", "raw"] as const)
       runs.push(await latencyRun(admin, url, mode, semiSpaceMb));
-  // What the processed-mark check (one round trip per batch) adds: the bus without it,
-  // at the flag the service images ship (16 MB), or the first flag tried.
+  // At the flag the service images ship (16 MB), or the first flag tried: what the
+  // processed-mark check (one round trip per batch) adds, and what the subscription's
+  // default concurrency (16) costs when the consumer catches up after a pause.
   const shipped = config.semiSpaces.includes(16) ? 16 : config.semiSpaces[0];
-  if (shipped !== undefined) runs.push(await latencyRun(admin, url, "bus", shipped, false));
+  if (shipped !== undefined) {
+    runs.push(await latencyRun(admin, url, "bus", shipped, { idempotency: false }));
+    if (config.latencyConcurrency !== 16)
+      runs.push(await latencyRun(admin, url, "bus", shipped, { concurrency: 16 }));
+  }
   return runs;
 }

@@ -178,7 +178,7 @@ try {
           "lost",
         ],
         ...latency.map((run) => [
-          run.mode === "raw" ? "raw loop" : run.idempotency ? "bus" : "bus, idempotency off",
+          latencyLabel(run),
           flagLabel(run.semiSpaceMb),
           formatMs(run.result.p50),
           formatMs(run.result.p90),
@@ -241,6 +241,13 @@ try {
   await server.dispose();
 }
 
+/** "raw loop", or the bus with what sets this run apart from the section's main bus runs. */
+function latencyLabel(run: LatencyRun): string {
+  if (run.mode === "raw") return "raw loop (COUNT 100)";
+  const concurrency = `concurrency ${run.concurrency}`;
+  return run.idempotency ? `bus, ${concurrency}` : `bus, ${concurrency}, idempotency off`;
+}
+
 function flagLabel(semiSpaceMb: number): string {
   if (semiSpaceMb === 0) return "no flag (Node default here)";
   const note = semiSpaceMb === 1 ? " (≈ default in a 512 MB container)" : "";
@@ -297,7 +304,11 @@ function summary(): string[][] {
   if (latency) {
     for (const semiSpaceMb of config.semiSpaces) {
       const bus = latency.find(
-        (run) => run.mode === "bus" && run.idempotency && run.semiSpaceMb === semiSpaceMb,
+        (run) =>
+          run.mode === "bus" &&
+          run.idempotency &&
+          run.concurrency === config.latencyConcurrency &&
+          run.semiSpaceMb === semiSpaceMb,
       );
       const raw = latency.find((run) => run.mode === "raw" && run.semiSpaceMb === semiSpaceMb);
       if (!bus || !raw) continue;
@@ -305,7 +316,7 @@ function summary(): string[][] {
         `${formatMs(run.result.p50)} / ${formatMs(run.result.p99)} / ${formatMs(run.result.max)}`;
       const flag = flagLabel(semiSpaceMb);
       rows.push([
-        `3. latency p50 / p99 / max, ${flag}`,
+        `3. latency p50 / p99 / max, bus concurrency ${config.latencyConcurrency}, ${flag}`,
         figures(bus),
         figures(raw),
         "—",
