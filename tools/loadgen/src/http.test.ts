@@ -145,7 +145,9 @@ describe("HttpClient", () => {
     const server = await stub((index) =>
       index === 0 ? new Promise<StubAnswer>(() => {}) : { status: 200 },
     );
-    const { http, retries } = client({ timeoutMs: 100 });
+    // Long enough that the answered attempt cannot time out too on a loaded CI machine
+    // (100 ms did once, with every workspace's tests running at the same time).
+    const { http, retries } = client({ timeoutMs: 1_000 });
     expect((await http.request(server.url)).status).toBe(200);
     expect(retries.map((retry) => retry.reason)).toEqual(["ETIMEDOUT"]);
   });
