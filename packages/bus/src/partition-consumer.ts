@@ -4,9 +4,8 @@ import type { Logger } from "pino";
 import { Acknowledger, type AckOutcome } from "./acknowledger.js";
 import { checkEntry, type Rejection } from "./check-entry.js";
 import { EntryFailures } from "./entry-failures.js";
+import { EntryRunner } from "./entry-runner.js";
 import type { Envelope } from "./envelope.js";
-import { NonRetryableError } from "./errors.js";
-import { EventHandlerContext, type HandlerContextSource } from "./handler-context.js";
 import { refreshClaims } from "./heartbeat.js";
 import { type HeldEntry, holdEntry } from "./held-entry.js";
 import type { ProcessedEvents } from "./idempotency.js";
@@ -19,7 +18,6 @@ import { RecentIds } from "./recent-ids.js";
 import { Reclaimer } from "./reclaimer.js";
 import { beforeDeadline, type Connections, isNoGroupError, type RedisClient } from "./redis.js";
 import type { HandlerContext, ResolvedSubscribeOptions } from "./subscription.js";
-import { tracingActive, withConsumerSpan } from "./tracing.js";
 
 export interface PartitionConsumerSettings<C extends Catalog> {
   topic: TopicDefinition;
@@ -46,16 +44,14 @@ export interface PartitionConsumerSettings<C extends Catalog> {
  */
 export class PartitionConsumer<C extends Catalog> {
   private readonly held = new Map<string, HeldEntry>();
-  private readonly lanes = new KeyLanes<HeldEntry>((entry) => this.run(entry));
+  private readonly lanes = new KeyLanes<HeldEntry>((entry) => this.runner.run(entry));
   private readonly recent = new RecentIds(10_000);
+  private readonly runner: EntryRunner<C>;
   private readonly acknowledger: Acknowledger;
   private readonly failures: EntryFailures;
   private readonly reclaimer: Reclaimer;
-  /** The metric labels of this subscription's topic and group, built once. */
-  private readonly labels: { topic: string; group: string };
   private readonly abort = new AbortController();
   private readonly commands: RedisClient;
-  private readonly contextSource: HandlerContextSource<C>;
   private blocking: RedisClient | undefined;
   private readLoop: Promise<void> | undefined;
   private wakeReader: (() => void) | undefined;
@@ -75,7 +71,6 @@ export class PartitionConsumer<C extends Catalog> {
     const { connections, stream, options, consumer, processed, metrics, errors } = settings;
     this.commands = connections.commands;
     const labels = { topic: settings.topic.name, group: options.group };
-    this.labels = labels;
     this.acknowledger = new Acknowledger(
       this.commands,
       stream,
@@ -92,14 +87,31 @@ export class PartitionConsumer<C extends Catalog> {
       },
     );
     this.failures = new EntryFailures({ ...settings, commands: this.commands });
-    this.contextSource = {
-      publisher: settings.publisher,
-      logger: settings.logger,
-      group: options.group,
-      commands: this.commands,
-      processedKey: processed.key,
-      signal: this.abort.signal,
-    };
+    this.runner = new EntryRunner(
+      {
+        options,
+        handler: settings.handler,
+        metrics,
+        labels,
+        failures: this.failures,
+        recent: this.recent,
+        contextSource: {
+          publisher: settings.publisher,
+          logger: settings.logger,
+          group: options.group,
+          commands: this.commands,
+          processedKey: processed.key,
+          signal: this.abort.signal,
+        },
+      },
+      {
+        stopping: () => this.stopping,
+        closed: () => this.closed,
+        acknowledge: (entry, outcome) => this.acknowledge(entry, outcome),
+        release: (entry) => this.release(entry),
+        deadLetter: (entry, rejection) => this.deadLetter(entry, rejection),
+      },
+    );
     this.reclaimer = new Reclaimer(
       this.commands,
       stream,
@@ -248,98 +260,6 @@ export class PartitionConsumer<C extends Catalog> {
   }
 
   /**
-   * Run one entry's handler. Returns a promise only while work remains: an async
-   * handler, or a failure to retry or dead-letter. A synchronous handler that succeeds
-   * (with no OpenTelemetry SDK registered) is handled and acknowledged before this
-   * returns, with no promise made for it: this runs for every event.
-   */
-  private run(entry: HeldEntry): Promise<void> | undefined {
-    const envelope = entry.envelope as Envelope;
-    if (entry.lost || this.stopping) {
-      this.release(entry);
-      return undefined;
-    }
-    if (this.settings.options.idempotency && this.recent.has(envelope.id)) {
-      this.acknowledge(entry, "duplicate");
-      return undefined;
-    }
-    const started = performance.now();
-    let result: unknown;
-    try {
-      result = this.attempt(entry, envelope);
-    } catch (error) {
-      return this.retry(entry, envelope, error, started);
-    }
-    if (!isPromiseLike(result)) {
-      this.succeeded(entry, started);
-      return undefined;
-    }
-    return Promise.resolve(result).then(
-      () => this.succeeded(entry, started),
-      (error: unknown) => this.retry(entry, envelope, error, started),
-    );
-  }
-
-  /** Call the handler once: in a consumer span when an OpenTelemetry SDK is registered. */
-  private attempt(entry: HeldEntry, envelope: Envelope): unknown {
-    const { options, handler } = this.settings;
-    const context = new EventHandlerContext(this.contextSource, envelope, entry.deliveryCount);
-    return tracingActive()
-      ? withConsumerSpan(envelope, options.group, async () => handler(envelope, context))
-      : handler(envelope, context);
-  }
-
-  private succeeded(entry: HeldEntry, started: number): void {
-    this.settings.metrics.handlerDuration.observe(
-      this.labels,
-      (performance.now() - started) / 1_000,
-    );
-    this.acknowledge(entry, "handled");
-  }
-
-  /**
-   * After a failed attempt: dead-letter the entry, give it up, or wait with backoff and
-   * attempt again, until one of those or a success.
-   */
-  private async retry(
-    entry: HeldEntry,
-    envelope: Envelope,
-    failure: unknown,
-    failedStarted: number,
-  ): Promise<void> {
-    const { options, metrics } = this.settings;
-    const firstFailedAt = new Date();
-    let error = failure;
-    let started = failedStarted;
-    for (;;) {
-      metrics.handlerDuration.observe(this.labels, (performance.now() - started) / 1_000);
-      metrics.failed.inc(this.labels);
-      if (entry.lost || this.closed) return this.release(entry);
-      const nonRetryable = error instanceof NonRetryableError;
-      if (nonRetryable || entry.deliveryCount >= options.maxDeliveries) {
-        return this.deadLetter(entry, {
-          reason: nonRetryable ? "non_retryable" : "max_deliveries",
-          error: (error as Error)?.message ?? String(error),
-          attempts: entry.deliveryCount,
-          firstFailedAt,
-          lastFailedAt: new Date(),
-        });
-      }
-      this.failures.logFailure(entry, error);
-      if (!(await this.failures.waitToRetry(entry, () => this.stopping)))
-        return this.release(entry);
-      metrics.retried.inc(this.labels);
-      started = performance.now();
-      try {
-        await this.attempt(entry, envelope);
-        return this.succeeded(entry, started);
-      } catch (next) {
-        error = next;
-      }
-    }
-  }
-
-  /**
    * Queue the entry's ack; the slot frees at once, not when Redis answers: the next
    * read overlaps the ack's round trip. `stop` waits for acks in flight.
    */
@@ -453,12 +373,4 @@ export class PartitionConsumer<C extends Catalog> {
       // Only housekeeping: a consumer left behind is harmless.
     }
   }
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function"
-  );
 }
