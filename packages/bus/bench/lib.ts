@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Redis } from "ioredis";
@@ -62,9 +63,14 @@ export async function machine(redis: Redis, persistence: string): Promise<Machin
 }
 
 /** The machine's CPU time so far (Linux `/proc/stat`, in ticks): all of it, and what the hypervisor took. */
-export async function cpuTicks(): Promise<{ total: number; steal: number } | undefined> {
+export interface CpuTicks {
+  total: number;
+  steal: number;
+}
+
+/** {@link CpuTicks} now; undefined where `/proc/stat` cannot be read (not Linux). */
+export async function cpuTicks(): Promise<CpuTicks | undefined> {
   try {
-    const { readFile } = await import("node:fs/promises");
     const line = (await readFile("/proc/stat", "utf8")).split("\n")[0] ?? "";
     const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
     return { total: ticks.reduce((sum, value) => sum + value, 0), steal: ticks[7] ?? 0 };
@@ -74,10 +80,7 @@ export async function cpuTicks(): Promise<{ total: number; steal: number } | und
 }
 
 /** The share of CPU time the hypervisor took between two readings of {@link cpuTicks}, e.g. "9.8%". */
-export function stolenShare(
-  from: Awaited<ReturnType<typeof cpuTicks>>,
-  to: Awaited<ReturnType<typeof cpuTicks>>,
-): string {
+export function stolenShare(from: CpuTicks | undefined, to: CpuTicks | undefined): string {
   if (!from || !to || to.total <= from.total) return "unknown";
   return `${((100 * (to.steal - from.steal)) / (to.total - from.total)).toFixed(1)}%`;
 }
