@@ -16,6 +16,8 @@ export interface LatencyRun {
   concurrency: number;
   /** `--max-semi-space-size` in MB; 0 for none (Node's default). */
   semiSpaceMb: number;
+  /** Which paired bus + raw round at this flag (0 unless it is the shipped flag). */
+  round: number;
   sent: number;
   failed: number;
   /** Publisher side: how long Redis took to confirm a publish (p50, p99), ms. */
@@ -33,7 +35,7 @@ async function latencyRun(
   url: string,
   mode: "bus" | "raw",
   semiSpaceMb: number,
-  { idempotency = true, concurrency = config.latencyConcurrency } = {},
+  { idempotency = true, concurrency = config.latencyConcurrency, round = 0 } = {},
 ): Promise<LatencyRun> {
   const { latencyRate, latencySeconds, latencyWarmupSeconds } = config;
   await admin.flushall();
@@ -69,6 +71,7 @@ async function latencyRun(
       idempotency,
       concurrency,
       semiSpaceMb,
+      round,
       sent,
       failed,
       publishP50,
@@ -81,19 +84,27 @@ async function latencyRun(
   }
 }
 
+/** The flag the service images ship (16 MB, as in infra/Dockerfile), or the first one tried. */
+export const shippedSemiSpace = config.semiSpaces.includes(16) ? 16 : config.semiSpaces[0];
+
 export async function benchLatency(admin: Redis, url: string): Promise<LatencyRun[]> {
   const runs: LatencyRun[] = [];
-  for (const semiSpaceMb of config.semiSpaces)
-    for (const mode of ["bus", "raw"] as const)
-      runs.push(await latencyRun(admin, url, mode, semiSpaceMb));
-  // At the flag the service images ship (16 MB), or the first flag tried: what the
-  // processed-mark check (one round trip per batch) adds, and what the subscription's
-  // default concurrency (16) costs when the consumer catches up after a pause.
-  const shipped = config.semiSpaces.includes(16) ? 16 : config.semiSpaces[0];
-  if (shipped !== undefined) {
-    runs.push(await latencyRun(admin, url, "bus", shipped, { idempotency: false }));
+  for (const semiSpaceMb of config.semiSpaces) {
+    const rounds = semiSpaceMb === shippedSemiSpace ? config.latencyRounds : 1;
+    for (let round = 0; round < rounds; round++) {
+      // Alternate who goes first, so neither always gets the quieter minute.
+      const order = round % 2 === 0 ? (["bus", "raw"] as const) : (["raw", "bus"] as const);
+      for (const mode of order)
+        runs.push(await latencyRun(admin, url, mode, semiSpaceMb, { round }));
+    }
+  }
+  // At the shipped flag: what the processed-mark check (one round trip per batch) adds,
+  // and what the subscription's default concurrency (16) costs when the consumer
+  // catches up after a pause.
+  if (shippedSemiSpace !== undefined) {
+    runs.push(await latencyRun(admin, url, "bus", shippedSemiSpace, { idempotency: false }));
     if (config.latencyConcurrency !== 16)
-      runs.push(await latencyRun(admin, url, "bus", shipped, { concurrency: 16 }));
+      runs.push(await latencyRun(admin, url, "bus", shippedSemiSpace, { concurrency: 16 }));
   }
   return runs;
 }
