@@ -8,13 +8,13 @@
 import { writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { startRedisServer } from "@retail/testing";
+import { benchRoute } from "@retail/testing/bench-route";
 import { Redis } from "ioredis";
 import { PAYLOAD_BYTES } from "./catalog.js";
 import { config } from "./config.js";
 import { benchConsume, type ConsumeResult } from "./consume.js";
 import { benchLatency, type LatencyRun, shippedSemiSpace } from "./latency.js";
 import {
-  benchRoute,
   cpuTicks,
   formatMb,
   formatMs,
@@ -62,7 +62,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const { url, route } = await benchRoute(server.port, server.url);
+const { url, route } = await benchRoute(server);
 const admin = new Redis(url);
 const started = performance.now();
 const ticksAtStart = await cpuTicks();

@@ -6,7 +6,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { type RedisServer, startRedisServer } from "@retail/testing";
-import { Redis } from "ioredis";
+import { benchRoute } from "@retail/testing/bench-route";
 import type { Persistence } from "./config.js";
 import { parseRedisBenchmark } from "./redis-benchmark-output.js";
 
@@ -26,10 +26,8 @@ function persistenceArgs(persistence: Persistence): string[] {
 }
 
 /**
- * Start the container. Docker publishes its port through `docker-proxy`, a userland relay
- * that adds 50–400 µs to every round trip (packages/bus/BENCHMARKS.md, "Route to Redis")
- * and that production does not have, so the container's bridge address is used when it
- * answers; the published port otherwise (e.g. Docker Desktop).
+ * Start the container, reached on its own bridge address where that answers (see
+ * `benchRoute`: Docker's published port goes through a relay production does not have).
  */
 export async function startBenchRedis(persistence: Persistence): Promise<BenchRedis> {
   // persistence "none" turns AOF and RDB off; the args then turn AOF back on as asked.
@@ -37,39 +35,7 @@ export async function startBenchRedis(persistence: Persistence): Promise<BenchRe
     persistence: "none",
     args: persistenceArgs(persistence),
   });
-  const published = { server, url: server.url, route: "published port (docker-proxy)" };
-  if (process.env.BENCH_ROUTE === "published") return published;
-  try {
-    const { stdout } = await run(
-      "docker",
-      [
-        "inspect",
-        "-f",
-        "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-        server.containerId,
-      ],
-      { timeout: 10_000 },
-    );
-    const address = stdout.trim().split(/\s+/)[0];
-    if (!address) return published;
-    const url = `redis://${address}:6379`;
-    const probe = new Redis(url, {
-      lazyConnect: true,
-      connectTimeout: 1_000,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on("error", () => {});
-    try {
-      await probe.connect();
-      await probe.ping();
-      return { server, url, route: `container address ${address}:6379 (Docker bridge)` };
-    } finally {
-      probe.disconnect();
-    }
-  } catch {
-    return published;
-  }
+  return { server, ...(await benchRoute(server)) };
 }
 
 /** The ceiling `redis-benchmark` options, for the report. */
