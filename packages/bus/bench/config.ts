@@ -63,8 +63,12 @@ export const config = {
   consumeRounds: int("BENCH_CONSUME_ROUNDS", 3, 1),
   /** 2. Jobs pre-filled and drained per BullMQ run. */
   consumeJobs: int("BENCH_CONSUME_JOBS", 30_000, 10_000),
-  /** 2. Bus handler concurrencies to try (16 is the default). */
-  busConcurrency: ints("BENCH_BUS_CONCURRENCY", [16, 64, 256], [16, 64]),
+  /**
+   * 2. Bus handler concurrencies to try: 16 is the default; 500 reads as many entries
+   * per `XREADGROUP` as the raw loop's `COUNT 500`, since the bus reads at most its
+   * free slots.
+   */
+  busConcurrency: ints("BENCH_BUS_CONCURRENCY", [16, 64, 256, 500], [16, 64]),
   /** 2. Raw loop `XREADGROUP COUNT`. */
   rawCount: int("BENCH_RAW_COUNT", 500, 500),
   /** 2. BullMQ worker concurrencies to try. */
