@@ -249,18 +249,22 @@ try {
   await server.dispose();
 }
 
-/** "raw loop", or the bus with what sets this run apart from the section's main bus runs. */
+/**
+ * Whether a run belongs to the paired rounds (the raw loop, or the bus at the section's
+ * concurrency with idempotency on) rather than being one of the extra bus rows.
+ */
+function inRounds(run: LatencyRun): boolean {
+  return run.mode === "raw" || (run.idempotency && run.concurrency === config.latencyConcurrency);
+}
+
+/** "raw loop", or the bus with what sets this run apart, and its round where there are several. */
 function latencyLabel(run: LatencyRun): string {
   const round =
-    config.latencyRounds > 1 && run.semiSpaceMb === shippedSemiSpace
+    inRounds(run) && config.latencyRounds > 1 && run.semiSpaceMb === shippedSemiSpace
       ? `, round ${run.round + 1}`
       : "";
   if (run.mode === "raw") return `raw loop (COUNT 100)${round}`;
-  const concurrency = `concurrency ${run.concurrency}`;
-  if (!run.idempotency) return `bus, ${concurrency}, idempotency off`;
-  return run.concurrency === config.latencyConcurrency
-    ? `bus, ${concurrency}${round}`
-    : `bus, ${concurrency}`;
+  return `bus, concurrency ${run.concurrency}${run.idempotency ? "" : ", idempotency off"}${round}`;
 }
 
 interface LatencyPair {
@@ -268,16 +272,13 @@ interface LatencyPair {
   raw: LatencyRun;
 }
 
-/** The section's main bus runs at one flag, each with the raw loop's run of its round. */
+/** The paired rounds at one flag: each bus run with the raw loop's run of its round. */
 function latencyPairs(runs: LatencyRun[], semiSpaceMb: number): LatencyPair[] {
+  const paired = runs.filter((run) => run.semiSpaceMb === semiSpaceMb && inRounds(run));
   const pairs: LatencyPair[] = [];
-  for (const bus of runs) {
-    if (bus.mode !== "bus" || !bus.idempotency || bus.concurrency !== config.latencyConcurrency)
-      continue;
-    if (bus.semiSpaceMb !== semiSpaceMb) continue;
-    const raw = runs.find(
-      (run) => run.mode === "raw" && run.semiSpaceMb === semiSpaceMb && run.round === bus.round,
-    );
+  for (const bus of paired) {
+    if (bus.mode !== "bus") continue;
+    const raw = paired.find((run) => run.mode === "raw" && run.round === bus.round);
     if (raw) pairs.push({ bus, raw });
   }
   return pairs;
