@@ -6,6 +6,7 @@ import { checkEntry, type Rejection } from "./check-entry.js";
 import { EntryFailures } from "./entry-failures.js";
 import { EntryRunner } from "./entry-runner.js";
 import type { Envelope } from "./envelope.js";
+import { leaveGroupIfIdle } from "./group-membership.js";
 import { refreshClaims } from "./heartbeat.js";
 import { type HeldEntry, holdEntry } from "./held-entry.js";
 import type { ProcessedEvents } from "./idempotency.js";
@@ -359,16 +360,7 @@ export class PartitionConsumer<C extends Catalog> {
   private async forgetConsumerIfIdle(): Promise<void> {
     const { stream, options, consumer } = this.settings;
     try {
-      const pending = (await this.commands.xpending(
-        stream,
-        options.group,
-        "-",
-        "+",
-        1,
-        consumer,
-      )) as unknown[];
-      if (pending.length === 0)
-        await this.commands.xgroup("DELCONSUMER", stream, options.group, consumer);
+      await leaveGroupIfIdle(this.commands, stream, options.group, consumer);
     } catch {
       // Only housekeeping: a consumer left behind is harmless.
     }

@@ -1,0 +1,28 @@
+import { type RedisClient, Script } from "./redis.js";
+
+/**
+ * Removes the consumer only if it holds no pending entries, in one step: with the
+ * check and the delete apart, a read of the consumer's that lands in between would
+ * hand it entries that the delete then drops with its pending list, never to be
+ * delivered again.
+ *
+ * KEYS: [stream]   ARGV: [group, consumer]   Returns 1 when removed.
+ */
+const LEAVE_IF_IDLE = new Script(`
+if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
+redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
+return 1
+`);
+
+/**
+ * Remove a consumer from its group when it holds no pending entries, so that groups
+ * do not fill up with the names of processes long gone. Resolves to true when removed.
+ */
+export async function leaveGroupIfIdle(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+  consumer: string,
+): Promise<boolean> {
+  return (await LEAVE_IF_IDLE.run(redis, [stream], [group, consumer])) === 1;
+}
