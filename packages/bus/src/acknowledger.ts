@@ -1,5 +1,30 @@
 import type { ProcessedEvents } from "./idempotency.js";
-import type { RedisClient } from "./redis.js";
+import { type RedisClient, Script } from "./redis.js";
+
+/**
+ * Acknowledges the entries this consumer still owns and counts the others: an entry
+ * another consumer took over (this one froze past the idle threshold) is that one's
+ * to acknowledge, and acknowledging it here would drop it from the pending list while
+ * the other may yet fail and need to retry it. Drops the retry records of the
+ * acknowledged entries, if the partition has any.
+ *
+ * KEYS: [stream, retry records]   ARGV: [group, consumer, …entry ids]
+ * Returns how many were refused.
+ */
+const ACK_OWNED = new Script(`
+local records = redis.call('EXISTS', KEYS[2]) == 1
+local refused = 0
+for index = 3, #ARGV do
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[index], ARGV[index], 1)[1]
+  if pending and pending[2] == ARGV[2] then
+    redis.call('XACK', KEYS[1], ARGV[1], ARGV[index])
+    if records then redis.call('HDEL', KEYS[2], ARGV[index]) end
+  else
+    refused = refused + 1
+  end
+end
+return refused
+`);
 
 /** Why an entry is acknowledged: counted per batch, once Redis has the acks. */
 export type AckOutcome =
@@ -12,7 +37,8 @@ export type AckOutcome =
 
 /** Told how each batch of acks ended: the counts for metrics, or the error to log. */
 export interface AckListener {
-  acknowledged(handled: number, duplicates: number): void;
+  /** `refused`: entries another consumer owns now, left to it. */
+  acknowledged(handled: number, duplicates: number, refused: number): void;
   failed(error: unknown): void;
 }
 
@@ -26,8 +52,9 @@ interface Batch {
 
 /**
  * Acknowledges finished entries in batches: everything finished in one turn of the
- * event loop goes out as one `XACK` with many ids, plus one `ZADD` of their
- * "processed" marks, instead of two commands per entry. Nothing is allocated per
+ * event loop goes out as one script call with many ids (each acknowledged only if
+ * this consumer still owns it), plus one `ZADD` of their "processed" marks, instead
+ * of two commands per entry. Nothing is allocated per
  * entry beyond the ids: outcomes are counted, and reported once per batch.
  */
 export class Acknowledger {
@@ -36,8 +63,9 @@ export class Acknowledger {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly stream: string,
+    private readonly keys: { stream: string; retryRecords: string },
     private readonly group: string,
+    private readonly consumer: string,
     private readonly processed: ProcessedEvents | undefined,
     private readonly listener: AckListener,
   ) {}
@@ -75,11 +103,15 @@ export class Acknowledger {
       // Marks are sent first, in the same write: Redis runs them before the XACK, so an
       // entry is never acknowledged without its mark (which could let a republished
       // copy run twice); a mark without its ack only makes a redelivery skip the handler.
-      await Promise.all([
+      const [, refused] = await Promise.all([
         this.processed?.mark(batch.eventIds),
-        this.redis.xack(this.stream, this.group, ...batch.entryIds),
+        ACK_OWNED.run(
+          this.redis,
+          [this.keys.stream, this.keys.retryRecords],
+          [this.group, this.consumer, ...batch.entryIds],
+        ),
       ]);
-      this.listener.acknowledged(batch.handled, batch.duplicates);
+      this.listener.acknowledged(batch.handled, batch.duplicates, Number(refused));
     } catch (error) {
       // Left pending: they come back after the idle threshold, and the marks (if they
       // were written) make that delivery skip the handler.

@@ -34,7 +34,11 @@ const OWN_KEYS = [
   "+info",
 ];
 
-/** Consuming a topic through a group, and the heartbeat script that refreshes claims. */
+/**
+ * Consuming a topic through a group, and the scripts that ack, park, reclaim and
+ * dead-letter its entries (a script's keys must all be allowed by one selector; the
+ * commands inside it are checked one by one against the whole user).
+ */
 const CONSUMED_TOPIC = [
   "+xreadgroup",
   "+xack",
@@ -49,6 +53,9 @@ const CONSUMED_TOPIC = [
   "+eval",
   "+evalsha",
 ];
+
+/** The kinds of key a group keeps per partition of a topic it consumes (see keys.ts). */
+const GROUP_KEY_KINDS = ["dead", "parked", "failures", "trimmed"] as const;
 
 /**
  * The Redis ACL rules of one service's user, derived from the catalog: everything
@@ -65,13 +72,17 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
     (topic.consumers as readonly string[]).includes(service),
   );
   const streamsOf = (name: string) => `stream:{${name}:*}`;
+  /** The group's own keys beside a consumed topic's streams: dead letters, parked entries, records, trim counts. */
+  const groupKeysOf = (name: string) =>
+    GROUP_KEY_KINDS.map((kind) => `~${kind}:{${name}:*}:${service}`);
   const ownKeys = [
     `~{${service}}:*`,
     `~processed:{${service}}`,
     ...published.map((topic) => `~${streamsOf(topic.name)}`),
-    ...consumed.map((topic) => `~dead:{${topic.name}:*}:${service}`),
+    ...consumed.flatMap((topic) => groupKeysOf(topic.name)),
   ];
-  if (options.readAllDeadLetters) ownKeys.push("%R~dead:*", "%R~stream:*");
+  if (options.readAllDeadLetters)
+    ownKeys.push(...GROUP_KEY_KINDS.map((kind) => `%R~${kind}:*`), "%R~stream:*");
   const channels = (options.channels ?? []).map((pattern) => `&${pattern}`);
   const rules = [
     "on",
@@ -85,7 +96,10 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
   ];
   if (channels.length > 0) rules.push("+publish", "+subscribe", "+unsubscribe");
   if (consumed.length > 0) {
-    const keys = consumed.map((topic) => `~${streamsOf(topic.name)}`);
+    const keys = consumed.flatMap((topic) => [
+      `~${streamsOf(topic.name)}`,
+      ...groupKeysOf(topic.name),
+    ]);
     rules.push(`(${[...keys, ...CONSUMED_TOPIC].join(" ")})`);
   }
   return rules;
@@ -99,6 +113,9 @@ const OPERATOR_READS = [
   "+xrevrange",
   "+xread",
   "+xpending",
+  // A group's parked entries and trim counts, for its stats.
+  "+zcard",
+  "+hmget",
   // Finds dead-letter streams by key pattern. SCAN takes no key, so no key pattern
   // limits it: it lists key names (never values) of the whole keyspace.
   "+scan",
@@ -108,7 +125,8 @@ const OPERATOR_READS = [
 
 /**
  * The Redis ACL rules of an operator (the `retail` CLI), derived from the catalog:
- * read every topic's partition streams and dead-letter streams; append to the topic
+ * read every topic's partition streams and dead-letter streams, and each group's
+ * parked and trimmed counts; append to the topic
  * streams (a dead-letter replay) and delete dead letters (`XDEL` on replay and purge
  * by id, `DEL` on purge of whole streams), replay being one `MULTI`. No other key,
  * no other write, no admin command. Same format as {@link aclRules}.
@@ -117,13 +135,17 @@ export function operatorAclRules(catalog: Catalog): string[] {
   const topics = Object.keys(catalog);
   const streams = topics.map((topic) => `~stream:{${topic}:*}`);
   const deadLetters = topics.map((topic) => `~dead:{${topic}:*}:*`);
+  const groupCounts = topics.flatMap((topic) => [
+    `~parked:{${topic}:*}:*`,
+    `~trimmed:{${topic}:*}:*`,
+  ]);
   return [
     "on",
     "resetkeys",
     "resetchannels",
     "-@all",
     ...CONNECTION,
-    ...[...streams, ...deadLetters].map((pattern) => `%R${pattern}`),
+    ...[...streams, ...deadLetters, ...groupCounts].map((pattern) => `%R${pattern}`),
     ...OPERATOR_READS,
     "+multi",
     "+exec",

@@ -1,8 +1,15 @@
 import { type Catalog, partitionsOf, type TopicDefinition } from "@retail/contracts";
-import { type BatchCommand, batch, flatToMap, isNoSuchKey } from "./admin-batch.js";
+import {
+  type BatchCommand,
+  type BatchReply,
+  batch,
+  flatToMap,
+  isNoSuchKey,
+} from "./admin-batch.js";
 import { UnknownTopicError } from "./errors.js";
-import { deadLetterKey, streamKey } from "./keys.js";
+import { deadLetterKey, parkedKey, streamKey, trimmedKey } from "./keys.js";
 import type { GroupLoad } from "./metrics.js";
+import { PARKED_CONSUMER } from "./parking.js";
 import { isNoGroupError, type RedisClient } from "./redis.js";
 
 /** An entry's id and the time in it (the millisecond part of a stream id). */
@@ -40,11 +47,16 @@ export interface GroupStats {
   topic: string;
   group: string;
   consumers: ConsumerStats[];
-  /** Delivered, not yet acknowledged. */
+  /** Delivered, not yet acknowledged (the parked entries included). */
   pending: number;
-  /** Entries not yet delivered to the group; null when Redis cannot tell (after trimming past the group). */
+  /** Entries waiting to be retried, parked in Redis until due. */
+  parked: number;
+  /** Entries not yet delivered to the group; null when Redis cannot tell. */
   lag: number | null;
+  /** Dead letters, kept until replayed or purged. */
   deadLetters: number;
+  /** Entries trimmed from the streams before the group handled them (lost to it), as counted so far. */
+  trimmed: number;
 }
 
 interface PartitionStream {
@@ -130,11 +142,12 @@ export async function groupStats(
   const replies = await batch(
     redis,
     pairs.flatMap(({ topic, partition, stream, row }): BatchCommand[] => [
-      ["XLEN", deadLetterKey(topic, partition, row.name)],
       ["XINFO", "CONSUMERS", stream, row.name],
+      ...countCommands(topic, partition, row.name),
     ]),
   );
   const byGroup = new Map<string, GroupStats>();
+  const perPair = 1 + COUNT_COMMANDS;
   pairs.forEach(({ topic, row }, index) => {
     const key = `${topic}\u0000${row.name}`;
     const stats = byGroup.get(key) ?? {
@@ -142,19 +155,29 @@ export async function groupStats(
       group: row.name,
       consumers: [],
       pending: 0,
+      parked: 0,
       lag: 0,
       deadLetters: 0,
+      trimmed: 0,
     };
+    const counts = countsOf(replies.slice(perPair * index + 1, perPair * (index + 1)));
     stats.pending += row.pending;
-    stats.lag = stats.lag === null || row.lag === null ? null : stats.lag + row.lag;
-    stats.deadLetters += Number(result(replies[2 * index]));
-    mergeConsumers(stats.consumers, consumerRows(replies[2 * index + 1]));
+    stats.parked += counts.parked;
+    stats.lag = stats.lag === null || row.lag === null ? null : stats.lag + lagOf(row, counts);
+    stats.deadLetters += counts.deadLetters;
+    stats.trimmed += counts.trimmedUnread + counts.trimmedPending;
+    mergeConsumers(
+      stats.consumers,
+      consumerRows(replies[perPair * index]).filter(
+        (consumer) => consumer.name !== PARKED_CONSUMER,
+      ),
+    );
     byGroup.set(key, stats);
   });
   return [...byGroup.values()];
 }
 
-/** Pending and lag of the given subscriptions (what the metrics report): one round trip. */
+/** Pending, lag, parked entries and dead letters of the given subscriptions (what the metrics report). */
 export async function groupLoad(
   redis: RedisClient,
   catalog: Catalog,
@@ -163,17 +186,66 @@ export async function groupLoad(
   const topics = [...new Set(subscriptions.map(({ topic }) => topic))];
   const streams = streamsOf(catalog, topics);
   const rowsByStream = await groupRows(redis, streams);
-  return subscriptions.map(({ topic, group }) => {
-    let pending = 0;
-    let lag = 0;
-    streams.forEach((stream, index) => {
-      if (stream.topic !== topic) return;
+  const pairs = subscriptions.flatMap(({ topic, group }) =>
+    streams.flatMap((stream, index) => {
+      if (stream.topic !== topic) return [];
       const row = rowsByStream[index]?.find((candidate) => candidate.name === group);
-      pending += row?.pending ?? 0;
-      lag += row?.lag ?? 0;
+      return row ? [{ topic, group, partition: stream.partition, row }] : [];
+    }),
+  );
+  const replies = await batch(
+    redis,
+    pairs.flatMap(({ topic, partition, group }) => countCommands(topic, partition, group)),
+  );
+  return subscriptions.map(({ topic, group }) => {
+    const load: GroupLoad = { topic, group, pending: 0, lag: 0, parked: 0, deadLetters: 0 };
+    pairs.forEach((pair, index) => {
+      if (pair.topic !== topic || pair.group !== group) return;
+      const counts = countsOf(replies.slice(COUNT_COMMANDS * index, COUNT_COMMANDS * (index + 1)));
+      load.pending += pair.row.pending;
+      load.lag += lagOf(pair.row, counts);
+      load.parked += counts.parked;
+      load.deadLetters += counts.deadLetters;
     });
-    return { topic, group, pending, lag };
+    return load;
   });
+}
+
+/** How many replies {@link countCommands} asks for. */
+const COUNT_COMMANDS = 3;
+
+/** The counts a group keeps per partition besides its XINFO row: dead letters, parked, trimmed. */
+function countCommands(topic: string, partition: number, group: string): BatchCommand[] {
+  return [
+    ["XLEN", deadLetterKey(topic, partition, group)],
+    ["ZCARD", parkedKey(topic, partition, group)],
+    ["HMGET", trimmedKey(topic, partition, group), "unread", "pending"],
+  ];
+}
+
+interface PartitionCounts {
+  deadLetters: number;
+  parked: number;
+  trimmedUnread: number;
+  trimmedPending: number;
+}
+
+function countsOf(replies: readonly BatchReply[]): PartitionCounts {
+  const [trimmedUnread, trimmedPending] = (result(replies[2]) ?? []) as (string | null)[];
+  return {
+    deadLetters: Number(result(replies[0]) ?? 0),
+    parked: Number(result(replies[1]) ?? 0),
+    trimmedUnread: Number(trimmedUnread ?? 0),
+    trimmedPending: Number(trimmedPending ?? 0),
+  };
+}
+
+/**
+ * Redis 7 counts entries trimmed before the group read them into its lag for good
+ * (see trim-watch.ts); what is left to deliver is the lag without them.
+ */
+function lagOf(row: GroupRow, counts: PartitionCounts): number {
+  return Math.max(0, (row.lag ?? 0) - counts.trimmedUnread);
 }
 
 async function groupRows(

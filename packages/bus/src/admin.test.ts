@@ -25,6 +25,7 @@ describe("admin", () => {
     expect(all.map((topic) => topic.topic).sort()).toEqual([
       "test.aged",
       "test.capped",
+      "test.fragile",
       "test.order-handled",
       "test.order-placed",
       "test.partitioned",

@@ -5,6 +5,7 @@ import {
   type PayloadInputOf,
   partitionsOf,
   type Retention,
+  type TopicDefinition,
   type TopicName,
 } from "@retail/contracts";
 import { type Logger, pino } from "pino";
@@ -14,7 +15,7 @@ import { AtomicBatch } from "./atomic.js";
 import type { Envelope } from "./envelope.js";
 import { BusClosedError, SubscriptionError, UnknownTopicError } from "./errors.js";
 import { ProcessedEvents } from "./idempotency.js";
-import { deadLetterKey } from "./keys.js";
+import { partitionKeys } from "./keys.js";
 import { BusMetrics } from "./metrics.js";
 import { PartitionConsumer } from "./partition-consumer.js";
 import { type PreparedEvent, Publisher, type PublishOptions } from "./publisher.js";
@@ -95,6 +96,7 @@ export class Bus<C extends Catalog> {
   private readonly metrics: BusMetrics;
   private readonly errors: RateLimitedLog;
   private readonly subscriptions: Subscription<C>[] = [];
+  private readonly processedByGroup = new Map<string, ProcessedEvents>();
   private readonly pendingStarts: (() => Promise<void>)[] = [];
   private state: "created" | "started" | "closing" | "closed" = "created";
 
@@ -193,17 +195,12 @@ export class Bus<C extends Catalog> {
         `"${topic}" already has a handler in group "${resolved.group}" on this bus`,
       );
     }
-    const processed = new ProcessedEvents(
-      this.connections.commands,
-      resolved.group,
-      this.options.idempotencyTtlMs ?? 3_600_000,
-    );
+    const processed = this.processedEventsOf(resolved.group);
     const consumers = partitionStreams(definition).map(
-      ({ partition, stream }) =>
+      ({ partition }) =>
         new PartitionConsumer<C>({
           topic: definition,
-          stream,
-          deadLetterStream: deadLetterKey(topic, partition, resolved.group),
+          keys: partitionKeys(topic, partition, resolved.group),
           // Slots are split over the partitions, at least one each.
           options: {
             ...resolved,
@@ -226,6 +223,38 @@ export class Bus<C extends Catalog> {
     if (this.state === "started")
       void start().catch((error) => this.logger.error({ err: error }, "subscribe failed"));
     else this.pendingStarts.push(start);
+  }
+
+  /**
+   * One record of processed events per group, shared by its subscriptions. Its marks
+   * are trimmed only up to the oldest entry pending in any stream the group consumes:
+   * those of its subscriptions here, and those of the topics the catalog says it
+   * consumes (another process of the group may subscribe to them).
+   */
+  private processedEventsOf(group: string): ProcessedEvents {
+    const known = this.processedByGroup.get(group);
+    if (known) return known;
+    const processed = new ProcessedEvents(
+      this.connections.commands,
+      group,
+      this.options.idempotencyTtlMs ?? 3_600_000,
+      () => {
+        const topics = new Set(
+          Object.values(this.options.catalog)
+            .filter((definition) => (definition.consumers as readonly string[]).includes(group))
+            .map((definition) => definition.name),
+        );
+        for (const subscription of this.subscriptions)
+          if (subscription.group === group) topics.add(subscription.topic);
+        return [...topics].flatMap((topic) =>
+          partitionStreams(this.options.catalog[topic] as TopicDefinition).map(
+            ({ stream }) => stream,
+          ),
+        );
+      },
+    );
+    this.processedByGroup.set(group, processed);
+    return processed;
   }
 
   /** Create missing consumer groups and start reading. Resolves once every subscription reads. */

@@ -8,18 +8,32 @@ import type { HeldEntry } from "./held-entry.js";
 export type Rejection = Omit<DeadLetterInput, "handler">;
 
 /**
+ * An event of a schema version newer than this consumer's: not checked, not handled
+ * here, but left for a consumer that knows the version (during a rolling deploy).
+ */
+export interface UnknownVersion {
+  unknownVersion: number;
+}
+
+/**
  * Decode a held entry's envelope and check its payload against the topic's schema.
  * On success the entry carries its envelope (the payload as the schema parsed it) and
- * undefined is returned; otherwise the rejection says why, with the schema's issues.
+ * undefined is returned; otherwise the rejection says why, with the schema's issues —
+ * also when the schema itself throws (a transform or refinement with a bug): nothing
+ * on the way to a handler may leave an entry stuck. An event of a newer version than
+ * the topic's is not checked at all.
  */
-export function checkEntry(topic: TopicDefinition, entry: HeldEntry): Rejection | undefined {
+export function checkEntry(
+  topic: TopicDefinition,
+  entry: HeldEntry,
+): Rejection | UnknownVersion | undefined {
   let decoded: DecodedEntry;
   try {
     decoded = decodeEnvelope(entry.fields);
   } catch (error) {
     if (error instanceof EnvelopeError)
       return rejection(entry, "invalid_envelope", error.message, error.issues);
-    throw error;
+    return rejection(entry, "invalid_envelope", `decoding threw: ${String(error)}`);
   }
   const { envelope } = decoded;
   if (envelope.type !== topic.name)
@@ -28,7 +42,22 @@ export function checkEntry(topic: TopicDefinition, entry: HeldEntry): Rejection 
       "invalid_payload",
       `event type "${envelope.type}" on topic "${topic.name}"`,
     );
-  const parsed = topic.schema.safeParse(envelope.payload);
+  if (envelope.version > topic.version) {
+    // Kept with its payload unchecked: enough to order it by key and to name it in logs.
+    entry.envelope = envelope as Envelope;
+    entry.replayFor = decoded.replayFor;
+    return { unknownVersion: envelope.version };
+  }
+  let parsed: ReturnType<typeof topic.schema.safeParse>;
+  try {
+    parsed = topic.schema.safeParse(envelope.payload);
+  } catch (error) {
+    return rejection(
+      entry,
+      "invalid_payload",
+      `checking the payload against ${topic.name} v${topic.version} threw: ${(error as Error)?.message ?? String(error)}`,
+    );
+  }
   if (!parsed.success) {
     return rejection(
       entry,

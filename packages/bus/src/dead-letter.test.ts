@@ -187,4 +187,60 @@ describe("failure handling and dead letters", () => {
     expect(await client.xlen(deadLetterKey("test.order-placed", 0, "worker"))).toBe(0);
     client.disconnect();
   });
+
+  it("replays every group's dead letter to its own group: a copy skipped by one group leaves no mark there", async () => {
+    let broken = true;
+    const handled: Record<string, string[]> = { worker: [], auditor: [] };
+    for (const group of ["worker", "auditor"]) {
+      const bus = testbed.bus(group);
+      bus.subscribe(
+        "test.order-placed",
+        (event) => {
+          if (broken) throw new NonRetryableError("downstream refused");
+          handled[group]?.push(event.id);
+        },
+        fast,
+      );
+      await bus.start();
+    }
+    const admin = testbed.bus("tester").admin;
+    const published = await testbed
+      .bus("tester")
+      .publish("test.order-placed", { orderId: "o", seq: 1 });
+    await vi.waitFor(async () =>
+      expect(await admin.listDeadLetters("test.order-placed")).toHaveLength(2),
+    );
+
+    broken = false;
+    // `retail dlq replay --all`: both groups' dead letters, so each group sees both copies
+    expect(await admin.replayDeadLetters("test.order-placed")).toBe(2);
+    await vi.waitFor(() =>
+      expect(handled).toEqual({ worker: [published.id], auditor: [published.id] }),
+    );
+    expect(await admin.listDeadLetters("test.order-placed")).toEqual([]);
+  });
+
+  it("keeps every dead letter: a dead-letter stream is never trimmed", async () => {
+    const client = testbed.redis().client();
+    const deadLetters = deadLetterKey("test.order-placed", 0, "worker");
+    // an outage's worth of dead letters already there
+    for (let round = 0; round < 105; round += 1) {
+      const pipeline = client.pipeline();
+      for (let index = 0; index < 100; index += 1)
+        pipeline.xadd(deadLetters, "*", "reason", "max_deliveries", "error", "earlier outage");
+      await pipeline.exec();
+    }
+    const worker = testbed.bus("worker");
+    worker.subscribe(
+      "test.order-placed",
+      () => {
+        throw new NonRetryableError("downstream refused");
+      },
+      fast,
+    );
+    await worker.start();
+    await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
+    await vi.waitFor(async () => expect(await client.xlen(deadLetters)).toBe(10_501));
+    client.disconnect();
+  });
 });

@@ -1,5 +1,6 @@
 import type { ValidationIssue } from "./errors.js";
-import type { RedisClient } from "./redis.js";
+import type { PartitionKeys } from "./keys.js";
+import { type RedisClient, Script } from "./redis.js";
 
 /** Why an entry was dead-lettered. */
 export type DeadLetterReason =
@@ -10,7 +11,13 @@ export type DeadLetterReason =
   /** The handler failed `maxDeliveries` times. */
   | "max_deliveries"
   /** The handler threw `NonRetryableError`. */
-  | "non_retryable";
+  | "non_retryable"
+  /** The handler kept failing for longer than the subscription's retry budget. */
+  | "retry_budget"
+  /** `maxStalls` deliveries never finished: the entry keeps killing (or freezing) its consumer. */
+  | "stalled"
+  /** Trimmed from its stream while it waited to be retried; dead-lettered from the fields kept. */
+  | "trimmed";
 
 /** A dead-lettered entry, as listed by the admin functions. */
 export interface DeadLetter {
@@ -44,24 +51,58 @@ export interface DeadLetterInput {
   lastFailedAt: Date;
 }
 
-/** How many dead letters a dead-letter stream keeps (about): enough to investigate, bounded. */
-const DEAD_LETTER_MAX_LENGTH = 10_000;
+/**
+ * Moves an entry to its dead-letter stream and acknowledges it, only if this consumer
+ * still owns it: a consumer that lost the entry to another (it froze past the idle
+ * threshold) must not dead-letter what the other may be handling right now. Drops
+ * the entry's retry record too. Dead-letter streams are never trimmed: a dead letter
+ * stays until it is replayed or purged.
+ *
+ * KEYS: [stream, dead letters, retry records]   ARGV: [group, consumer, entry id, …record fields]
+ * Returns 1 when moved, 0 when refused.
+ */
+const MOVE_OWNED = new Script(`
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
+if not pending or pending[2] ~= ARGV[2] then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HDEL', KEYS[3], ARGV[3])
+return 1
+`);
 
 /**
- * Move an entry to its dead-letter stream and acknowledge it, in one MULTI (the two
- * keys share a hash tag, so this is atomic on Redis Cluster too).
+ * A Lua function for scripts that find an entry trimmed from its stream while the
+ * group still owed it a retry: it writes the dead letter from the entry's retry record
+ * (its fields and failures), as `moveToDeadLetter` would have. Arguments: the stream,
+ * the dead-letter stream, the group, the handler's name, the entry id, the record
+ * (JSON) and the time now (ISO).
+ */
+export const DEAD_LETTER_FROM_RECORD = `
+local function dead_letter_from_record(stream, dead, group, handler, id, record, now)
+  local kept = cjson.decode(record)
+  local error = 'trimmed from its stream while it waited to be retried'
+  if kept.error and kept.error ~= '' then error = error .. '; last error: ' .. kept.error end
+  local first = kept.firstFailedAt
+  if not first or first == '' then first = now end
+  local last = kept.lastFailedAt
+  if not last or last == '' then last = now end
+  redis.call('XADD', dead, '*', 'reason', 'trimmed', 'error', error, 'handler', handler,
+    'group', group, 'attempts', tostring(kept.failures or 0), 'firstFailedAt', first,
+    'lastFailedAt', last, 'sourceStream', stream, 'sourceEntryId', id, 'entry', kept.entry)
+end
+`;
+
+/**
+ * Move an entry to its dead-letter stream and acknowledge it, in one script, if this
+ * consumer still owns it (the keys share a hash tag: atomic on Redis Cluster too).
+ * Resolves to false when another consumer owns it now and nothing was written.
  */
 export async function moveToDeadLetter(
   redis: RedisClient,
-  target: {
-    stream: string;
-    deadLetterStream: string;
-    group: string;
-    entryId: string;
-    fields: readonly string[];
-  },
+  keys: PartitionKeys,
+  target: { group: string; consumer: string; entryId: string; fields: readonly string[] },
   input: DeadLetterInput,
-): Promise<void> {
+): Promise<boolean> {
   const record = [
     "reason",
     input.reason,
@@ -78,20 +119,19 @@ export async function moveToDeadLetter(
     "lastFailedAt",
     input.lastFailedAt.toISOString(),
     "sourceStream",
-    target.stream,
+    keys.stream,
     "sourceEntryId",
     target.entryId,
     "entry",
     JSON.stringify(target.fields),
   ];
   if (input.issues) record.push("issues", JSON.stringify(input.issues));
-  const results = await redis
-    .multi()
-    .xadd(target.deadLetterStream, "MAXLEN", "~", DEAD_LETTER_MAX_LENGTH, "*", ...record)
-    .xack(target.stream, target.group, target.entryId)
-    .exec();
-  const failed = results?.find(([error]) => error);
-  if (!results || failed) throw failed?.[0] ?? new Error("dead-letter transaction was aborted");
+  const moved = await MOVE_OWNED.run(
+    redis,
+    [keys.stream, keys.deadLetters, keys.retryRecords],
+    [target.group, target.consumer, target.entryId, ...record],
+  );
+  return moved === 1;
 }
 
 /**

@@ -3,73 +3,136 @@ import type { TopicDefinition } from "@retail/contracts";
 import type { Logger } from "pino";
 import type { Rejection } from "./check-entry.js";
 import { moveToDeadLetter } from "./dead-letter.js";
-import { refreshClaims } from "./heartbeat.js";
+import { NonRetryableError } from "./errors.js";
 import type { HeldEntry } from "./held-entry.js";
+import type { PartitionKeys } from "./keys.js";
+import type { ParkedHead } from "./lanes.js";
 import type { BusMetrics } from "./metrics.js";
+import type { Parking, ParkingEntry } from "./parking.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
 import type { RedisClient } from "./redis.js";
+import { freshRecord, type RetryRecord } from "./retry-record.js";
 import { backoffDelay, type ResolvedSubscribeOptions } from "./subscription.js";
 
 export interface EntryFailuresSettings {
   topic: TopicDefinition;
-  stream: string;
-  deadLetterStream: string;
+  keys: PartitionKeys;
   options: ResolvedSubscribeOptions;
   consumer: string;
   commands: RedisClient;
+  parking: Parking;
   logger: Logger;
   errors: RateLimitedLog;
   metrics: BusMetrics;
+  /** The consumer is stopping: a write that Redis refuses is no longer retried. */
+  stopping: () => boolean;
+  /** Entries were parked: the earliest is due at `due` (epoch ms). */
+  parked: (due: number) => void;
 }
+
+/** Why an entry is parked rather than run now, as the `bus_events_parked_total` metric says. */
+export type ParkReason = "retry" | "unknown_version" | "handover";
 
 /**
  * What a consumer does with an entry whose handler failed or that cannot be handled:
- * wait out the backoff and count the retry in Redis, or move the entry to its
- * dead-letter stream. Neither releases the entry's slot; the consumer does.
+ * park it in Redis until its backoff has passed, or move it to its dead-letter stream
+ * once retrying cannot help or its budget is spent. Neither releases the entry's slot;
+ * the consumer does. While Redis is unreachable both are retried, so a failure ends
+ * as a retry or a dead letter, not as an entry silently left behind.
  */
 export class EntryFailures {
-  constructor(private readonly settings: EntryFailuresSettings) {}
+  private readonly labels: { topic: string; group: string };
 
-  /** Move the entry to the dead-letter stream (acknowledging it there); logged and counted. */
-  async deadLetter(entry: HeldEntry, rejection: Rejection): Promise<void> {
-    const { options, metrics, topic, stream, deadLetterStream, logger, errors, commands } =
-      this.settings;
-    try {
-      await moveToDeadLetter(
-        commands,
-        {
-          stream,
-          deadLetterStream,
-          group: options.group,
-          entryId: entry.entryId,
-          fields: entry.fields,
-        },
-        { ...rejection, handler: options.name },
-      );
-      metrics.deadLettered.inc({
-        topic: topic.name,
-        group: options.group,
-        reason: rejection.reason,
+  constructor(private readonly settings: EntryFailuresSettings) {
+    this.labels = { topic: settings.topic.name, group: settings.options.group };
+  }
+
+  /**
+   * After a failed attempt: dead-letter the entry, or park it until its next attempt is
+   * due. Resolves to where it was parked, or undefined when it is done with here.
+   */
+  async afterFailure(entry: HeldEntry, error: unknown): Promise<ParkedHead | undefined> {
+    const { options } = this.settings;
+    const now = Date.now();
+    const record = failedOnce(entry, error, now);
+    const reason =
+      error instanceof NonRetryableError
+        ? "non_retryable"
+        : now - Date.parse(record.firstFailedAt) >= options.retry.budgetMs
+          ? "retry_budget"
+          : entry.deliveryCount >= options.maxDeliveries
+            ? "max_deliveries"
+            : undefined;
+    if (reason) {
+      await this.deadLetter(entry, {
+        reason,
+        error: record.error,
+        attempts: entry.deliveryCount,
+        firstFailedAt: new Date(record.firstFailedAt),
+        lastFailedAt: new Date(now),
       });
-      logger.error(
-        {
-          correlationId: entry.envelope?.correlationId,
-          eventId: entry.envelope?.id,
-          entryId: entry.entryId,
-          topic: topic.name,
-          reason: rejection.reason,
-          error: rejection.error,
-          attempts: rejection.attempts,
-        },
-        "event dead-lettered",
-      );
-    } catch (error) {
-      errors.error(
-        `dead-letter ${stream}`,
-        error,
-        "dead-lettering failed; the entry stays pending",
-      );
+      return undefined;
     }
+    this.logFailure(entry, error);
+    const due = now + backoffDelay(options.retry, record.failures);
+    const [parked] = await this.park([{ entryId: entry.entryId, due, record }], "retry");
+    if (parked) this.settings.metrics.retried.inc(this.labels);
+    return parked ? { entryId: entry.entryId, due } : undefined;
+  }
+
+  /**
+   * Park entries that did not run (or not fully): no failure is recorded, and with
+   * `uncounted` their delivery does not count either (it never ran the handler).
+   * Resolves, for each, to whether it was parked.
+   */
+  async parkUnrun(
+    entries: readonly { entry: HeldEntry; due: number }[],
+    reason: ParkReason,
+  ): Promise<boolean[]> {
+    return this.park(
+      entries.map(({ entry, due }) => ({
+        entryId: entry.entryId,
+        due,
+        record: entry.record ?? freshRecord(entry.fields),
+        deliveries: entry.deliveryCount - 1,
+      })),
+      reason,
+    );
+  }
+
+  /** Move the entry to the dead-letter stream (acknowledging it there) if this consumer still owns it. */
+  async deadLetter(entry: HeldEntry, rejection: Rejection): Promise<void> {
+    const { options, metrics, topic, keys, consumer, logger, commands } = this.settings;
+    const moved = await this.untilWritten(`dead-letter ${keys.stream}`, () =>
+      moveToDeadLetter(
+        commands,
+        keys,
+        { group: options.group, consumer, entryId: entry.entryId, fields: entry.fields },
+        { ...rejection, handler: options.name },
+      ),
+    );
+    if (moved === undefined) return;
+    if (!moved) {
+      metrics.refused.inc(this.labels);
+      logger.warn(
+        { entryId: entry.entryId, topic: topic.name },
+        "another consumer owns the entry now; not dead-lettering it here",
+      );
+      return;
+    }
+    metrics.deadLettered.inc({ ...this.labels, reason: rejection.reason });
+    logger.error(
+      {
+        correlationId: entry.envelope?.correlationId,
+        eventId: entry.envelope?.id,
+        entryId: entry.entryId,
+        topic: topic.name,
+        reason: rejection.reason,
+        error: rejection.error,
+        attempts: rejection.attempts,
+      },
+      "event dead-lettered",
+    );
   }
 
   logFailure(entry: HeldEntry, error: unknown): void {
@@ -85,41 +148,60 @@ export class EntryFailures {
     );
   }
 
-  /**
-   * Back off, then count the next delivery in Redis. False when the retry must not
-   * happen: the wait was cancelled (shutdown, lost claim), another consumer owns the
-   * entry now, or the retry could not be recorded.
-   */
-  async waitToRetry(entry: HeldEntry, stopping: () => boolean): Promise<boolean> {
-    const { options, stream, consumer, commands, errors } = this.settings;
-    const wait = new AbortController();
-    entry.cancelWait = () => wait.abort();
-    try {
-      await delay(backoffDelay(options.retry, entry.deliveryCount), undefined, {
-        signal: wait.signal,
-      });
-    } catch {
-      return false;
-    } finally {
-      entry.cancelWait = undefined;
-    }
-    if (stopping() || entry.lost) return false;
-    try {
-      const next = entry.deliveryCount + 1;
-      const lost = await refreshClaims(
-        commands,
-        stream,
-        options.group,
-        consumer,
-        [entry.entryId],
-        next,
+  private async park(entries: ParkingEntry[], reason: ParkReason): Promise<boolean[]> {
+    const { parking, metrics, logger, keys } = this.settings;
+    const outcome = await this.untilWritten(`park ${keys.stream}`, () => parking.park(entries));
+    if (!outcome) return entries.map(() => false);
+    const refused = new Set(outcome.refused);
+    const trimmed = new Set(outcome.trimmed);
+    if (refused.size > 0) metrics.refused.inc(this.labels, refused.size);
+    if (trimmed.size > 0) {
+      metrics.trimmed.inc({ ...this.labels, stage: "pending" }, trimmed.size);
+      metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, trimmed.size);
+      logger.error(
+        { stream: keys.stream, entryIds: [...trimmed] },
+        "entries were trimmed from the stream before they could be retried; dead-lettered from their records",
       );
-      if (lost.length > 0) return false;
-      entry.deliveryCount = next;
-      return true;
-    } catch (error) {
-      errors.warn(`retry ${stream}`, error, "could not record a retry; leaving the entry pending");
-      return false;
+    }
+    const parked = entries.map(({ entryId }) => !refused.has(entryId) && !trimmed.has(entryId));
+    const dues = entries.filter((_, index) => parked[index]).map(({ due }) => due);
+    if (dues.length > 0) {
+      metrics.parked.inc({ ...this.labels, reason }, dues.length);
+      this.settings.parked(Math.min(...dues));
+    }
+    return parked;
+  }
+
+  /**
+   * Run a write until Redis takes it, backing off while it is unreachable, as long as
+   * the consumer is not stopping. Undefined when it gave up (the entry stays pending
+   * with this consumer, and is reclaimed by another after the idle threshold).
+   */
+  private async untilWritten<T>(kind: string, write: () => Promise<T>): Promise<T | undefined> {
+    const { errors, stopping } = this.settings;
+    for (;;) {
+      try {
+        const result = await write();
+        errors.clear(kind);
+        return result;
+      } catch (error) {
+        errors.error(kind, error, `${kind} failed; retrying`);
+        if (stopping()) return undefined;
+        await delay(1_000, undefined, { ref: false });
+      }
     }
   }
+}
+
+/** The entry's retry record with one more failure: the budget runs from the first. */
+function failedOnce(entry: HeldEntry, error: unknown, now: number): RetryRecord {
+  const previous = entry.record;
+  const at = new Date(now).toISOString();
+  return {
+    failures: (previous?.failures ?? 0) + 1,
+    firstFailedAt: previous?.firstFailedAt || at,
+    lastFailedAt: at,
+    error: (error as Error)?.message ?? String(error),
+    entry: previous?.entry ?? JSON.stringify(entry.fields),
+  };
 }

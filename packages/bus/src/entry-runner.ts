@@ -1,10 +1,10 @@
 import type { Catalog } from "@retail/contracts";
-import type { Rejection } from "./check-entry.js";
 import type { EntryFailures } from "./entry-failures.js";
 import type { Envelope } from "./envelope.js";
-import { NonRetryableError } from "./errors.js";
+import { HandlerTimeoutError } from "./errors.js";
 import { EventHandlerContext, type HandlerContextSource } from "./handler-context.js";
 import type { HeldEntry } from "./held-entry.js";
+import type { ParkedHead } from "./lanes.js";
 import type { BusMetrics } from "./metrics.js";
 import type { RecentIds } from "./recent-ids.js";
 import type { HandlerContext, ResolvedSubscribeOptions } from "./subscription.js";
@@ -12,7 +12,7 @@ import { tracingActive, withConsumerSpan } from "./tracing.js";
 
 /** What the runner needs from its consumer, which owns each entry's slot and its ack. */
 export interface RunnerHost {
-  /** The consumer is stopping: an entry not started yet is given up, not run. */
+  /** The consumer is stopping: an entry not started yet is handed over, not run. */
   stopping(): boolean;
   /** The consumer has closed: a failed entry is given up, not retried. */
   closed(): boolean;
@@ -20,8 +20,10 @@ export interface RunnerHost {
   acknowledge(entry: HeldEntry, outcome: "handled" | "duplicate"): void;
   /** Free the entry's slot without acknowledging it: it stays pending for a later delivery. */
   release(entry: HeldEntry): void;
-  /** Move the entry to its dead-letter stream, then free its slot. */
-  deadLetter(entry: HeldEntry, rejection: Rejection): Promise<void>;
+  /** The consumer is stopping: give the entry, not started, to the group's other consumers. */
+  handOver(entry: HeldEntry): void;
+  /** Park an entry whose schema version this consumer does not know; resolves to where. */
+  parkUnknownVersion(entry: HeldEntry): Promise<ParkedHead | undefined>;
 }
 
 export interface EntryRunnerSettings<C extends Catalog> {
@@ -38,10 +40,13 @@ export interface EntryRunnerSettings<C extends Catalog> {
 }
 
 /**
- * Runs an entry's handler until it succeeds, is dead-lettered, or is given up, with
- * backoff between attempts. A synchronous handler that succeeds (with no OpenTelemetry
- * SDK registered) is handled and acknowledged before `run` returns, with no promise made
- * for it: this runs for every event.
+ * Runs one attempt of an entry's handler, then acknowledges it, dead-letters it, or
+ * parks it until its next attempt (its slot goes to other work meanwhile). An attempt
+ * that runs past `handlerTimeoutMs` fails: the consumer's sweep abandons it.
+ *
+ * A synchronous handler that succeeds (with no OpenTelemetry SDK registered) is handled
+ * and acknowledged before `run` returns, with no promise made for it: this runs for
+ * every event.
  */
 export class EntryRunner<C extends Catalog> {
   constructor(
@@ -49,38 +54,78 @@ export class EntryRunner<C extends Catalog> {
     private readonly host: RunnerHost,
   ) {}
 
-  /** Returns a promise only while work remains: an async handler, or a failure to deal with. */
-  run(entry: HeldEntry): Promise<void> | undefined {
+  /**
+   * Returns a promise only while work remains: an async handler, or a failure to deal
+   * with. It resolves to where the entry was parked, if it was.
+   */
+  run(entry: HeldEntry): Promise<ParkedHead | undefined> | undefined {
     const envelope = entry.envelope as Envelope;
-    if (entry.lost || this.host.stopping()) {
+    if (entry.lost) {
       this.host.release(entry);
       return undefined;
     }
+    if (this.host.stopping()) {
+      this.host.handOver(entry);
+      return undefined;
+    }
+    if (entry.unknownVersion) return this.host.parkUnknownVersion(entry);
     if (this.settings.options.idempotency && this.settings.recent.has(envelope.id)) {
       this.host.acknowledge(entry, "duplicate");
       return undefined;
     }
     const started = performance.now();
+    const context = new EventHandlerContext(
+      this.settings.contextSource,
+      envelope,
+      entry.deliveryCount,
+    );
     let result: unknown;
     try {
-      result = this.attempt(entry, envelope);
+      result = this.attempt(envelope, context);
     } catch (error) {
-      return this.retry(entry, envelope, error, started);
+      return this.failed(entry, error, started);
     }
     if (!isPromiseLike(result)) {
       this.succeeded(entry, started);
       return undefined;
     }
-    return Promise.resolve(result).then(
-      () => this.succeeded(entry, started),
-      (error: unknown) => this.retry(entry, envelope, error, started),
-    );
+    return this.awaitAttempt(entry, context, result, started);
+  }
+
+  /** Wait for an async attempt until it settles or the sweep abandons it at its deadline. */
+  private awaitAttempt(
+    entry: HeldEntry,
+    context: EventHandlerContext<C>,
+    result: PromiseLike<unknown>,
+    started: number,
+  ): Promise<ParkedHead | undefined> {
+    return new Promise((settle) => {
+      let settled = false;
+      const finish = (error?: unknown) => {
+        if (settled) return;
+        settled = true;
+        entry.abandon = undefined;
+        entry.attemptDeadline = 0;
+        if (error === undefined) {
+          this.succeeded(entry, started);
+          settle(undefined);
+        } else settle(this.failed(entry, error, started));
+      };
+      entry.attemptDeadline = Date.now() + this.settings.options.handlerTimeoutMs;
+      entry.abandon = (error) => {
+        context.expire(error);
+        finish(error);
+      };
+      result.then(
+        () => finish(),
+        (error: unknown) => finish(error ?? new Error("handler rejected without a reason")),
+      );
+    });
   }
 
   /** Call the handler once: in a consumer span when an OpenTelemetry SDK is registered. */
-  private attempt(entry: HeldEntry, envelope: Envelope): unknown {
-    const { options, handler, contextSource } = this.settings;
-    const context = new EventHandlerContext(contextSource, envelope, entry.deliveryCount);
+  private attempt(envelope: Envelope, context: EventHandlerContext<C>): unknown {
+    const { options, handler } = this.settings;
     return tracingActive()
       ? withConsumerSpan(envelope, options.group, async () => handler(envelope, context))
       : handler(envelope, context);
@@ -92,47 +137,30 @@ export class EntryRunner<C extends Catalog> {
     this.host.acknowledge(entry, "handled");
   }
 
-  /**
-   * After a failed attempt: dead-letter the entry, give it up, or wait with backoff and
-   * attempt again, until one of those or a success.
-   */
-  private async retry(
+  /** After a failed attempt: dead-letter the entry, give it up, or park it for the next. */
+  private async failed(
     entry: HeldEntry,
-    envelope: Envelope,
-    failure: unknown,
-    failedStarted: number,
-  ): Promise<void> {
-    const { options, metrics, labels, failures } = this.settings;
-    const firstFailedAt = new Date();
-    let error = failure;
-    let started = failedStarted;
-    for (;;) {
-      metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
-      metrics.failed.inc(labels);
-      if (entry.lost || this.host.closed()) return this.host.release(entry);
-      const nonRetryable = error instanceof NonRetryableError;
-      if (nonRetryable || entry.deliveryCount >= options.maxDeliveries) {
-        return this.host.deadLetter(entry, {
-          reason: nonRetryable ? "non_retryable" : "max_deliveries",
-          error: (error as Error)?.message ?? String(error),
-          attempts: entry.deliveryCount,
-          firstFailedAt,
-          lastFailedAt: new Date(),
-        });
-      }
-      failures.logFailure(entry, error);
-      if (!(await failures.waitToRetry(entry, () => this.host.stopping())))
-        return this.host.release(entry);
-      metrics.retried.inc(labels);
-      started = performance.now();
-      try {
-        await this.attempt(entry, envelope);
-        return this.succeeded(entry, started);
-      } catch (next) {
-        error = next;
-      }
+    error: unknown,
+    started: number,
+  ): Promise<ParkedHead | undefined> {
+    const { metrics, labels, failures } = this.settings;
+    metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
+    metrics.failed.inc(labels);
+    if (entry.lost || this.host.closed()) {
+      this.host.release(entry);
+      return undefined;
+    }
+    try {
+      return await failures.afterFailure(entry, error);
+    } finally {
+      this.host.release(entry);
     }
   }
+}
+
+/** The error an attempt past its deadline fails with. */
+export function timeoutError(options: ResolvedSubscribeOptions): HandlerTimeoutError {
+  return new HandlerTimeoutError(options.name, options.handlerTimeoutMs);
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

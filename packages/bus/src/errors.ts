@@ -106,3 +106,21 @@ export class NonRetryableError extends BusError {
     super("BUS_ERR_NON_RETRYABLE", message, options);
   }
 }
+
+/**
+ * A handler attempt ran longer than its subscription's `handlerTimeoutMs`: the attempt
+ * counts as failed and the entry is retried. The handler's `signal` aborts with this
+ * error, and the late attempt's `publish`, `prepare` and `atomically` throw it, so it
+ * cannot commit over its retry.
+ */
+export class HandlerTimeoutError extends BusError {
+  constructor(
+    readonly handler: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      "BUS_ERR_HANDLER_TIMEOUT",
+      `handler "${handler}" did not finish within ${timeoutMs} ms; the attempt counts as failed`,
+    );
+  }
+}

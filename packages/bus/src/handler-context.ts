@@ -1,6 +1,7 @@
 import type { Catalog, PayloadInputOf, TopicName } from "@retail/contracts";
 import type { Logger } from "pino";
 import { AtomicBatch } from "./atomic.js";
+import { causedEventId } from "./caused-ids.js";
 import type { Envelope } from "./envelope.js";
 import type { CausingEvent, PreparedEvent, Publisher, PublishOptions } from "./publisher.js";
 import type { RedisClient } from "./redis.js";
@@ -16,15 +17,24 @@ export interface HandlerContextSource<C extends Catalog> {
   commands: RedisClient;
   /** The group's processed-marks key, committed with `atomically`'s writes. */
   processedKey: string;
+  /** Aborted when the bus's shutdown deadline passes. */
   signal: AbortSignal;
 }
 
 /**
- * The `context` argument of a handler. A class rather than an object of closures: one
- * is built for every event handled, and methods on a prototype cost nothing per event.
+ * The `context` argument of a handler, for one attempt. A class rather than an object
+ * of closures: one is built for every event handled, and methods on a prototype cost
+ * nothing per event. The attempt's own abort controller is made only if the handler
+ * asks for its signal.
  */
-export class EventHandlerContext<C extends Catalog> implements HandlerContext<C> {
+export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>, CausingEvent {
   private eventLogger: Logger | undefined;
+  private attemptAbort: AbortController | undefined;
+  private attemptSignal: AbortSignal | undefined;
+  /** Set when the attempt timed out: everything the handler tries from then on fails with it. */
+  private expiredWith: Error | undefined;
+  /** Events published so far by this attempt, per topic: their ordinal makes their ids. */
+  private publishedPerTopic: Map<string, number> | undefined;
 
   constructor(
     private readonly source: HandlerContextSource<C>,
@@ -32,13 +42,38 @@ export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>
     readonly attempt: number,
   ) {}
 
-  /** The event being handled, as the cause of what the handler publishes. */
-  private get cause(): CausingEvent {
-    return this.envelope;
+  get id(): string {
+    return this.envelope.id;
+  }
+
+  get correlationId(): string {
+    return this.envelope.correlationId;
+  }
+
+  get traceparent(): string {
+    return this.envelope.traceparent;
+  }
+
+  nextCausedId(topic: string): string {
+    this.publishedPerTopic ??= new Map();
+    const ordinal = this.publishedPerTopic.get(topic) ?? 0;
+    this.publishedPerTopic.set(topic, ordinal + 1);
+    return causedEventId(this.envelope.id, this.source.group, topic, ordinal);
   }
 
   get signal(): AbortSignal {
-    return this.source.signal;
+    if (!this.attemptSignal) {
+      this.attemptAbort = new AbortController();
+      if (this.expiredWith) this.attemptAbort.abort(this.expiredWith);
+      this.attemptSignal = AbortSignal.any([this.source.signal, this.attemptAbort.signal]);
+    }
+    return this.attemptSignal;
+  }
+
+  /** The attempt is over without the handler (it timed out): abort its signal, refuse its writes. */
+  expire(error: Error): void {
+    this.expiredWith = error;
+    this.attemptAbort?.abort(error);
   }
 
   /** Created on first use: a child logger costs ~1 µs, and most handlers never log. */
@@ -57,23 +92,30 @@ export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>
     payload: PayloadInputOf<C, T>,
     options?: PublishOptions,
   ): PreparedEvent {
-    return this.source.publisher.prepare(topic, payload, options, this.cause);
+    this.assertLive();
+    return this.source.publisher.prepare(topic, payload, options, this);
   }
 
-  publish<T extends TopicName<C>>(
+  async publish<T extends TopicName<C>>(
     topic: T,
     payload: PayloadInputOf<C, T>,
     options?: PublishOptions,
   ): Promise<Envelope> {
-    return this.source.publisher.publish(topic, payload, options, this.cause);
+    this.assertLive();
+    return this.source.publisher.publish(topic, payload, options, this);
   }
 
   async atomically(build: (batch: AtomicBatch<C>) => void): Promise<boolean> {
-    const batch = new AtomicBatch(this.source.publisher, this.cause);
+    this.assertLive();
+    const batch = new AtomicBatch(this.source.publisher, this);
     build(batch);
     return batch.run(this.source.commands, {
       key: this.source.processedKey,
       id: this.envelope.id,
     });
+  }
+
+  private assertLive(): void {
+    if (this.expiredWith) throw this.expiredWith;
   }
 }

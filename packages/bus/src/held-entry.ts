@@ -1,6 +1,7 @@
 import type { Envelope } from "./envelope.js";
+import type { RetryRecord } from "./retry-record.js";
 
-/** A stream entry a consumer holds: read or reclaimed, not yet acknowledged or released. */
+/** A stream entry a consumer holds: read, reclaimed or taken back, not yet finished or released. */
 export interface HeldEntry {
   readonly entryId: string;
   readonly fields: string[];
@@ -8,16 +9,27 @@ export interface HeldEntry {
   deliveryCount: number;
   /** Another consumer reclaimed it: stop working on it, do not acknowledge it. */
   lost: boolean;
-  /** Set once the entry passed its checks. */
+  /** Set once the entry passed its checks (its payload unchecked if `unknownVersion`). */
   envelope: Envelope | undefined;
   /** Set on a replayed dead letter: the one group that should handle it. */
   replayFor: string | undefined;
-  /** Ends a backoff wait early (shutdown or lost claim). */
-  cancelWait: (() => void) | undefined;
+  /** Its schema version is newer than this consumer knows: it is parked, not handled. */
+  unknownVersion: boolean;
+  /** What the group kept of its earlier failures (taken back or reclaimed entries only). */
+  record: RetryRecord | undefined;
+  /** While an async attempt runs: when it times out (epoch ms), else 0. */
+  attemptDeadline: number;
+  /** While an async attempt runs: gives up waiting for it, failing the attempt with `error`. */
+  abandon: ((error: Error) => void) | undefined;
 }
 
 /** Every field present from the start: one object shape for every entry keeps the hot path monomorphic. */
-export function holdEntry(entryId: string, fields: string[], deliveryCount: number): HeldEntry {
+export function holdEntry(
+  entryId: string,
+  fields: string[],
+  deliveryCount: number,
+  record?: RetryRecord,
+): HeldEntry {
   return {
     entryId,
     fields,
@@ -25,6 +37,9 @@ export function holdEntry(entryId: string, fields: string[], deliveryCount: numb
     lost: false,
     envelope: undefined,
     replayFor: undefined,
-    cancelWait: undefined,
+    unknownVersion: false,
+    record,
+    attemptDeadline: 0,
+    abandon: undefined,
   };
 }

@@ -1,3 +1,6 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
 import { processedKey, streamKey } from "./keys.js";
@@ -141,5 +144,76 @@ describe("idempotency", () => {
     expect(await client.get("{tester}:stock")).toBe("0");
     expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(1);
     client.disconnect();
+  });
+
+  it("keeps the processed mark of an entry still pending past the marks' TTL: the reclaimed entry does not run again", async () => {
+    const tester = testbed.bus("tester");
+    // an event the group processed before: its mark is the oldest, and not pending
+    const trimming = testbed.bus("worker", { idempotencyTtlMs: 200 });
+    const handledHere: string[] = [];
+    trimming.subscribe("test.partitioned", (event) => void handledHere.push(event.id));
+    await trimming.start();
+    const older = await tester.publish("test.partitioned", { orderId: "o-0", seq: 0 });
+    await vi.waitFor(() => expect(handledHere).toEqual([older.id]));
+
+    // a consumer process commits an event's effect (and its mark), then dies before the ack
+    const child = spawn(
+      process.execPath,
+      [
+        "--conditions=@retail/source",
+        "--import",
+        "tsx",
+        fileURLToPath(new URL("../test/consumer-process.ts", import.meta.url)),
+        testbed.redis().url,
+        "hold",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const lines: string[] = [];
+    child.stdout
+      .setEncoding("utf8")
+      .on("data", (chunk: string) => lines.push(...chunk.split("\n")));
+    try {
+      await vi.waitFor(() => expect(lines).toContain("ready"), { timeout: 30_000 });
+      const committed = await tester.publish("test.order-placed", { orderId: "o-1", seq: 1 });
+      await vi.waitFor(() => expect(lines).toContain(`holding ${committed.id}`), {
+        timeout: 10_000,
+      });
+      child.kill("SIGKILL");
+      await once(child, "exit");
+
+      // the group goes on handling other events long past the TTL: old marks are trimmed
+      const client = testbed.redis().client();
+      await vi.waitFor(
+        async () => {
+          await tester.publish("test.partitioned", { orderId: "o-2", seq: 2 });
+          expect(await client.zscore(processedKey("worker"), older.id)).toBeNull();
+        },
+        { timeout: 10_000, interval: 100 },
+      );
+
+      const heir = testbed.bus("worker");
+      const heirRuns: string[] = [];
+      heir.subscribe(
+        "test.order-placed",
+        async (event, context) => {
+          heirRuns.push(event.id);
+          await context.atomically((batch) =>
+            batch.call("HINCRBY", "{worker}:effects", event.id, 1),
+          );
+        },
+        { claimIdleMs: 500, reclaimIntervalMs: 100 },
+      );
+      await heir.start();
+      await vi.waitFor(
+        async () => expect((await heir.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
+        { timeout: 15_000 },
+      );
+      expect(heirRuns).toEqual([]);
+      expect(await client.hget("{worker}:effects", committed.id)).toBe("1");
+      client.disconnect();
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { batch } from "./admin-batch.js";
 import { processedKey } from "./keys.js";
 import type { RedisClient } from "./redis.js";
 
@@ -5,17 +6,27 @@ import type { RedisClient } from "./redis.js";
  * Which event ids a consumer group has processed: a sorted set per group
  * (member = event id, score = when), trimmed by age. One round trip checks a whole
  * batch (`ZMSCORE`) and one records many (`ZADD`), so the check costs little.
+ *
+ * A mark is never trimmed while an entry it may guard is still pending in the group:
+ * an entry whose handler committed its mark but whose process died before the
+ * acknowledgement comes back when reclaimed, however long that takes, and must find
+ * its mark. So trimming stops short of the oldest pending entry of the group's
+ * streams (a mark is written after its entry was appended, so it is never older).
  */
 export class ProcessedEvents {
   readonly key: string;
   private lastTrim = 0;
+  private readonly trimEveryMs: number;
 
   constructor(
     private readonly redis: RedisClient,
-    group: string,
+    private readonly group: string,
     private readonly ttlMs: number,
+    /** The partition streams the group consumes, whose pending entries fence the trimming. */
+    private readonly streams: () => readonly string[],
   ) {
     this.key = processedKey(group);
+    this.trimEveryMs = Math.min(60_000, ttlMs);
   }
 
   /** For each id, whether the group has processed it. */
@@ -35,10 +46,31 @@ export class ProcessedEvents {
     await this.trimNowAndThen(now);
   }
 
-  /** Forget marks older than the TTL, at most once a minute per process. */
+  /** Forget marks older than the TTL and than the oldest pending entry, at most once a TTL (or minute). */
   private async trimNowAndThen(now: number): Promise<void> {
-    if (now - this.lastTrim < 60_000) return;
+    if (now - this.lastTrim < this.trimEveryMs) return;
     this.lastTrim = now;
-    await this.redis.zremrangebyscore(this.key, "-inf", now - this.ttlMs);
+    const oldestPending = await this.oldestPendingMs();
+    const before = Math.min(now - this.ttlMs, oldestPending);
+    await this.redis.zremrangebyscore(this.key, "-inf", `(${before}`);
+  }
+
+  /** When the oldest entry still pending in the group was appended (epoch ms); +∞ if none. */
+  private async oldestPendingMs(): Promise<number> {
+    const replies = await batch(
+      this.redis,
+      this.streams().map((stream) => ["XPENDING", stream, this.group] as const),
+    );
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [error, summary] of replies) {
+      if (error) {
+        // A stream or group that does not exist holds nothing pending.
+        if (/^(NOGROUP|ERR no such key)/.test(error.message)) continue;
+        throw error;
+      }
+      const smallest = (summary as [number, string | null])[1];
+      if (smallest) oldest = Math.min(oldest, Number(smallest.split("-")[0]));
+    }
+    return oldest;
   }
 }

@@ -14,6 +14,7 @@ export {
   BusClosedError,
   BusError,
   EnvelopeError,
+  HandlerTimeoutError,
   NonRetryableError,
   NotPublisherError,
   PayloadValidationError,
@@ -22,7 +23,14 @@ export {
   UnknownTopicError,
   type ValidationIssue,
 } from "./errors.js";
-export { deadLetterKey, processedKey, streamKey } from "./keys.js";
+export {
+  deadLetterKey,
+  parkedKey,
+  processedKey,
+  retryRecordsKey,
+  streamKey,
+  trimmedKey,
+} from "./keys.js";
 export { fnv1a32, partitionFor } from "./partitioning.js";
 export type { CausingEvent, PreparedEvent, PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";

@@ -2,7 +2,8 @@
  * Every Redis key the bus uses, in one place. Keys of one partition share a hash
  * tag (`{topic:partition}`), so the partition stream and its dead-letter streams
  * live in one Redis Cluster slot (moves between them are atomic), while the
- * partitions of a topic spread over slots.
+ * partitions of a topic spread over slots. The same goes for a group's parked entries,
+ * retry records and trim counts of the partition.
  */
 
 function partitionTag(topic: string, partition: number): string {
@@ -17,6 +18,49 @@ export function streamKey(topic: string, partition: number): string {
 /** The dead-letter stream of one partition of a topic, for one consumer group. */
 export function deadLetterKey(topic: string, partition: number, group: string): string {
   return `dead:${partitionTag(topic, partition)}:${group}`;
+}
+
+/**
+ * Entries of one partition waiting to be retried by a group: a sorted set, member the
+ * entry id, score the time (epoch ms) it is due.
+ */
+export function parkedKey(topic: string, partition: number, group: string): string {
+  return `parked:${partitionTag(topic, partition)}:${group}`;
+}
+
+/**
+ * What a group remembers of an entry that failed or waits to be retried (a hash by
+ * entry id: its failures so far and its fields), so that any consumer can go on with it.
+ */
+export function retryRecordsKey(topic: string, partition: number, group: string): string {
+  return `failures:${partitionTag(topic, partition)}:${group}`;
+}
+
+/**
+ * How many entries of one partition the group lost to trimming: a hash with `unread`
+ * (trimmed before the group read them) and `pending` (read but not yet handled).
+ */
+export function trimmedKey(topic: string, partition: number, group: string): string {
+  return `trimmed:${partitionTag(topic, partition)}:${group}`;
+}
+
+/** Every key a group's consumer of one partition uses: one hash tag, one Cluster slot. */
+export interface PartitionKeys {
+  stream: string;
+  deadLetters: string;
+  parked: string;
+  retryRecords: string;
+  trimmed: string;
+}
+
+export function partitionKeys(topic: string, partition: number, group: string): PartitionKeys {
+  return {
+    stream: streamKey(topic, partition),
+    deadLetters: deadLetterKey(topic, partition, group),
+    parked: parkedKey(topic, partition, group),
+    retryRecords: retryRecordsKey(topic, partition, group),
+    trimmed: trimmedKey(topic, partition, group),
+  };
 }
 
 /**

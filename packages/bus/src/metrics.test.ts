@@ -2,29 +2,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
-import { gate, useBusTestbed } from "../test/fixtures.js";
+import { gate, useBusTestbed, metricValue as value } from "../test/fixtures.js";
 import { NonRetryableError } from "./errors.js";
-
-async function value(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
-  const rows = (metric?.values ?? []) as {
-    value: number;
-    labels: Record<string, string>;
-    metricName?: string;
-  }[];
-  return rows
-    .filter((row) =>
-      Object.entries(labels).every(([key, expected]) => row.labels[key] === expected),
-    )
-    .filter(
-      (row) => !row.metricName || row.metricName === name || row.metricName.endsWith("_count"),
-    )
-    .reduce((sum, row) => sum + row.value, 0);
-}
 
 describe("observability", () => {
   const testbed = useBusTestbed();

@@ -6,6 +6,9 @@ export interface GroupLoad {
   group: string;
   pending: number;
   lag: number;
+  /** Entries waiting to be retried (part of `pending`). */
+  parked: number;
+  deadLetters: number;
 }
 
 /**
@@ -20,6 +23,10 @@ export class BusMetrics {
   readonly retried: Counter<"topic" | "group">;
   readonly deadLettered: Counter<"topic" | "group" | "reason">;
   readonly duplicates: Counter<"topic" | "group">;
+  readonly refused: Counter<"topic" | "group">;
+  readonly parked: Counter<"topic" | "group" | "reason">;
+  readonly reclaimed: Counter<"topic" | "group">;
+  readonly trimmed: Counter<"topic" | "group" | "stage">;
   readonly handlerDuration: Histogram<"topic" | "group">;
 
   constructor(
@@ -75,6 +82,38 @@ export class BusMetrics {
         labelNames: ["topic", "group"],
         registers,
       });
+    this.refused =
+      existing(registry, "bus_acks_refused_total") ??
+      new Counter({
+        name: "bus_acks_refused_total",
+        help: "Acks, dead-letter moves and parkings refused because another consumer owns the entry now (this one froze past the idle threshold).",
+        labelNames: ["topic", "group"],
+        registers,
+      });
+    this.parked =
+      existing(registry, "bus_events_parked_total") ??
+      new Counter({
+        name: "bus_events_parked_total",
+        help: "Entries parked in Redis until due: to retry, for a consumer that knows their schema version, or handed over at shutdown.",
+        labelNames: ["topic", "group", "reason"],
+        registers,
+      });
+    this.reclaimed =
+      existing(registry, "bus_events_reclaimed_total") ??
+      new Counter({
+        name: "bus_events_reclaimed_total",
+        help: "Entries taken over from a consumer that left them pending past the idle threshold.",
+        labelNames: ["topic", "group"],
+        registers,
+      });
+    this.trimmed =
+      existing(registry, "bus_events_trimmed_total") ??
+      new Counter({
+        name: "bus_events_trimmed_total",
+        help: "Entries trimmed from a stream before the group handled them: never read (stage=unread) or read and not finished (stage=pending).",
+        labelNames: ["topic", "group", "stage"],
+        registers,
+      });
     this.handlerDuration =
       existing(registry, "bus_handler_duration_seconds") ??
       new Histogram({
@@ -116,6 +155,28 @@ export class BusMetrics {
       async collect() {
         this.reset();
         for (const row of await load()) this.set({ topic: row.topic, group: row.group }, row.lag);
+      },
+    });
+    new Gauge({
+      name: "bus_group_parked",
+      help: "Entries of a consumer group waiting to be retried (included in pending).",
+      labelNames: ["topic", "group"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of await load())
+          this.set({ topic: row.topic, group: row.group }, row.parked);
+      },
+    });
+    new Gauge({
+      name: "bus_group_dead_letters",
+      help: "Dead letters of a consumer group, kept until replayed or purged.",
+      labelNames: ["topic", "group"],
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of await load())
+          this.set({ topic: row.topic, group: row.group }, row.deadLetters);
       },
     });
   }

@@ -4,14 +4,16 @@ import type { Logger } from "pino";
 import { Acknowledger, type AckOutcome } from "./acknowledger.js";
 import { checkEntry, type Rejection } from "./check-entry.js";
 import { EntryFailures } from "./entry-failures.js";
-import { EntryRunner } from "./entry-runner.js";
+import { EntryRunner, timeoutError } from "./entry-runner.js";
 import type { Envelope } from "./envelope.js";
 import { leaveGroupIfIdle } from "./group-membership.js";
 import { refreshClaims } from "./heartbeat.js";
 import { type HeldEntry, holdEntry } from "./held-entry.js";
 import type { ProcessedEvents } from "./idempotency.js";
-import { KeyLanes } from "./lanes.js";
+import type { PartitionKeys } from "./keys.js";
+import { KeyLanes, type ParkedHead } from "./lanes.js";
 import type { BusMetrics } from "./metrics.js";
+import { Parking, type TakenEntry } from "./parking.js";
 import type { Publisher } from "./publisher.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
 import { ensureGroup, type RawEntry, readNew, startId } from "./reader.js";
@@ -19,11 +21,11 @@ import { RecentIds } from "./recent-ids.js";
 import { Reclaimer } from "./reclaimer.js";
 import { beforeDeadline, type Connections, isNoGroupError, type RedisClient } from "./redis.js";
 import type { HandlerContext, ResolvedSubscribeOptions } from "./subscription.js";
+import { countTrimmedUnread } from "./trim-watch.js";
 
 export interface PartitionConsumerSettings<C extends Catalog> {
   topic: TopicDefinition;
-  stream: string;
-  deadLetterStream: string;
+  keys: PartitionKeys;
   options: ResolvedSubscribeOptions;
   /** This process's consumer name in the group. */
   consumer: string;
@@ -37,11 +39,18 @@ export interface PartitionConsumerSettings<C extends Catalog> {
   metrics: BusMetrics;
 }
 
+/** How an entry reached this consumer: the checks before its handler differ. */
+type Arrival = "read" | "reclaimed" | "taken";
+
+/** Entries waiting behind a parked one hold no slot, up to this many times the slots. */
+const WAITING_PER_SLOT = 10;
+
 /**
  * Consumes one partition stream of one subscription: reads only as many entries as it
- * has free handler slots, runs same-key entries one at a time in stream order, retries
- * with backoff, dead-letters what cannot be handled, reclaims what dead consumers left
- * pending, and keeps its own claims alive while handlers run.
+ * has free handler slots, runs same-key entries one at a time in stream order, parks
+ * failed entries in Redis until their retry is due, dead-letters what cannot be
+ * handled, reclaims what dead consumers left pending, and keeps its own claims alive
+ * while handlers run.
  */
 export class PartitionConsumer<C extends Catalog> {
   private readonly held = new Map<string, HeldEntry>();
@@ -50,14 +59,23 @@ export class PartitionConsumer<C extends Catalog> {
   private readonly runner: EntryRunner<C>;
   private readonly acknowledger: Acknowledger;
   private readonly failures: EntryFailures;
+  private readonly parking: Parking;
   private readonly reclaimer: Reclaimer;
   private readonly abort = new AbortController();
   private readonly commands: RedisClient;
+  private readonly labels: { topic: string; group: string };
   private blocking: RedisClient | undefined;
   private readLoop: Promise<void> | undefined;
   private wakeReader: (() => void) | undefined;
   private whenDrained: (() => void) | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private takeTimer: NodeJS.Timeout | undefined;
+  private takeAt = Number.POSITIVE_INFINITY;
+  /** A take found no free slot: the next freed slot runs it. */
+  private takeWanted = false;
+  /** Hand-overs of entries whose turn came during shutdown, still being written. */
+  private readonly handOvers = new Set<Promise<void>>();
+  private taking = false;
   private reclaiming = false;
   private stopping = false;
   /**
@@ -69,25 +87,39 @@ export class PartitionConsumer<C extends Catalog> {
   private closed = false;
 
   constructor(private readonly settings: PartitionConsumerSettings<C>) {
-    const { connections, stream, options, consumer, processed, metrics, errors } = settings;
+    const { connections, keys, options, consumer, processed, metrics, errors } = settings;
     this.commands = connections.commands;
     const labels = { topic: settings.topic.name, group: options.group };
+    this.labels = labels;
     this.acknowledger = new Acknowledger(
       this.commands,
-      stream,
+      keys,
       options.group,
+      consumer,
       options.idempotency ? processed : undefined,
       {
-        acknowledged(handled, duplicates) {
+        acknowledged(handled, duplicates, refused) {
           if (handled > 0) metrics.handled.inc(labels, handled);
           if (duplicates > 0) metrics.duplicates.inc(labels, duplicates);
+          if (refused > 0) metrics.refused.inc(labels, refused);
         },
         failed(error) {
-          errors.error(`ack ${stream}`, error, "acknowledging failed; the entries stay pending");
+          errors.error(
+            `ack ${keys.stream}`,
+            error,
+            "acknowledging failed; the entries stay pending",
+          );
         },
       },
     );
-    this.failures = new EntryFailures({ ...settings, commands: this.commands });
+    this.parking = new Parking(this.commands, keys, options.group, consumer, options.name);
+    this.failures = new EntryFailures({
+      ...settings,
+      commands: this.commands,
+      parking: this.parking,
+      stopping: () => this.stopping,
+      parked: (due) => this.scheduleTake(due),
+    });
     this.runner = new EntryRunner(
       {
         options,
@@ -110,15 +142,17 @@ export class PartitionConsumer<C extends Catalog> {
         closed: () => this.closed,
         acknowledge: (entry, outcome) => this.acknowledge(entry, outcome),
         release: (entry) => this.release(entry),
-        deadLetter: (entry, rejection) => this.deadLetter(entry, rejection),
+        handOver: (entry) => this.handOverLate(entry),
+        parkUnknownVersion: (entry) => this.parkUnknownVersion(entry),
       },
     );
     this.reclaimer = new Reclaimer(
       this.commands,
-      stream,
+      keys,
       options.group,
       consumer,
       options.claimIdleMs,
+      options.name,
     );
   }
 
@@ -128,30 +162,37 @@ export class PartitionConsumer<C extends Catalog> {
   }
 
   async start(): Promise<void> {
-    const { stream, options, connections, consumer } = this.settings;
-    await ensureGroup(this.commands, stream, options.group, startId(options.startFrom));
+    const { keys, options, connections, consumer } = this.settings;
+    await ensureGroup(this.commands, keys.stream, options.group, startId(options.startFrom));
     this.blocking = connections.dedicated(`${consumer}:read`);
     this.readLoop = this.readContinuously();
+    const sweepEvery = Math.max(10, Math.min(1_000, Math.floor(options.handlerTimeoutMs / 4)));
     this.timers.push(
-      setInterval(() => void this.reclaim(), options.reclaimIntervalMs),
+      setInterval(() => void this.upkeep(), options.reclaimIntervalMs),
+      setInterval(() => this.sweepTimedOut(), sweepEvery),
       setInterval(() => void this.heartbeat(), Math.max(1, Math.floor(options.claimIdleMs / 3))),
     );
+    this.scheduleTake(Date.now());
   }
 
   /**
-   * Stop reading, let running handlers finish until `deadline` (epoch ms), acknowledge
-   * what finished, and leave everything else pending for another consumer.
+   * Stop reading, hand the entries not started yet to the group (parked, due at once,
+   * their delivery not counted), let running handlers finish until `deadline` (epoch
+   * ms), acknowledge what finished, and leave the rest pending for another consumer.
    */
   async stop(deadline: number): Promise<void> {
     this.stopping = true;
     this.cancelRead?.();
-    const [reclaimTimer, heartbeatTimer] = this.timers;
-    clearInterval(reclaimTimer);
+    const [upkeepTimer, sweepTimer, heartbeatTimer] = this.timers;
+    clearInterval(upkeepTimer);
+    clearTimeout(this.takeTimer);
+    const handingOver = this.handOver(
+      this.lanes.takeWaiting().map(({ item, behind }) => ({ entry: item, behind })),
+    );
     this.wakeReader?.();
     if (this.blocking) this.settings.connections.release(this.blocking);
     await this.readLoop;
-    for (const entry of this.lanes.takeWaiting()) this.release(entry);
-    for (const entry of this.held.values()) entry.cancelWait?.();
+    await beforeDeadline(Promise.all([handingOver, ...this.handOvers]), deadline).catch(() => {});
     if (this.held.size > 0) {
       const drained = new Promise<void>((resolve) => {
         this.whenDrained = resolve;
@@ -160,11 +201,12 @@ export class PartitionConsumer<C extends Catalog> {
       await Promise.race([drained, timeout]);
     }
     clearInterval(heartbeatTimer);
+    clearInterval(sweepTimer);
     // Let the acks of finished handlers land before leaving the group or closing connections.
     await beforeDeadline(this.acknowledger.idle(), deadline).catch(() => {});
     if (this.held.size > 0) {
       this.settings.logger.warn(
-        { stream: this.settings.stream, running: this.held.size },
+        { stream: this.settings.keys.stream, running: this.held.size },
         "shutdown deadline passed with handlers still running; their entries stay pending for another consumer",
       );
       this.abort.abort(new Error("bus closed"));
@@ -174,12 +216,17 @@ export class PartitionConsumer<C extends Catalog> {
     this.closed = true;
   }
 
+  /** Slots free for more entries: entries waiting behind a parked one hold none, within a bound. */
   private get freeSlots(): number {
-    return this.settings.options.concurrency - this.held.size;
+    const { concurrency } = this.settings.options;
+    return Math.min(
+      concurrency - (this.held.size - this.lanes.parkedWaiting),
+      concurrency * WAITING_PER_SLOT - this.held.size,
+    );
   }
 
   private async readContinuously(): Promise<void> {
-    const { stream, options, consumer, errors } = this.settings;
+    const { keys, options, consumer, errors } = this.settings;
     while (!this.stopping) {
       if (this.freeSlots <= 0) {
         await new Promise<void>((resolve) => {
@@ -192,16 +239,28 @@ export class PartitionConsumer<C extends Catalog> {
         const blocking = this.blocking as RedisClient;
         const entries = await new Promise<RawEntry[]>((resolve, reject) => {
           this.cancelRead = () => resolve([]);
-          readNew(blocking, stream, options.group, consumer, this.freeSlots, options.blockMs).then(
-            resolve,
-            reject,
-          );
+          readNew(
+            blocking,
+            keys.stream,
+            options.group,
+            consumer,
+            this.freeSlots,
+            options.blockMs,
+          ).then(resolve, reject);
         }).finally(() => {
           this.cancelRead = undefined;
         });
-        if (this.stopping) break;
-        errors.clear(`read ${stream}`);
-        await this.accept(entries);
+        if (this.stopping) {
+          // Read as the consumer stopped: delivered to it, so hand them over as well.
+          const read = entries.flatMap(([entryId, fields]) =>
+            fields ? [{ entry: holdEntry(entryId, fields, 1), behind: undefined }] : [],
+          );
+          for (const { entry } of read) this.held.set(entry.entryId, entry);
+          await this.handOver(read);
+          break;
+        }
+        errors.clear(`read ${keys.stream}`);
+        await this.accept(entries, "read");
         // Let handlers that finish at once (within this turn's microtasks) free their
         // slots before the next read asks for as many entries as there are free slots.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -209,7 +268,7 @@ export class PartitionConsumer<C extends Catalog> {
         if (this.stopping) break;
         if (isNoGroupError(error)) await this.recoverGroup();
         else {
-          errors.error(`read ${stream}`, error, `reading ${stream} failed; retrying`);
+          errors.error(`read ${keys.stream}`, error, `reading ${keys.stream} failed; retrying`);
           await delay(1_000, undefined, { signal: this.abort.signal, ref: false }).catch(() => {});
         }
       }
@@ -217,34 +276,88 @@ export class PartitionConsumer<C extends Catalog> {
   }
 
   /**
-   * Take entries into the slots: check them, drop duplicates, queue them by key.
-   * `deliveryCounts` is given for reclaimed entries; new ones are on their first.
+   * Take entries into the slots: check them, drop duplicates, dead-letter what may not
+   * run again, queue the rest by key. Read entries are on their first delivery; taken
+   * and reclaimed ones carry their deliveries and retry records.
    */
-  private async accept(entries: readonly RawEntry[], deliveryCounts?: readonly number[]) {
+  private async accept(
+    entries: readonly RawEntry[] | readonly TakenEntry[],
+    arrival: Arrival,
+  ): Promise<void> {
     const { topic, options } = this.settings;
     const valid: HeldEntry[] = [];
-    for (let index = 0; index < entries.length; index++) {
-      const [entryId, fields] = entries[index] as RawEntry;
+    for (const arrived of entries) {
+      const taken = arrival === "read" ? undefined : (arrived as TakenEntry);
+      const [entryId, fields] = taken ? taken.entry : (arrived as RawEntry);
       if (fields === null || this.held.has(entryId)) continue;
-      const entry = holdEntry(entryId, fields, deliveryCounts?.[index] ?? 1);
+      const entry = holdEntry(entryId, fields, taken?.deliveries ?? 1, taken?.record);
       this.held.set(entryId, entry);
-      const rejection = checkEntry(topic, entry);
-      if (rejection) void this.deadLetter(entry, rejection);
-      else if (entry.replayFor !== undefined && entry.replayFor !== options.group)
+      const checked = checkEntry(topic, entry);
+      if (checked && "reason" in checked) {
+        if (replayedForAnother(fields, options.group)) this.acknowledge(entry, "skipped");
+        else void this.deadLetter(entry, checked);
+        continue;
+      }
+      if (entry.replayFor !== undefined && entry.replayFor !== options.group) {
         this.acknowledge(entry, "skipped");
-      else valid.push(entry);
+        continue;
+      }
+      entry.unknownVersion = checked !== undefined;
+      valid.push(entry);
     }
     const alreadyDone = options.idempotency ? await this.alreadyProcessed(valid) : [];
     for (let index = 0; index < valid.length; index++) {
       const entry = valid[index] as HeldEntry;
-      if (alreadyDone[index]) this.acknowledge(entry, "duplicate");
-      else this.lanes.add((entry.envelope as Envelope).partitionKey, entry);
+      if (alreadyDone[index]) {
+        this.acknowledge(entry, "duplicate");
+        continue;
+      }
+      const spent = arrival === "read" ? undefined : this.spentBudget(entry, arrival);
+      if (spent) {
+        void this.deadLetter(entry, spent);
+        continue;
+      }
+      const key = (entry.envelope as Envelope).partitionKey;
+      if (arrival === "taken" && this.lanes.parkedHead(key)?.entryId === entry.entryId)
+        this.lanes.resume(key, entry);
+      else this.lanes.add(key, entry);
     }
     if (valid.length > 0)
       this.settings.logger.trace({ topic: topic.name, count: valid.length }, "accepted entries");
   }
 
+  /**
+   * A taken-back or reclaimed entry that may not run again: delivered `maxDeliveries`
+   * times already, or (reclaimed) `maxStalls` of its deliveries never finished — it
+   * keeps killing or freezing its consumer. Checked before it runs, not after.
+   */
+  private spentBudget(entry: HeldEntry, arrival: Arrival): Rejection | undefined {
+    const { maxDeliveries, maxStalls } = this.settings.options;
+    const ran = entry.deliveryCount - 1;
+    const stalls = ran - (entry.record?.failures ?? 0);
+    const reason =
+      ran >= maxDeliveries
+        ? "max_deliveries"
+        : arrival === "reclaimed" && stalls >= maxStalls
+          ? "stalled"
+          : undefined;
+    if (!reason) return undefined;
+    const now = new Date();
+    const firstFailedAt = entry.record?.firstFailedAt;
+    return {
+      reason,
+      error:
+        reason === "stalled"
+          ? `${stalls} deliveries ended without an outcome (the consumer died or froze mid-handler)`
+          : (entry.record?.error ?? `delivered ${ran} times without an outcome`),
+      attempts: ran,
+      firstFailedAt: firstFailedAt ? new Date(firstFailedAt) : now,
+      lastFailedAt: now,
+    };
+  }
+
   private async alreadyProcessed(entries: HeldEntry[]): Promise<boolean[]> {
+    if (entries.length === 0) return [];
     try {
       return await this.settings.processed.seen(
         entries.map((entry) => (entry.envelope as Envelope).id),
@@ -262,11 +375,12 @@ export class PartitionConsumer<C extends Catalog> {
 
   /**
    * Queue the entry's ack; the slot frees at once, not when Redis answers: the next
-   * read overlaps the ack's round trip. `stop` waits for acks in flight.
+   * read overlaps the ack's round trip. `stop` waits for acks in flight. A copy skipped
+   * for another group leaves no mark: this group's own copy must still run.
    */
   private acknowledge(entry: HeldEntry, outcome: AckOutcome): void {
     const { idempotency } = this.settings.options;
-    const eventId = idempotency ? entry.envelope?.id : undefined;
+    const eventId = idempotency && outcome !== "skipped" ? entry.envelope?.id : undefined;
     if (eventId !== undefined) this.recent.add(eventId);
     if (!this.closed) this.acknowledger.ack(entry.entryId, eventId, outcome);
     this.release(entry);
@@ -280,77 +394,248 @@ export class PartitionConsumer<C extends Catalog> {
     }
   }
 
+  /** Leave an event of an unknown schema version to a consumer that knows it: parked, re-checked later. */
+  private async parkUnknownVersion(entry: HeldEntry): Promise<ParkedHead | undefined> {
+    const { options, keys, errors } = this.settings;
+    const due = Date.now() + options.claimIdleMs;
+    try {
+      const [parked] = await this.failures.parkUnrun([{ entry, due }], "unknown_version");
+      errors.warn(
+        `version ${keys.stream}`,
+        undefined,
+        `an event of ${this.labels.topic} has a schema version newer than this consumer's; left for a consumer that knows it`,
+      );
+      return parked ? { entryId: entry.entryId, due } : undefined;
+    } finally {
+      this.release(entry);
+    }
+  }
+
   private release(entry: HeldEntry): void {
-    this.held.delete(entry.entryId);
+    if (!this.held.delete(entry.entryId)) return;
     this.wakeReader?.();
+    if (this.takeWanted && !this.stopping) {
+      this.takeWanted = false;
+      void this.takeDue();
+    }
     if (this.held.size === 0) this.whenDrained?.();
   }
 
+  /** Take parked entries back (this consumer's or any other's) when they are due. */
+  private scheduleTake(due: number): void {
+    if (this.stopping || due >= this.takeAt) return;
+    clearTimeout(this.takeTimer);
+    this.takeAt = due;
+    this.takeTimer = setTimeout(
+      () => {
+        this.takeAt = Number.POSITIVE_INFINITY;
+        void this.takeDue();
+      },
+      Math.max(0, due - Date.now()),
+    );
+  }
+
+  private async takeDue(): Promise<void> {
+    const { keys, errors } = this.settings;
+    if (this.stopping || this.taking) return;
+    if (this.freeSlots <= 0) {
+      this.takeWanted = true;
+      return;
+    }
+    this.taking = true;
+    try {
+      const count = this.freeSlots;
+      const { taken, trimmed, nextDue } = await this.parking.takeDue(count);
+      errors.clear(`take ${keys.stream}`);
+      if (trimmed.length > 0) this.reportTrimmedWhileParked(trimmed);
+      if (taken.length > 0) await this.accept(taken, "taken");
+      if (taken.length === count) this.takeWanted = true;
+      if (nextDue !== undefined) this.scheduleTake(nextDue);
+    } catch (error) {
+      if (isNoGroupError(error)) await this.recoverGroup();
+      else
+        errors.error(
+          `take ${keys.stream}`,
+          error,
+          `taking parked entries of ${keys.stream} failed`,
+        );
+    } finally {
+      this.taking = false;
+    }
+    if (this.takeWanted && this.freeSlots > 0) {
+      this.takeWanted = false;
+      void this.takeDue();
+    }
+  }
+
+  private reportTrimmedWhileParked(entryIds: string[]): void {
+    const { metrics, logger, keys } = this.settings;
+    metrics.trimmed.inc({ ...this.labels, stage: "pending" }, entryIds.length);
+    metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, entryIds.length);
+    logger.error(
+      { stream: keys.stream, entryIds },
+      "parked entries were trimmed from the stream before they were due; dead-lettered from their records",
+    );
+  }
+
+  /** Every `reclaimIntervalMs`: reclaim from the dead, take due entries, watch for trimming. */
+  private async upkeep(): Promise<void> {
+    await this.reclaim();
+    await this.takeDue();
+    await this.watchTrimming();
+    await this.unblockLanesTakenElsewhere();
+  }
+
   private async reclaim(): Promise<void> {
-    const { stream, errors, logger } = this.settings;
+    const { keys, errors, logger, metrics } = this.settings;
     if (this.stopping || this.reclaiming || this.freeSlots <= 0) return;
     this.reclaiming = true;
     try {
       const batch = await this.reclaimer.claim(this.freeSlots);
-      errors.clear(`reclaim ${stream}`);
-      if (batch.deletedIds.length > 0) {
-        logger.warn(
-          { stream, entryIds: batch.deletedIds },
+      errors.clear(`reclaim ${keys.stream}`);
+      if (batch.trimmed.length > 0) {
+        const deadLettered = batch.trimmed.filter((gone) => gone.deadLettered).length;
+        metrics.trimmed.inc({ ...this.labels, stage: "pending" }, batch.trimmed.length);
+        if (deadLettered > 0)
+          metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, deadLettered);
+        logger.error(
+          { stream: keys.stream, entryIds: batch.trimmed.map((gone) => gone.entryId) },
           "pending entries were trimmed before being handled",
         );
       }
       if (batch.entries.length > 0) {
         logger.info(
-          { stream, count: batch.entries.length },
+          { stream: keys.stream, count: batch.entries.length },
           "reclaimed entries left pending by another consumer",
         );
-        await this.accept(batch.entries, batch.deliveryCounts);
+        metrics.reclaimed.inc(this.labels, batch.entries.length);
+        await this.accept(batch.entries, "reclaimed");
       }
     } catch (error) {
       if (isNoGroupError(error)) await this.recoverGroup();
-      else errors.error(`reclaim ${stream}`, error, `reclaiming on ${stream} failed`);
+      else errors.error(`reclaim ${keys.stream}`, error, `reclaiming on ${keys.stream} failed`);
     } finally {
       this.reclaiming = false;
     }
   }
 
+  /** Entries trimmed before this group read them: counted once per group, and said out loud. */
+  private async watchTrimming(): Promise<void> {
+    const { keys, options, errors, metrics } = this.settings;
+    if (this.stopping) return;
+    try {
+      const lost = await countTrimmedUnread(this.commands, keys, options.group);
+      if (lost === 0) return;
+      metrics.trimmed.inc({ ...this.labels, stage: "unread" }, lost);
+      errors.warn(
+        `trimmed ${keys.stream}`,
+        undefined,
+        `${lost} entries of ${keys.stream} were trimmed before group ${options.group} read them; they are lost to it (size the retention for the longest outage)`,
+      );
+    } catch (error) {
+      errors.warn(`trim-watch ${keys.stream}`, error, "checking for trimmed entries failed");
+    }
+  }
+
+  /**
+   * A lane waits behind its parked head only while the head may still come back here:
+   * once it is due and another consumer has taken it, the lane goes on without it.
+   */
+  private async unblockLanesTakenElsewhere(): Promise<void> {
+    const { options, errors, keys } = this.settings;
+    const overdue = this.lanes
+      .parkedHeads()
+      .filter(([, head]) => head.due + options.claimIdleMs < Date.now());
+    if (overdue.length === 0 || this.stopping) return;
+    try {
+      const parked = await this.parking.stillParked(overdue.map(([, head]) => head.entryId));
+      overdue.forEach(([key], index) => {
+        if (!parked[index]) this.lanes.unblock(key);
+      });
+    } catch (error) {
+      errors.warn(`lanes ${keys.stream}`, error, "checking parked entries failed");
+    }
+  }
+
+  /** Fail the async attempts that ran past `handlerTimeoutMs`: their entries are retried. */
+  private sweepTimedOut(): void {
+    const now = Date.now();
+    for (const entry of this.held.values()) {
+      if (entry.abandon && entry.attemptDeadline <= now)
+        entry.abandon(timeoutError(this.settings.options));
+    }
+  }
+
   private async heartbeat(): Promise<void> {
-    const { stream, options, consumer, errors, logger } = this.settings;
+    const { keys, options, consumer, errors, logger } = this.settings;
     if (this.held.size === 0) return;
     try {
-      const lostIds = await refreshClaims(this.commands, stream, options.group, consumer, [
+      const lostIds = await refreshClaims(this.commands, keys.stream, options.group, consumer, [
         ...this.held.keys(),
       ]);
       for (const entryId of lostIds) {
         const entry = this.held.get(entryId);
         if (!entry) continue;
         entry.lost = true;
-        logger.warn({ stream, entryId }, "another consumer reclaimed an entry this one still held");
+        logger.warn(
+          { stream: keys.stream, entryId },
+          "another consumer reclaimed an entry this one still held",
+        );
         if (entry.envelope && this.lanes.remove(entry.envelope.partitionKey, entry))
           this.release(entry);
-        entry.cancelWait?.();
       }
     } catch (error) {
-      errors.warn(`heartbeat ${stream}`, error, "refreshing claims failed");
+      errors.warn(`heartbeat ${keys.stream}`, error, "refreshing claims failed");
     }
+  }
+
+  /**
+   * At shutdown: park entries that did not start, due at once (or just after the parked
+   * entry they wait behind, keeping their key's order), so that another consumer takes
+   * them at its next look rather than after the idle threshold.
+   */
+  private async handOver(
+    waiting: readonly { entry: HeldEntry; behind: ParkedHead | undefined }[],
+  ): Promise<void> {
+    if (waiting.length === 0) return;
+    const now = Date.now();
+    const order = new Map<string, number>();
+    const entries = waiting.map(({ entry, behind }) => {
+      const key = entry.envelope?.partitionKey ?? "";
+      const position = (order.get(key) ?? 0) + 1;
+      order.set(key, position);
+      return { entry, due: (behind?.due ?? now) + position / 1_000 };
+    });
+    try {
+      await this.failures.parkUnrun(entries, "handover");
+    } finally {
+      for (const { entry } of entries) this.release(entry);
+    }
+  }
+
+  /** An entry whose turn came while stopping: handed over rather than run. */
+  private handOverLate(entry: HeldEntry): void {
+    const handingOver = this.handOver([{ entry, behind: undefined }]);
+    this.handOvers.add(handingOver);
+    void handingOver.finally(() => this.handOvers.delete(handingOver));
   }
 
   /** The group vanished (Redis restarted without persistence): create it again from the start. */
   private async recoverGroup(): Promise<void> {
-    const { stream, options, errors } = this.settings;
+    const { keys, options, errors } = this.settings;
     try {
-      if (await ensureGroup(this.commands, stream, options.group, "0")) {
+      if (await ensureGroup(this.commands, keys.stream, options.group, "0")) {
         errors.warn(
-          `group ${stream}`,
+          `group ${keys.stream}`,
           undefined,
-          `consumer group ${options.group} on ${stream} was missing; recreated`,
+          `consumer group ${options.group} on ${keys.stream} was missing; recreated`,
         );
       }
     } catch (error) {
       errors.error(
-        `group ${stream}`,
+        `group ${keys.stream}`,
         error,
-        `recreating consumer group ${options.group} on ${stream} failed`,
+        `recreating consumer group ${options.group} on ${keys.stream} failed`,
       );
       await delay(1_000, undefined, { signal: this.abort.signal, ref: false }).catch(() => {});
     }
@@ -358,11 +643,18 @@ export class PartitionConsumer<C extends Catalog> {
 
   /** Remove this consumer from the group when it leaves nothing pending, so groups do not fill with the dead. */
   private async forgetConsumerIfIdle(): Promise<void> {
-    const { stream, options, consumer } = this.settings;
+    const { keys, options, consumer } = this.settings;
     try {
-      await leaveGroupIfIdle(this.commands, stream, options.group, consumer);
+      await leaveGroupIfIdle(this.commands, keys.stream, options.group, consumer);
     } catch {
       // Only housekeeping: a consumer left behind is harmless.
     }
   }
+}
+
+/** A replayed dead letter of another group, recognised from its raw fields (for entries that fail their checks). */
+function replayedForAnother(fields: readonly string[], group: string): boolean {
+  for (let index = 0; index + 1 < fields.length; index += 2)
+    if (fields[index] === "replayFor") return fields[index + 1] !== group;
+  return false;
 }

@@ -51,6 +51,11 @@ export interface CausingEvent {
   id: string;
   correlationId: string;
   traceparent: string;
+  /**
+   * The id for the next event published because of this one (deterministic, so that a
+   * redelivery re-publishes the same ids). Without it, events get new UUIDv7s.
+   */
+  nextCausedId?(topic: string): string;
 }
 
 /**
@@ -106,7 +111,7 @@ export class Publisher<C extends Catalog> {
     const definition = this.topic(topic);
     const parsed = definition.schema.safeParse(payload);
     if (!parsed.success) throw new PayloadValidationError(topic, toIssues(parsed.error));
-    const id = options.eventId ?? uuidv7();
+    const id = options.eventId ?? cause?.nextCausedId?.(topic) ?? uuidv7();
     const correlationId = options.correlationId ?? cause?.correlationId ?? id;
     const partitionKey =
       options.partitionKey ?? partitionKeyOf(definition, parsed.data) ?? correlationId;

@@ -3,7 +3,8 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
-import { streamKey } from "./keys.js";
+import { partitionKeys, streamKey } from "./keys.js";
+import { PARKED_CONSUMER } from "./parking.js";
 import { ensureGroup } from "./reader.js";
 import { Reclaimer } from "./reclaimer.js";
 
@@ -41,19 +42,36 @@ describe("recovery of entries left pending", () => {
     client.disconnect();
   });
 
-  it("keeps the XAUTOCLAIM cursor across calls, so each call continues where the last stopped", async () => {
+  it("claims what consumers left idle, up to a count, each with its deliveries, and never the parked entries", async () => {
     const client = testbed.redis().client();
     await ensureGroup(client, stream, "worker", "0");
-    for (let seq = 0; seq < 7; seq += 1) await client.xadd(stream, "*", "seq", String(seq));
-    await client.xreadgroup("GROUP", "worker", "ghost", "COUNT", 7, "STREAMS", stream, ">");
+    for (let seq = 0; seq < 8; seq += 1) await client.xadd(stream, "*", "seq", String(seq));
+    await client.xreadgroup("GROUP", "worker", "ghost", "COUNT", 5, "STREAMS", stream, ">");
+    await client.xreadgroup("GROUP", "worker", "other", "COUNT", 3, "STREAMS", stream, ">");
+    // the ghost's first entry waits to be retried: it is not the reclaimer's to take
+    const [first] = (await client.xpending(stream, "worker", "-", "+", 1)) as [string][];
+    await client.xclaim(stream, "worker", PARKED_CONSUMER, 0, first?.[0] ?? "", "JUSTID");
 
-    const reclaimer = new Reclaimer(client, stream, "worker", "heir", 0);
-    const batches: string[][] = [];
-    for (let call = 0; call < 3; call += 1) {
-      const batch = await reclaimer.claim(3);
-      batches.push(batch.entries.map(([, fields]) => fields?.[1] ?? ""));
-    }
-    expect(batches).toEqual([["0", "1", "2"], ["3", "4", "5"], ["6"]]);
+    const reclaimer = new Reclaimer(
+      client,
+      partitionKeys("test.order-placed", 0, "worker"),
+      "worker",
+      "heir",
+      0,
+      "worker:test.order-placed",
+    );
+    const batch = await reclaimer.claim(6);
+    expect(batch.entries.map(({ entry: [, fields] }) => fields?.[1])).toEqual([
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+    ]);
+    expect(batch.entries.map(({ deliveries }) => deliveries)).toEqual([2, 2, 2, 2, 2, 2]);
+    const [still] = (await client.xpending(stream, "worker", "-", "+", 1)) as [string, string][];
+    expect(still?.slice(0, 2)).toEqual([first?.[0], PARKED_CONSUMER]);
     client.disconnect();
   });
 
@@ -156,5 +174,51 @@ describe("recovery of entries left pending", () => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
+  });
+
+  it("dead-letters an entry whose deliveries keep killing their consumer, before running it again", async () => {
+    const tester = testbed.bus("tester");
+    const client = testbed.redis().client();
+    await ensureGroup(client, stream, "worker", "$");
+    const poison = await tester.publish("test.order-placed", { orderId: "o", seq: 1 });
+    const admin = tester.admin;
+    // a supervisor restarts the consumer each time the event kills it
+    for (let start = 0; start < 5; start += 1) {
+      if ((await admin.listDeadLetters("test.order-placed")).length > 0) break;
+      const child = spawn(
+        process.execPath,
+        [
+          "--conditions=@retail/source",
+          "--import",
+          "tsx",
+          fileURLToPath(new URL("../test/consumer-process.ts", import.meta.url)),
+          testbed.redis().url,
+          "exit",
+          "claimIdleMs=300",
+          "reclaimIntervalMs=100",
+          "maxStalls=2",
+        ],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      );
+      const exited = once(child, "exit");
+      try {
+        // either the event kills this process too, or the process dead-letters it
+        await vi.waitFor(
+          async () => {
+            const deadLetters = await admin.listDeadLetters("test.order-placed");
+            expect(child.exitCode !== null || deadLetters.length > 0).toBe(true);
+          },
+          { timeout: 30_000, interval: 100 },
+        );
+      } finally {
+        if (child.exitCode === null) child.kill("SIGKILL");
+        await exited;
+      }
+    }
+    const [letter] = await admin.listDeadLetters("test.order-placed");
+    expect(letter).toMatchObject({ reason: "stalled", attempts: 2 });
+    expect(letter?.fields.id).toBe(poison.id);
+    expect(await client.hget("{worker}:runs", poison.id)).toBe("2");
+    client.disconnect();
   });
 });

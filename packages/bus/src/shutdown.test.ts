@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
 import { BusClosedError } from "./errors.js";
-import { streamKey } from "./keys.js";
+import { parkedKey, streamKey } from "./keys.js";
+import { PARKED_CONSUMER } from "./parking.js";
 
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
 
@@ -68,7 +69,7 @@ describe("close", () => {
     expect(await pendingOf(worker.consumerName)).toBe(1);
   });
 
-  it("does not start entries that were waiting for their key, and leaves them pending", async () => {
+  it("does not start entries that were waiting for their key, and hands them to the group: parked, due at once, their delivery uncounted", async () => {
     const release = gate();
     const started = gate();
     const worker = testbed.bus("worker");
@@ -89,7 +90,27 @@ describe("close", () => {
     release.open();
     await closing;
     expect(ran).toEqual([1]);
-    expect(await pendingOf(worker.consumerName)).toBe(2);
+    expect(await pendingOf(worker.consumerName)).toBe(0);
+    const client = testbed.redis().client();
+    const parked = (await client.call(
+      "XPENDING",
+      streamKey("test.order-placed", 0),
+      "worker",
+      "-",
+      "+",
+      10,
+      PARKED_CONSUMER,
+    )) as [string, string, number, number][];
+    expect(parked.map(([, , , deliveries]) => deliveries)).toEqual([0, 0]);
+    const due = await client.zrange(
+      parkedKey("test.order-placed", 0, "worker"),
+      "0",
+      "-1",
+      "WITHSCORES",
+    );
+    expect(due).toHaveLength(4);
+    expect(Number(due[3])).toBeLessThanOrEqual(Date.now() + 1);
+    client.disconnect();
   });
 
   it("leaves no timers behind, removes an idle consumer from its group, and refuses further use", async () => {

@@ -9,21 +9,51 @@ export interface SubscribeOptions {
   /** Consumer group. Default: the bus's service name (one group per subscribing service). */
   group?: string;
   /**
-   * Handler slots per partition stream: at most this many entries are held (running,
-   * waiting for their key's turn, or waiting to retry) at once, and never more are read.
-   * Default 16.
+   * Handler slots per partition stream: at most this many entries are held (running, or
+   * waiting for their key's turn) at once, and never more are read. An entry waiting
+   * to retry holds no slot (it is parked in Redis); entries of its key that wait behind
+   * it hold none either, up to ten times this many. Default 16.
    */
   concurrency?: number;
-  /** Deliveries before an entry is dead-lettered (counted across processes). Default 5. */
+  /**
+   * Deliveries before an entry is dead-lettered (`max_deliveries`), counted across
+   * processes and including deliveries that never finished: a backstop behind the
+   * retry budget, which the default backoff does not reach within the default budget.
+   * Default 50.
+   */
   maxDeliveries?: number;
-  /** Backoff between attempts: `min(maxDelayMs, initialDelayMs × multiplier^(n−1))`, half of it random. */
+  /**
+   * Deliveries that ended with no outcome — the consumer died or froze past
+   * `claimIdleMs` mid-handler — before the entry is dead-lettered (`stalled`) rather
+   * than run again: an event that kills its process stops after this many crashes.
+   * Checked before a reclaimed entry runs. Default 3.
+   */
+  maxStalls?: number;
+  /**
+   * How long one handler attempt may run. Past it the attempt counts as failed (the
+   * entry is retried), its `signal` aborts and its writes through the context are
+   * refused; the handler's promise is no longer waited for. Default 30 000.
+   */
+  handlerTimeoutMs?: number;
+  /**
+   * Retries of a failed entry. Between attempts the entry is parked in Redis, not held
+   * in a slot: other keys go on, and any consumer of the group may take it when due.
+   * Backoff: `min(maxDelayMs, initialDelayMs × multiplier^(n−1))`, the upper half of it
+   * random.
+   */
   retry?: {
     /** Default 100. */
     initialDelayMs?: number;
-    /** Default 30 000. */
+    /** Default 60 000. */
     maxDelayMs?: number;
     /** Default 2. */
     multiplier?: number;
+    /**
+     * How long after its first failure an entry is still retried; past it, the next
+     * failure dead-letters it (`retry_budget`). A downstream outage shorter than this
+     * dead-letters nothing. Default 300 000 (five minutes).
+     */
+    budgetMs?: number;
   };
   /**
    * An entry pending this long with no sign of life from its consumer is reclaimed by
@@ -56,8 +86,10 @@ export type ResolvedSubscribeOptions = Required<Omit<SubscribeOptions, "retry">>
 
 export const SUBSCRIBE_DEFAULTS = {
   concurrency: 16,
-  maxDeliveries: 5,
-  retry: { initialDelayMs: 100, maxDelayMs: 30_000, multiplier: 2 },
+  maxDeliveries: 50,
+  maxStalls: 3,
+  handlerTimeoutMs: 30_000,
+  retry: { initialDelayMs: 100, maxDelayMs: 60_000, multiplier: 2, budgetMs: 300_000 },
   claimIdleMs: 30_000,
   reclaimIntervalMs: 5_000,
   blockMs: 2_000,
@@ -75,6 +107,8 @@ export function resolveSubscribeOptions(
     group,
     concurrency: options.concurrency ?? SUBSCRIBE_DEFAULTS.concurrency,
     maxDeliveries: options.maxDeliveries ?? SUBSCRIBE_DEFAULTS.maxDeliveries,
+    maxStalls: options.maxStalls ?? SUBSCRIBE_DEFAULTS.maxStalls,
+    handlerTimeoutMs: options.handlerTimeoutMs ?? SUBSCRIBE_DEFAULTS.handlerTimeoutMs,
     retry: { ...SUBSCRIBE_DEFAULTS.retry, ...options.retry },
     claimIdleMs: options.claimIdleMs ?? SUBSCRIBE_DEFAULTS.claimIdleMs,
     reclaimIntervalMs: options.reclaimIntervalMs ?? SUBSCRIBE_DEFAULTS.reclaimIntervalMs,
@@ -86,6 +120,8 @@ export function resolveSubscribeOptions(
   for (const [name, value] of Object.entries({
     concurrency: resolved.concurrency,
     maxDeliveries: resolved.maxDeliveries,
+    maxStalls: resolved.maxStalls,
+    handlerTimeoutMs: resolved.handlerTimeoutMs,
     claimIdleMs: resolved.claimIdleMs,
     reclaimIntervalMs: resolved.reclaimIntervalMs,
     blockMs: resolved.blockMs,
@@ -111,7 +147,10 @@ export interface HandlerContext<C extends Catalog> {
   readonly logger: Logger;
   /** 1 on the first delivery; counts deliveries across processes. */
   readonly attempt: number;
-  /** Aborted when the bus closes and its shutdown deadline passes. */
+  /**
+   * Aborted when this attempt times out (`handlerTimeoutMs`), or when the bus closes
+   * and its shutdown deadline passes. Pass it to what the handler waits on.
+   */
   readonly signal: AbortSignal;
   /**
    * Encode an event caused by this one without writing it, for a Lua script of the
@@ -123,7 +162,12 @@ export interface HandlerContext<C extends Catalog> {
     payload: PayloadInputOf<C, T>,
     options?: PublishOptions,
   ): PreparedEvent;
-  /** Publish an event caused by this one (correlation id, causation id and trace carried over). */
+  /**
+   * Publish an event caused by this one (correlation id, causation id and trace carried
+   * over). Its id is derived from this event's id, the group, the topic and how many
+   * events this attempt published before it: a redelivery that publishes again
+   * publishes the same ids, and consumers drop the copies.
+   */
   publish<T extends TopicName<C>>(
     topic: T,
     payload: PayloadInputOf<C, T>,

@@ -1,16 +1,37 @@
 /**
- * A consumer in a process of its own, for the kill -9 test. Its handler hangs before
- * acknowledging, as a process that dies mid-handler would: for odd `seq` after
- * committing the event's effect, for even `seq` before. It says on stdout when it
- * holds an event.
+ * A consumer in a process of its own, for tests that kill it. It says on stdout when
+ * it is ready and when it holds an event. Modes:
+ *
+ * - `hold` (default): the handler hangs before acknowledging, as a process that dies
+ *   mid-handler would: for odd `seq` after committing the event's effect, for even
+ *   `seq` before.
+ * - `exit`: the handler counts its run in `{worker}:runs` (a hash by event id) and
+ *   ends the process at once, as an event that crashes its consumer would.
+ *
+ * Options after the mode: `claimIdleMs=<n>`, `reclaimIntervalMs=<n>`, `maxDeliveries=<n>`,
+ * `maxStalls=<n>`.
  */
+import { Redis } from "ioredis";
 import { pino } from "pino";
-import { createBus } from "../src/index.js";
+import { createBus, type SubscribeOptions } from "../src/index.js";
 import { catalog } from "./fixtures-catalog.js";
 
-const [redisUrl] = process.argv.slice(2);
-if (!redisUrl) throw new Error("usage: consumer-process <redis-url>");
+const [redisUrl, mode = "hold", ...settings] = process.argv.slice(2);
+if (!redisUrl) throw new Error("usage: consumer-process <redis-url> [hold|exit] [name=value…]");
+const options: SubscribeOptions = { claimIdleMs: 1_000 };
+for (const setting of settings) {
+  const [name, value] = setting.split("=");
+  if (
+    name === "claimIdleMs" ||
+    name === "reclaimIntervalMs" ||
+    name === "maxDeliveries" ||
+    name === "maxStalls"
+  )
+    options[name] = Number(value);
+}
 
+// Counts runs outside the bus: a processed mark would make the next delivery a duplicate.
+const counter = new Redis(redisUrl);
 const bus = createBus({
   service: "worker",
   catalog,
@@ -20,13 +41,18 @@ const bus = createBus({
 bus.subscribe(
   "test.order-placed",
   async (event, context) => {
+    if (mode === "exit") {
+      await counter.hincrby("{worker}:runs", event.id, 1);
+      process.stdout.write(`exiting on ${event.id}\n`);
+      process.exit(1);
+    }
     if (event.payload.seq % 2 === 1) {
       await context.atomically((batch) => batch.call("HINCRBY", "{worker}:effects", event.id, 1));
     }
     process.stdout.write(`holding ${event.id}\n`);
     await new Promise(() => {});
   },
-  { claimIdleMs: 1_000 },
+  options,
 );
 await bus.start();
 process.stdout.write("ready\n");

@@ -47,6 +47,17 @@ export const catalog = defineCatalog(
     retention: { maxAgeMs: 60_000 },
   }),
   defineTopic({
+    name: "test.fragile",
+    version: 1,
+    description: "a schema whose transform throws on note 'throw' (a bug in a contract)",
+    schema: orderEvent.transform((event) => {
+      if (event.note === "throw") throw new Error("the transform broke");
+      return event;
+    }),
+    publisher: "tester",
+    consumers: ["worker"],
+  }),
+  defineTopic({
     name: "test.order-handled",
     version: 1,
     description: "published by the worker in reaction to test.order-placed",
@@ -58,3 +69,19 @@ export const catalog = defineCatalog(
 );
 
 export type TestCatalog = typeof catalog;
+
+/**
+ * `test.order-placed` after a breaking change: version 2, whose `seq` is a string that
+ * version 1's schema refuses. A publisher or consumer deployed after the change.
+ */
+export const catalogV2 = defineCatalog(
+  defineTopic({
+    ...catalog["test.order-placed"],
+    version: 2,
+    schema: orderEvent.extend({ seq: z.string().min(1) }),
+    partitionKey: "orderId",
+  }),
+  catalog["test.order-handled"],
+);
+
+export type TestCatalogV2 = typeof catalogV2;

@@ -1,11 +1,12 @@
 import type { Catalog } from "@retail/contracts";
 import { type RedisServerOptions, useRedisServer } from "@retail/testing";
 import { pino } from "pino";
+import type { Registry } from "prom-client";
 import { afterEach, beforeEach } from "vitest";
 import { type Bus, type BusOptions, createBus } from "../src/index.js";
-import { catalog, type TestCatalog } from "./fixtures-catalog.js";
+import { catalog, catalogV2, type TestCatalog, type TestCatalogV2 } from "./fixtures-catalog.js";
 
-export { catalog, type TestCatalog };
+export { catalog, catalogV2, type TestCatalog, type TestCatalogV2 };
 
 /** A logger that stays quiet unless TEST_LOG_LEVEL asks otherwise. */
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -52,4 +53,26 @@ export function gate(): { promise: Promise<void>; open: () => void } {
     open = resolve;
   });
   return { promise, open };
+}
+
+/** The value of a metric, summed over the rows whose labels include `labels`. */
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
+  const rows = (metric?.values ?? []) as {
+    value: number;
+    labels: Record<string, string>;
+    metricName?: string;
+  }[];
+  return rows
+    .filter((row) =>
+      Object.entries(labels).every(([key, expected]) => row.labels[key] === expected),
+    )
+    .filter(
+      (row) => !row.metricName || row.metricName === name || row.metricName.endsWith("_count"),
+    )
+    .reduce((sum, row) => sum + row.value, 0);
 }

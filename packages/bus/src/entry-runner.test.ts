@@ -1,0 +1,79 @@
+import { describe, expect, it, vi } from "vitest";
+import { useBusTestbed } from "../test/fixtures.js";
+
+describe("running a handler", () => {
+  const testbed = useBusTestbed();
+
+  it("gives up on a handler that hangs past its timeout: the signal aborts, the attempt counts as failed, and its key goes on after the retry", async () => {
+    const worker = testbed.bus("worker");
+    const runs: [seq: number, attempt: number][] = [];
+    let abortedWith: unknown;
+    worker.subscribe(
+      "test.order-placed",
+      async (event, context) => {
+        runs.push([event.payload.seq, context.attempt]);
+        if (event.payload.seq === 1 && context.attempt === 1) {
+          context.signal.addEventListener("abort", () => {
+            abortedWith = context.signal.reason;
+          });
+          await new Promise(() => {}); // hangs, and never looks at its signal again
+        }
+      },
+      { handlerTimeoutMs: 300, retry: { initialDelayMs: 5, maxDelayMs: 10 } },
+    );
+    await worker.start();
+    const tester = testbed.bus("tester");
+    await tester.publish("test.order-placed", { orderId: "same-key", seq: 1 });
+    await tester.publish("test.order-placed", { orderId: "same-key", seq: 2 });
+
+    await vi.waitFor(
+      async () => {
+        expect(runs).toEqual([
+          [1, 1],
+          [1, 2],
+          [2, 1],
+        ]);
+        expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0);
+      },
+      { timeout: 10_000 },
+    );
+    expect(abortedWith).toMatchObject({ code: "BUS_ERR_HANDLER_TIMEOUT" });
+  });
+
+  it("refuses the writes of an attempt that timed out, so a late handler cannot commit over its retry", async () => {
+    const worker = testbed.bus("worker");
+    const late: unknown[] = [];
+    let release: () => void = () => {};
+    worker.subscribe(
+      "test.order-placed",
+      async (event, context) => {
+        if (context.attempt === 1) {
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+          late.push(
+            await context
+              .atomically((batch) => batch.call("HINCRBY", "{worker}:effects", event.id, 1))
+              .catch((error: unknown) => error),
+          );
+          return;
+        }
+        await context.atomically((batch) => batch.call("HINCRBY", "{worker}:effects", event.id, 1));
+      },
+      { handlerTimeoutMs: 200, retry: { initialDelayMs: 5, maxDelayMs: 10 } },
+    );
+    await worker.start();
+    const event = await testbed
+      .bus("tester")
+      .publish("test.order-placed", { orderId: "o", seq: 1 });
+    await vi.waitFor(async () =>
+      expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
+    );
+    release();
+    await vi.waitFor(() => expect(late).toHaveLength(1));
+    expect(late[0]).toMatchObject({ code: "BUS_ERR_HANDLER_TIMEOUT" });
+    const client = testbed.redis().client();
+    expect(await client.hget("{worker}:effects", event.id)).toBe("1");
+    client.disconnect();
+  });
+});

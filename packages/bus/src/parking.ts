@@ -1,0 +1,184 @@
+import { DEAD_LETTER_FROM_RECORD } from "./dead-letter.js";
+import type { PartitionKeys } from "./keys.js";
+import type { RawEntry } from "./reader.js";
+import { type RedisClient, Script } from "./redis.js";
+import { decodeRecord, encodeRecord, type RetryRecord } from "./retry-record.js";
+
+/**
+ * The consumer name that holds a group's parked entries in its pending list. They
+ * stay pending (nothing is lost if every process dies), but no live consumer holds
+ * them, so none refreshes their claims and the reclaimer passes them over: they come
+ * back only when due, through {@link Parking.takeDue}.
+ */
+export const PARKED_CONSUMER = "bus:parked";
+
+/** An entry to park: when it is due, and what the group keeps of it meanwhile. */
+export interface ParkingEntry {
+  entryId: string;
+  /** Epoch ms. */
+  due: number;
+  record: RetryRecord;
+  /**
+   * Set the entry's delivery count to this (a delivery that never ran its handler —
+   * a handover at shutdown, a version this consumer does not know — does not count).
+   */
+  deliveries?: number | undefined;
+}
+
+/** A parked entry taken back because it is due: one more delivery. */
+export interface TakenEntry {
+  entry: RawEntry;
+  /** Deliveries so far, this one included. */
+  deliveries: number;
+  record: RetryRecord | undefined;
+}
+
+/**
+ * Parks entries this consumer owns: moves them to the parked consumer, schedules them
+ * and stores their records. An entry whose stream entry is gone (trimmed) is not
+ * parked — moving it would drop it from the pending list — but dead-lettered from
+ * its record at once.
+ *
+ * KEYS: [stream, parked, retry records, dead letters, trimmed]
+ * ARGV: [group, consumer, parked consumer, handler, now (ISO), (id, due, record, deliveries or "")…]
+ * Returns [refused ids, trimmed ids].
+ */
+const PARK = new Script(`${DEAD_LETTER_FROM_RECORD}
+local refused, trimmed = {}, {}
+for index = 6, #ARGV, 4 do
+  local id, due, record, deliveries = ARGV[index], ARGV[index + 1], ARGV[index + 2], ARGV[index + 3]
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
+  if not pending or pending[2] ~= ARGV[2] then
+    refused[#refused + 1] = id
+  elseif #redis.call('XRANGE', KEYS[1], id, id) == 0 then
+    dead_letter_from_record(KEYS[1], KEYS[4], ARGV[1], ARGV[4], id, record, ARGV[5])
+    redis.call('XACK', KEYS[1], ARGV[1], id)
+    redis.call('HINCRBY', KEYS[5], 'pending', 1)
+    trimmed[#trimmed + 1] = id
+  else
+    if deliveries == '' then
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'JUSTID')
+    else
+      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'RETRYCOUNT', deliveries, 'JUSTID')
+    end
+    redis.call('ZADD', KEYS[2], due, id)
+    redis.call('HSET', KEYS[3], id, record)
+  end
+end
+return { refused, trimmed }
+`);
+
+/**
+ * Takes up to `count` parked entries that are due, oldest due first, claiming each for
+ * this consumer (a delivery). One whose stream entry was trimmed meanwhile is
+ * dead-lettered from its record instead; one the group no longer has pending (the
+ * group was recreated) is forgotten.
+ *
+ * KEYS: [stream, parked, retry records, dead letters, trimmed]
+ * ARGV: [group, consumer, now (ms), count, handler, now (ISO)]
+ * Returns [[id, fields, deliveries, record or false]…, trimmed ids, next due or false].
+ */
+const TAKE_DUE = new Script(`${DEAD_LETTER_FROM_RECORD}
+local taken, trimmed = {}, {}
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[2], id)
+  local record = redis.call('HGET', KEYS[3], id)
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
+  if #redis.call('XRANGE', KEYS[1], id, id) == 0 then
+    if record then dead_letter_from_record(KEYS[1], KEYS[4], ARGV[1], ARGV[5], id, record, ARGV[6]) end
+    if pending then redis.call('XACK', KEYS[1], ARGV[1], id) end
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('HINCRBY', KEYS[5], 'pending', 1)
+    trimmed[#trimmed + 1] = id
+  elseif not pending then
+    redis.call('HDEL', KEYS[3], id)
+  else
+    local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)
+    taken[#taken + 1] = { id, claimed[1][2], pending[4] + 1, record }
+  end
+end
+local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
+return { taken, trimmed, next or false }
+`);
+
+/**
+ * A group's entries of one partition that wait to be retried, kept in Redis (a sorted
+ * set by due time, as BullMQ keeps delayed jobs) rather than in a handler slot: the
+ * slot goes to other work, and any consumer of the group takes the entry when due.
+ */
+export class Parking {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly keys: PartitionKeys,
+    private readonly group: string,
+    private readonly consumer: string,
+    /** The handler's name, for dead letters written here. */
+    private readonly handler: string,
+  ) {}
+
+  /** Park entries this consumer owns. Resolves to the ids refused (owned by another now) and trimmed. */
+  async park(entries: readonly ParkingEntry[]): Promise<{ refused: string[]; trimmed: string[] }> {
+    if (entries.length === 0) return { refused: [], trimmed: [] };
+    const args: (string | number)[] = [
+      this.group,
+      this.consumer,
+      PARKED_CONSUMER,
+      this.handler,
+      new Date().toISOString(),
+    ];
+    for (const entry of entries) {
+      args.push(
+        entry.entryId,
+        entry.due,
+        encodeRecord(entry.record),
+        entry.deliveries === undefined ? "" : Math.max(0, entry.deliveries),
+      );
+    }
+    const [refused, trimmed] = (await PARK.run(this.redis, this.scriptKeys(), args)) as [
+      string[],
+      string[],
+    ];
+    return { refused, trimmed };
+  }
+
+  /**
+   * Take up to `count` parked entries that are due, for this consumer. `nextDue` is when
+   * the next parked entry (of any consumer) is due, if there is one.
+   */
+  async takeDue(
+    count: number,
+  ): Promise<{ taken: TakenEntry[]; trimmed: string[]; nextDue: number | undefined }> {
+    if (count <= 0) return { taken: [], trimmed: [], nextDue: undefined };
+    const now = Date.now();
+    const [rows, trimmed, next] = (await TAKE_DUE.run(this.redis, this.scriptKeys(), [
+      this.group,
+      this.consumer,
+      now,
+      count,
+      this.handler,
+      new Date(now).toISOString(),
+    ])) as [[string, string[], number, string | null][], string[], string | null];
+    const taken = rows.map(([id, fields, deliveries, record]) => ({
+      entry: [id, fields] as RawEntry,
+      deliveries: Number(deliveries),
+      record: decodeRecord(record),
+    }));
+    return { taken, trimmed, nextDue: next === null ? undefined : Number(next) };
+  }
+
+  /** For each id, whether it is still parked (not yet taken by any consumer). */
+  async stillParked(entryIds: readonly string[]): Promise<boolean[]> {
+    if (entryIds.length === 0) return [];
+    const scores = (await this.redis.call("ZMSCORE", this.keys.parked, ...entryIds)) as (
+      | string
+      | null
+    )[];
+    return scores.map((score) => score !== null);
+  }
+
+  private scriptKeys(): string[] {
+    const { stream, parked, retryRecords, deadLetters, trimmed } = this.keys;
+    return [stream, parked, retryRecords, deadLetters, trimmed];
+  }
+}
