@@ -1,6 +1,9 @@
 import { createServer } from "node:net";
 import { useRedisServer } from "@retail/testing";
-import { describe, expect, it, vi } from "vitest";
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { buildApp } from "./app.js";
+import type { KitApp } from "./app-types.js";
 import { createServiceContext } from "./context.js";
 import { createRedisClient } from "./redis-client.js";
 
@@ -50,5 +53,64 @@ describe("createRedisClient", () => {
     } finally {
       client.disconnect();
     }
+  });
+});
+
+describe("a route on the kit's Redis client while Redis is away", () => {
+  const redis = useRedisServer();
+  let client: Redis;
+  let app: KitApp;
+
+  beforeAll(async () => {
+    const context = contextFor(redis().url);
+    client = createRedisClient(context);
+    app = await buildApp({
+      context,
+      routes: async (routes) => {
+        routes.post("/visits", async () => ({ visits: await client.incr("visits") }));
+      },
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    client?.disconnect();
+  });
+
+  const visit = () => app.inject({ method: "POST", url: "/visits" });
+
+  function expectUnavailable(response: Awaited<ReturnType<typeof visit>>) {
+    expect(response.statusCode, response.body).toBe(503);
+    expect(response.headers["retry-after"]).toBe("3");
+    expect(response.json()).toEqual({
+      error: { code: "redis_unavailable", message: expect.any(String) },
+    });
+  }
+
+  it("answers 503 redis_unavailable with Retry-After, never 500, while Redis is killed, and 200 once it is back", async () => {
+    expect((await visit()).statusCode).toBe(200);
+    await redis().stop("kill");
+    try {
+      for (let attempt = 0; attempt < 5; attempt += 1) expectUnavailable(await visit());
+    } finally {
+      await redis().start();
+    }
+    await vi.waitFor(async () => expect((await visit()).statusCode).toBe(200), {
+      timeout: 15_000,
+      interval: 50,
+    });
+  });
+
+  it("answers 503 redis_unavailable while Redis hangs (paused) instead of waiting for it", async () => {
+    await vi.waitFor(async () => expect((await visit()).statusCode).toBe(200), { timeout: 15_000 });
+    await redis().pause();
+    try {
+      expectUnavailable(await visit());
+    } finally {
+      await redis().unpause();
+    }
+    await vi.waitFor(async () => expect((await visit()).statusCode).toBe(200), {
+      timeout: 15_000,
+      interval: 50,
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { useMonitoring } from "../test/harness.js";
 
 describe("the service", () => {
@@ -40,5 +40,24 @@ describe("the service", () => {
     const service = await monitoring.instance();
     await service.close();
     await service.close();
+  });
+
+  it("answers 503 redis_unavailable with Retry-After, not 500, while Redis is killed", async () => {
+    const { app } = await monitoring.instance();
+    const listClients = () => app.inject({ method: "GET", url: "/clients" });
+    expect((await listClients()).statusCode).toBe(200);
+    await monitoring.redis().stop("kill");
+    try {
+      const response = await listClients();
+      expect(response.statusCode, response.body).toBe(503);
+      expect(response.headers["retry-after"]).toBe("3");
+      expect(response.json()).toMatchObject({ error: { code: "redis_unavailable" } });
+    } finally {
+      await monitoring.redis().start();
+    }
+    await vi.waitFor(async () => expect((await listClients()).statusCode).toBe(200), {
+      timeout: 15_000,
+      interval: 50,
+    });
   });
 });
