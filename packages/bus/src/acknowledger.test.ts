@@ -1,6 +1,7 @@
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { gate, metricValue, useBusTestbed } from "../test/fixtures.js";
+import { idRange } from "./acknowledger.js";
 import { NonRetryableError } from "./errors.js";
 import { streamKey } from "./keys.js";
 
@@ -110,5 +111,12 @@ describe("acknowledgements fenced by ownership", () => {
     await vi.waitFor(async () => expect(await ownerOf(entryId)).toBeUndefined());
     expect(heirHandled).toEqual([published.id]);
     expect(await heir.admin.listDeadLetters("test.order-placed")).toEqual([]);
+  });
+});
+
+describe("the id range of a batch of acks", () => {
+  it("is its smallest and largest entry id, in stream order rather than text order", () => {
+    expect(idRange(["5-3", "5-10", "4-99", "5-9"])).toEqual(["4-99", "5-10"]);
+    expect(idRange(["1796288586075-0"])).toEqual(["1796288586075-0", "1796288586075-0"]);
   });
 });

@@ -8,20 +8,34 @@ import { type RedisClient, Script } from "./redis.js";
  * the other may yet fail and need to retry it. Drops the retry records of the
  * acknowledged entries, if the partition has any.
  *
- * KEYS: [stream, retry records]   ARGV: [group, consumer, …entry ids]
+ * Ownership needs checking only if another consumer took entries over from this one
+ * since it last checked its claims (the reclaimer notes that in the takeovers hash,
+ * the heartbeat clears it): then one `XPENDING` over this consumer's own pending list,
+ * between the batch's smallest and largest ids, says which it still owns. Otherwise
+ * everything it holds is still its own, and the batch is acknowledged at once.
+ *
+ * KEYS: [stream, retry records, takeovers]
+ * ARGV: [group, consumer, smallest id, largest id, …entry ids]
  * Returns how many were refused.
  */
 const ACK_OWNED = new Script(`
-local records = redis.call('EXISTS', KEYS[2]) == 1
-local refused = 0
-for index = 3, #ARGV do
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[index], ARGV[index], 1)[1]
-  if pending and pending[2] == ARGV[2] then
-    redis.call('XACK', KEYS[1], ARGV[1], ARGV[index])
-    if records then redis.call('HDEL', KEYS[2], ARGV[index]) end
-  else
-    refused = refused + 1
+local acked, refused = {}, 0
+if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then
+  for index = 5, #ARGV do acked[#acked + 1] = ARGV[index] end
+else
+  local owned = {}
+  for _, row in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[4], 1000000, ARGV[2])) do
+    owned[row[1]] = true
   end
+  for index = 5, #ARGV do
+    if owned[ARGV[index]] then acked[#acked + 1] = ARGV[index] else refused = refused + 1 end
+  end
+end
+local records = redis.call('EXISTS', KEYS[2]) == 1
+for first = 1, #acked, 1000 do
+  local last = math.min(first + 999, #acked)
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(acked, first, last))
+  if records then redis.call('HDEL', KEYS[2], unpack(acked, first, last)) end
 end
 return refused
 `);
@@ -63,7 +77,7 @@ export class Acknowledger {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly keys: { stream: string; retryRecords: string },
+    private readonly keys: { stream: string; retryRecords: string; takeovers: string },
     private readonly group: string,
     private readonly consumer: string,
     private readonly processed: ProcessedEvents | undefined,
@@ -107,8 +121,8 @@ export class Acknowledger {
         this.processed?.mark(batch.eventIds),
         ACK_OWNED.run(
           this.redis,
-          [this.keys.stream, this.keys.retryRecords],
-          [this.group, this.consumer, ...batch.entryIds],
+          [this.keys.stream, this.keys.retryRecords, this.keys.takeovers],
+          [this.group, this.consumer, ...idRange(batch.entryIds), ...batch.entryIds],
         ),
       ]);
       this.listener.acknowledged(batch.handled, batch.duplicates, Number(refused));
@@ -118,4 +132,24 @@ export class Acknowledger {
       this.listener.failed(error);
     }
   }
+}
+
+/** The smallest and largest of some stream entry ids (`<ms>-<seq>`). */
+export function idRange(entryIds: readonly string[]): [smallest: string, largest: string] {
+  let smallest = entryIds[0] as string;
+  let largest = smallest;
+  for (let index = 1; index < entryIds.length; index++) {
+    const id = entryIds[index] as string;
+    if (compareIds(id, smallest) < 0) smallest = id;
+    else if (compareIds(id, largest) > 0) largest = id;
+  }
+  return [smallest, largest];
+}
+
+/** Order of two stream entry ids; ids of one length compare as text, which is the common case. */
+function compareIds(left: string, right: string): number {
+  if (left.length === right.length) return left < right ? -1 : left > right ? 1 : 0;
+  const [leftMs = 0, leftSeq = 0] = left.split("-").map(Number);
+  const [rightMs = 0, rightSeq = 0] = right.split("-").map(Number);
+  return leftMs - rightMs || leftSeq - rightSeq;
 }

@@ -55,7 +55,7 @@ const CONSUMED_TOPIC = [
 ];
 
 /** The kinds of key a group keeps per partition of a topic it consumes (see keys.ts). */
-const GROUP_KEY_KINDS = ["dead", "parked", "failures", "trimmed"] as const;
+const GROUP_KEY_KINDS = ["dead", "parked", "failures", "trimmed", "takeovers"] as const;
 
 /**
  * The Redis ACL rules of one service's user, derived from the catalog: everything

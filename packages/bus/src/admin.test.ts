@@ -29,6 +29,7 @@ describe("admin", () => {
       "test.order-handled",
       "test.order-placed",
       "test.partitioned",
+      "test.soak",
     ]);
     expect(all.find((topic) => topic.topic === "test.aged")).toMatchObject({
       length: 0,

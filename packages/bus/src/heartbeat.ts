@@ -8,7 +8,12 @@ import { type RedisClient, Script } from "./redis.js";
  * entry trimmed from the stream is left as it is: claiming it would drop it from the
  * pending list while its handler still runs.
  *
- * KEYS: [stream]   ARGV: [group, consumer, …entry ids]
+ * Having checked every entry it holds and lost none, the consumer is taken off the
+ * takeovers hash: its later acks need no check one by one until another consumer takes
+ * one over. (With entries lost it stays on, until it has let go of them: its acks of
+ * entries in flight keep being checked.)
+ *
+ * KEYS: [stream, takeovers]   ARGV: [group, consumer, …entry ids]
  * Returns the ids no longer owned.
  */
 const REFRESH_CLAIMS = new Script(`
@@ -23,17 +28,24 @@ for index = 3, #ARGV do
     lost[#lost + 1] = ARGV[index]
   end
 end
+if #lost == 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end
 return lost
 `);
 
-/** Refresh this consumer's claims on `entryIds`; resolves to the ids it no longer owns. */
+/**
+ * Refresh this consumer's claims on `entryIds` (every entry it holds); resolves to the
+ * ids it no longer owns, which it must not acknowledge.
+ */
 export async function refreshClaims(
   redis: RedisClient,
-  stream: string,
+  keys: { stream: string; takeovers: string },
   group: string,
   consumer: string,
   entryIds: readonly string[],
 ): Promise<string[]> {
-  if (entryIds.length === 0) return [];
-  return (await REFRESH_CLAIMS.run(redis, [stream], [group, consumer, ...entryIds])) as string[];
+  return (await REFRESH_CLAIMS.run(
+    redis,
+    [keys.stream, keys.takeovers],
+    [group, consumer, ...entryIds],
+  )) as string[];
 }

@@ -44,6 +44,15 @@ export function trimmedKey(topic: string, partition: number, group: string): str
   return `trimmed:${partitionTag(topic, partition)}:${group}`;
 }
 
+/**
+ * Which consumers of the group had entries of one partition taken over by another
+ * since they last checked their claims: a hash by consumer name. A consumer absent
+ * from it still owns everything it holds, so its acks need no check one by one.
+ */
+export function takeoversKey(topic: string, partition: number, group: string): string {
+  return `takeovers:${partitionTag(topic, partition)}:${group}`;
+}
+
 /** Every key a group's consumer of one partition uses: one hash tag, one Cluster slot. */
 export interface PartitionKeys {
   stream: string;
@@ -51,6 +60,7 @@ export interface PartitionKeys {
   parked: string;
   retryRecords: string;
   trimmed: string;
+  takeovers: string;
 }
 
 export function partitionKeys(topic: string, partition: number, group: string): PartitionKeys {
@@ -60,6 +70,7 @@ export function partitionKeys(topic: string, partition: number, group: string): 
     parked: parkedKey(topic, partition, group),
     retryRecords: retryRecordsKey(topic, partition, group),
     trimmed: trimmedKey(topic, partition, group),
+    takeovers: takeoversKey(topic, partition, group),
   };
 }
 

@@ -16,7 +16,7 @@ import type { BusMetrics } from "./metrics.js";
 import { Parking, type TakenEntry } from "./parking.js";
 import type { Publisher } from "./publisher.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
-import { ensureGroup, type RawEntry, readNew, startId } from "./reader.js";
+import { ensureGroup, type RawEntry, readNew, readOwnPending, startId } from "./reader.js";
 import { RecentIds } from "./recent-ids.js";
 import { Reclaimer } from "./reclaimer.js";
 import { beforeDeadline, type Connections, isNoGroupError, type RedisClient } from "./redis.js";
@@ -84,6 +84,8 @@ export class PartitionConsumer<C extends Catalog> {
    * promise, which keeps every read's result alive until it settles (a leak).
    */
   private cancelRead: (() => void) | undefined;
+  /** Set when a read may have been lost: read this consumer's own history from here first. */
+  private historyFrom: string | undefined;
   private closed = false;
 
   constructor(private readonly settings: PartitionConsumerSettings<C>) {
@@ -165,6 +167,13 @@ export class PartitionConsumer<C extends Catalog> {
     const { keys, options, connections, consumer } = this.settings;
     await ensureGroup(this.commands, keys.stream, options.group, startId(options.startFrom));
     this.blocking = connections.dedicated(`${consumer}:read`);
+    // A read in flight when the connection drops is never answered nor sent again, and
+    // Redis may have delivered its entries: give it up, and read this consumer's own
+    // history before anything newer.
+    this.blocking.on("close", () => {
+      this.historyFrom = "0";
+      this.cancelRead?.();
+    });
     this.readLoop = this.readContinuously();
     const sweepEvery = Math.max(10, Math.min(1_000, Math.floor(options.handlerTimeoutMs / 4)));
     this.timers.push(
@@ -237,19 +246,19 @@ export class PartitionConsumer<C extends Catalog> {
       }
       try {
         const blocking = this.blocking as RedisClient;
+        const count = this.freeSlots;
+        const history = this.historyFrom;
         const entries = await new Promise<RawEntry[]>((resolve, reject) => {
           this.cancelRead = () => resolve([]);
-          readNew(
-            blocking,
-            keys.stream,
-            options.group,
-            consumer,
-            this.freeSlots,
-            options.blockMs,
+          (history === undefined
+            ? readNew(blocking, keys.stream, options.group, consumer, count, options.blockMs)
+            : readOwnPending(blocking, keys.stream, options.group, consumer, count, history)
           ).then(resolve, reject);
         }).finally(() => {
           this.cancelRead = undefined;
         });
+        if (history !== undefined && this.historyFrom === history)
+          this.historyFrom = entries.length < count ? undefined : entries.at(-1)?.[0];
         if (this.stopping) {
           // Read as the consumer stopped: delivered to it, so hand them over as well.
           const read = entries.flatMap(([entryId, fields]) =>
@@ -268,6 +277,7 @@ export class PartitionConsumer<C extends Catalog> {
         if (this.stopping) break;
         if (isNoGroupError(error)) await this.recoverGroup();
         else {
+          this.historyFrom = "0";
           errors.error(`read ${keys.stream}`, error, `reading ${keys.stream} failed; retrying`);
           await delay(1_000, undefined, { signal: this.abort.signal, ref: false }).catch(() => {});
         }
@@ -380,6 +390,12 @@ export class PartitionConsumer<C extends Catalog> {
    */
   private acknowledge(entry: HeldEntry, outcome: AckOutcome): void {
     const { idempotency } = this.settings.options;
+    if (entry.lost) {
+      // Another consumer owns it now: its ack is that one's.
+      this.settings.metrics.refused.inc(this.labels);
+      this.release(entry);
+      return;
+    }
     const eventId = idempotency && outcome !== "skipped" ? entry.envelope?.id : undefined;
     if (eventId !== undefined) this.recent.add(eventId);
     if (!this.closed) this.acknowledger.ack(entry.entryId, eventId, outcome);
@@ -568,9 +584,8 @@ export class PartitionConsumer<C extends Catalog> {
 
   private async heartbeat(): Promise<void> {
     const { keys, options, consumer, errors, logger } = this.settings;
-    if (this.held.size === 0) return;
     try {
-      const lostIds = await refreshClaims(this.commands, keys.stream, options.group, consumer, [
+      const lostIds = await refreshClaims(this.commands, keys, options.group, consumer, [
         ...this.held.keys(),
       ]);
       for (const entryId of lostIds) {

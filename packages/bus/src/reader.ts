@@ -58,6 +58,34 @@ export async function readNew(
   return entriesOf(reply);
 }
 
+/**
+ * Read this consumer's own pending entries after `afterId` (its history, `XREADGROUP`
+ * with an id instead of `>`), without blocking. After a read whose reply was lost (the
+ * connection dropped), Redis may have delivered entries this consumer never saw:
+ * reading its history first hands them over in stream order, before newer ones.
+ */
+export async function readOwnPending(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+  consumer: string,
+  count: number,
+  afterId: string,
+): Promise<RawEntry[]> {
+  const reply = (await redis.call(
+    "XREADGROUP",
+    "GROUP",
+    group,
+    consumer,
+    "COUNT",
+    count,
+    "STREAMS",
+    stream,
+    afterId,
+  )) as StreamsReply;
+  return entriesOf(reply);
+}
+
 type Entries = RawEntry[];
 /** RESP2: `[[key, entries]]`; RESP3 (ioredis "legacy" mapping of a map): `[key, entries]`. */
 type StreamsReply = [string, Entries][] | [string, Entries] | null;

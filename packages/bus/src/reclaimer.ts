@@ -20,9 +20,11 @@ export interface ReclaimedBatch {
  * consumer's own pending list — never the parked entries, which wait for their due
  * time on purpose. Each claim counts a delivery. An entry trimmed from the stream is
  * acknowledged (it cannot be delivered again) and dead-lettered if the group kept its
- * fields in a retry record.
+ * fields in a retry record. The consumers entries were taken from are noted in the
+ * takeovers hash, so that their acks check ownership entry by entry until they have
+ * checked their claims again.
  *
- * KEYS: [stream, retry records, dead letters, trimmed]
+ * KEYS: [stream, retry records, dead letters, trimmed, takeovers]
  * ARGV: [group, consumer, parked consumer, min idle ms, count, handler, now (ISO)]
  * Returns [[id, fields, deliveries, record or false]…, [id, dead-lettered 0/1]…].
  */
@@ -47,6 +49,7 @@ for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
       else
         local entry = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)
         claimed[#claimed + 1] = { id, entry[1][2], pending[4] + 1, record }
+        redis.call('HSET', KEYS[5], name, 1)
       end
     end
   end
@@ -72,10 +75,10 @@ export class Reclaimer {
   /** Claim up to `count` entries idle past the threshold. */
   async claim(count: number): Promise<ReclaimedBatch> {
     if (count <= 0) return { entries: [], trimmed: [] };
-    const { stream, retryRecords, deadLetters, trimmed } = this.keys;
+    const { stream, retryRecords, deadLetters, trimmed, takeovers } = this.keys;
     const [rows, gone] = (await RECLAIM.run(
       this.redis,
-      [stream, retryRecords, deadLetters, trimmed],
+      [stream, retryRecords, deadLetters, trimmed, takeovers],
       [
         this.group,
         this.consumer,

@@ -61,16 +61,26 @@ export class Connections {
     }
   }
 
-  /** A dedicated connection (same server and credentials) that the caller must `release`. */
+  /**
+   * A dedicated connection (same server and credentials) that the caller must `release`.
+   * A command in flight when it drops fails rather than being sent again: a blocking
+   * read whose reply was lost may have delivered entries, and the reader must know to
+   * read its own history before anything newer.
+   */
   dedicated(name: string): RedisClient {
     const client = isCluster(this.commands)
       ? this.commands.duplicate(undefined, {
-          redisOptions: { connectionName: name, maxRetriesPerRequest: null },
+          redisOptions: {
+            connectionName: name,
+            maxRetriesPerRequest: null,
+            autoResendUnfulfilledCommands: false,
+          },
         })
       : this.commands.duplicate({
           connectionName: name,
           maxRetriesPerRequest: null,
           enableAutoPipelining: false,
+          autoResendUnfulfilledCommands: false,
         });
     client.on("error", this.onError);
     this.extra.add(client);

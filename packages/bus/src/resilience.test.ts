@@ -75,6 +75,33 @@ describe("Redis restarted with AOF on", () => {
   });
 });
 
+describe("connections cut by Redis", () => {
+  const testbed = useBusTestbed();
+
+  it("reads its own history after a failed read: an entry delivered while the reply was lost runs at once, before newer ones of its key", async () => {
+    const client = testbed.redis().client();
+    const stream = streamKey("test.order-placed", 0);
+    await client.xgroup("CREATE", stream, "worker", "$", "MKSTREAM");
+    const tester = testbed.bus("tester");
+    await tester.publish("test.order-placed", { orderId: "k", seq: 1 });
+    // Redis delivered it to the consumer, whose reply never arrived
+    await client.xreadgroup("GROUP", "worker", "w-1", "COUNT", 1, "STREAMS", stream, ">");
+
+    const worker = testbed.bus("worker", { consumerName: "w-1" });
+    const handled: number[] = [];
+    // reclaiming by idle time would take a minute
+    worker.subscribe("test.order-placed", (event) => void handled.push(event.payload.seq), {
+      claimIdleMs: 60_000,
+    });
+    await worker.start();
+    await testbed.redis().killClients("normal");
+    await vi.waitFor(() => expect(handled).toEqual([1]), { timeout: 10_000 });
+    await tester.publish("test.order-placed", { orderId: "k", seq: 2 });
+    await vi.waitFor(() => expect(handled).toEqual([1, 2]), { timeout: 10_000 });
+    client.disconnect();
+  });
+});
+
 describe("Redis down at shutdown", () => {
   const testbed = useBusTestbed();
 

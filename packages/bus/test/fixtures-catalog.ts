@@ -47,6 +47,16 @@ export const catalog = defineCatalog(
     retention: { maxAgeMs: 60_000 },
   }),
   defineTopic({
+    name: "test.soak",
+    version: 1,
+    description: "the fault soak's topic: two groups, four partitions, ordered by key",
+    schema: orderEvent,
+    publisher: "tester",
+    consumers: ["worker", "auditor"],
+    partitions: 4,
+    partitionKey: "orderId",
+  }),
+  defineTopic({
     name: "test.fragile",
     version: 1,
     description: "a schema whose transform throws on note 'throw' (a bug in a contract)",
