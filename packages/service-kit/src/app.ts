@@ -102,7 +102,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
 }
 
 /** Headers a browser page may read from a cross-origin answer (besides the safelisted ones). */
-const EXPOSED_HEADERS = [CORRELATION_ID_HEADER, "idempotent-replayed"];
+const EXPOSED_HEADERS = [CORRELATION_ID_HEADER, "idempotent-replayed", "retry-after"];
 
 /**
  * CORS for the allowed `origins` (`["*"]`: any); none, no CORS headers at all. A
@@ -124,7 +124,12 @@ async function registerCors(app: KitApp, origins: readonly string[]): Promise<vo
 
 function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const appError = toAppError(error);
-  if (appError.statusCode >= 500) request.log.error({ err: error }, appError.message);
+  // A 500 is a bug; another 5xx (Redis away, shutting down) is expected in operation.
+  if (appError.statusCode === 500) request.log.error({ err: error }, appError.message);
+  else if (appError.statusCode > 500)
+    request.log.warn({ code: appError.code, err: error }, appError.message);
   else request.log.info({ code: appError.code }, appError.message);
+  if (appError.retryAfterSeconds !== undefined)
+    reply.header("retry-after", String(appError.retryAfterSeconds));
   return reply.code(appError.statusCode).send(toErrorBody(appError));
 }

@@ -45,6 +45,8 @@ describe("CORS", () => {
     expect(placed.headers["access-control-allow-origin"]).toBe(DASHBOARD);
     expect(placed.headers.vary).toMatch(/origin/i);
     expect(placed.headers["access-control-expose-headers"]).toMatch(/x-correlation-id/);
+    // so that a page can honour a 503's Retry-After
+    expect(placed.headers["access-control-expose-headers"]).toMatch(/retry-after/);
 
     const refused = await target.inject({
       method: "POST",

@@ -6,11 +6,13 @@ import {
   InvalidJsonError,
   NotFoundError,
   PayloadTooLargeError,
+  RedisUnavailableError,
   UnsupportedMediaTypeError,
   UriTooLongError,
   ValidationFailedError,
   type ValidationIssue,
 } from "./errors.js";
+import { isRedisUnavailable } from "./redis-unavailable.js";
 
 /** Fastify's own request errors that map to a dedicated kit code. */
 const FASTIFY_ERRORS: Record<string, (cause: unknown) => AppError> = {
@@ -35,8 +37,10 @@ interface ErrorLike {
 
 /**
  * Turn anything thrown while handling a request into the {@link AppError} the client
- * sees. Client mistakes keep their 4xx status; everything else is an `internal_error`
- * whose message says nothing about the original error.
+ * sees. Client mistakes keep their 4xx status; Redis being away (see
+ * {@link isRedisUnavailable}) is a 503 `redis_unavailable` with `Retry-After`;
+ * everything else is an `internal_error` whose message says nothing about the original
+ * error.
  */
 export function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
@@ -56,6 +60,8 @@ export function toAppError(thrown: unknown): AppError {
     const known = FASTIFY_ERRORS[error.code];
     if (known) return known(thrown);
   }
+
+  if (isRedisUnavailable(thrown)) return new RedisUnavailableError(undefined, { cause: thrown });
 
   const status = typeof error.statusCode === "number" ? error.statusCode : 500;
   if (status >= 400 && status < 500) return clientError(status, error, thrown);

@@ -9,6 +9,7 @@ import {
   NotFoundError,
   NotReadyError,
   PayloadTooLargeError,
+  RedisUnavailableError,
   toErrorBody,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -40,6 +41,19 @@ describe("defineError", () => {
     expect(error.cause).toBe(cause);
   });
 
+  it("gives every instance the class's Retry-After, which an instance may replace", () => {
+    const BusyError = defineError("busy", 503, "Busy", { retryAfterSeconds: 5 });
+    expect(BusyError.retryAfterSeconds).toBe(5);
+    expect(new BusyError().retryAfterSeconds).toBe(5);
+    expect(new BusyError("Busy for a while", { retryAfterSeconds: 60 }).retryAfterSeconds).toBe(60);
+    expect(new OutOfStockError().retryAfterSeconds).toBeUndefined();
+  });
+
+  it("refuses a Retry-After that is not a whole number of seconds", () => {
+    expect(() => defineError("busy", 503, "x", { retryAfterSeconds: 1.5 })).toThrow(RangeError);
+    expect(() => defineError("busy", 503, "x", { retryAfterSeconds: -1 })).toThrow(RangeError);
+  });
+
   it("refuses codes that are not snake_case and statuses that are not errors", () => {
     expect(() => defineError("OutOfStock", 409, "x")).toThrow(TypeError);
     expect(() => defineError("out-of-stock", 409, "x")).toThrow(TypeError);
@@ -59,6 +73,7 @@ describe("the kit's errors", () => {
     { ErrorClass: UnsupportedMediaTypeError, code: "unsupported_media_type", status: 415 },
     { ErrorClass: InternalError, code: "internal_error", status: 500 },
     { ErrorClass: NotReadyError, code: "not_ready", status: 503 },
+    { ErrorClass: RedisUnavailableError, code: "redis_unavailable", status: 503 },
   ])("$code is sent with status $status in the error body", ({ ErrorClass, code, status }) => {
     const error = new ErrorClass();
     expect(error.code).toBe(code);

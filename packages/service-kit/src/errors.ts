@@ -6,6 +6,11 @@ export interface AppErrorOptions {
   details?: unknown;
   /** The underlying error; logged, never sent to the client. Default: none. */
   cause?: unknown;
+  /**
+   * Sent as the `Retry-After` header, in whole seconds: when a retry may succeed.
+   * Default: the class's (see {@link defineError}), else no header.
+   */
+  retryAfterSeconds?: number;
 }
 
 /**
@@ -20,6 +25,8 @@ export class AppError extends Error {
   readonly statusCode: number;
   /** Sent as `error.details` when present. */
   readonly details: unknown;
+  /** Sent as the `Retry-After` header (seconds) when present. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: string, statusCode: number, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -27,6 +34,7 @@ export class AppError extends Error {
     this.code = code;
     this.statusCode = statusCode;
     this.details = options.details;
+    this.retryAfterSeconds = checkRetryAfter(code, options.retryAfterSeconds);
   }
 }
 
@@ -36,6 +44,14 @@ export interface AppErrorClass<Code extends string = string> {
   readonly code: Code;
   readonly statusCode: number;
   readonly defaultMessage: string;
+  /** `Retry-After` of every instance that does not name its own. */
+  readonly retryAfterSeconds: number | undefined;
+}
+
+/** What a class made by {@link defineError} applies to all its instances. */
+export interface DefineErrorOptions {
+  /** `Retry-After` header in whole seconds, e.g. for a 503 or 429. Default: none. */
+  retryAfterSeconds?: number;
 }
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
@@ -52,28 +68,38 @@ const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
  * @param code stable snake_case code; throws `TypeError` if it is not snake_case
  * @param statusCode HTTP status, 400–599; throws `RangeError` otherwise
  * @param defaultMessage message used when the constructor gets none
+ * @param classOptions `retryAfterSeconds` for every instance; throws `RangeError` unless
+ *   a whole number of seconds, 0 or more
  */
 export function defineError<const Code extends string>(
   code: Code,
   statusCode: number,
   defaultMessage: string,
+  classOptions: DefineErrorOptions = {},
 ): AppErrorClass<Code> {
   if (!SNAKE_CASE.test(code)) throw new TypeError(`error code "${code}" is not snake_case`);
   if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599)
     throw new RangeError(`error "${code}": status ${statusCode} is not an HTTP error status`);
+  const retryAfterSeconds = checkRetryAfter(code, classOptions.retryAfterSeconds);
 
   const DefinedError = class extends AppError {
     static readonly code = code;
     static readonly statusCode = statusCode;
     static readonly defaultMessage = defaultMessage;
+    static readonly retryAfterSeconds = retryAfterSeconds;
     declare readonly code: Code;
 
     constructor(message: string = defaultMessage, options: AppErrorOptions = {}) {
-      super(code, statusCode, message, options);
+      super(code, statusCode, message, { retryAfterSeconds, ...options });
     }
   };
   Object.defineProperty(DefinedError, "name", { value: errorClassName(code) });
   return DefinedError;
+}
+
+function checkRetryAfter(code: string, seconds: number | undefined): number | undefined {
+  if (seconds === undefined || (Number.isInteger(seconds) && seconds >= 0)) return seconds;
+  throw new RangeError(`error "${code}": Retry-After ${seconds} is not a whole number of seconds`);
 }
 
 /** `out_of_stock` → `OutOfStockError`, so stack traces and logs name the error. */
@@ -128,6 +154,25 @@ export const UnsupportedMediaTypeError = defineError(
 export const InternalError = defineError("internal_error", 500, "Internal server error");
 /** 503: a readiness check fails, or the service is shutting down. */
 export const NotReadyError = defineError("not_ready", 503, "The service is not ready");
+
+/**
+ * Seconds a client should wait before retrying after `redis_unavailable`: about what a
+ * Redis restart with AOF takes, and above ioredis's longest wait between reconnects (2 s).
+ */
+export const REDIS_RETRY_AFTER_SECONDS = 3;
+
+/**
+ * 503: Redis was unreachable, hung, or not serving (loading, failing over) while the
+ * request ran. A write whose command reached Redis before the connection dropped may
+ * have been applied: retrying is safe where the route is idempotent (an
+ * `Idempotency-Key`, a PUT), otherwise read before writing again.
+ */
+export const RedisUnavailableError = defineError(
+  "redis_unavailable",
+  503,
+  "Redis is unavailable; the request may or may not have taken effect. Retry later",
+  { retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS },
+);
 
 /** The one error body every error response has. */
 export interface ErrorBody {

@@ -27,6 +27,7 @@ export {
   type AppErrorClass,
   type AppErrorOptions,
   BadRequestError,
+  type DefineErrorOptions,
   defineError,
   type ErrorBody,
   errorBodySchema,
@@ -35,6 +36,8 @@ export {
   NotFoundError,
   NotReadyError,
   PayloadTooLargeError,
+  REDIS_RETRY_AFTER_SECONDS,
+  RedisUnavailableError,
   toErrorBody,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -65,6 +68,7 @@ export {
 } from "./metrics.js";
 export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
 export { createRedisClient, type RedisClientOptions } from "./redis-client.js";
+export { isRedisUnavailable } from "./redis-unavailable.js";
 export { type RunServiceIo, runService } from "./run-service.js";
 export {
   type RunningService,

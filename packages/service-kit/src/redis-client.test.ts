@@ -54,6 +54,18 @@ describe("createRedisClient", () => {
       client.disconnect();
     }
   });
+
+  it("fails a command Redis does not answer in time, while its duplicates (blocking reads) wait on", async () => {
+    const client = createRedisClient(contextFor(redis().url), { commandTimeoutMs: 100 });
+    const blocking = client.duplicate();
+    try {
+      await expect(client.blpop("never-filled", 1)).rejects.toThrow("Command timed out");
+      await expect(blocking.blpop("never-filled", 1)).resolves.toBeNull();
+    } finally {
+      client.disconnect();
+      blocking.disconnect();
+    }
+  });
 });
 
 describe("a route on the kit's Redis client while Redis is away", () => {

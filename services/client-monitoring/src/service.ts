@@ -3,13 +3,14 @@ import { catalog, type RetailCatalog } from "@retail/contracts";
 import {
   buildApp,
   busOptionsFromConfig,
+  createRedisClient,
   Gauge,
   type KitApp,
   type RoutesPlugin,
   redisReadinessCheck,
   type ServiceContext,
 } from "@retail/service-kit";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { AlertBook } from "./alerts.js";
 import { clientRoutes } from "./client-routes.js";
 import { ClientRegistry } from "./clients.js";
@@ -58,18 +59,9 @@ export async function createClientMonitoringService(
   const { context } = options;
   const { config, logger } = context;
 
-  const redis = new Redis(options.redisUrl ?? config.REDIS_URL, {
-    maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
-    connectionName: SERVICE,
-  });
-  let lastRedisError = 0;
-  redis.on("error", (error) => {
-    const now = Date.now();
-    if (now - lastRedisError < 10_000) return;
-    lastRedisError = now;
-    logger.warn({ err: error }, "Redis connection error; reconnecting");
-  });
+  // The kit's client, as in every service: a request fails within a bounded time (503)
+  // while Redis is away.
+  const redis = createRedisClient(context, { url: options.redisUrl ?? config.REDIS_URL });
 
   const bus = createBus({
     service: SERVICE,

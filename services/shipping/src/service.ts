@@ -5,13 +5,13 @@ import {
   buildApp,
   busOptionsFromConfig,
   Counter,
+  createRedisClient,
   createServiceContext,
   type Env,
   type KitApp,
   redisReadinessCheck,
   type ServiceContext,
 } from "@retail/service-kit";
-import { Redis } from "ioredis";
 import { configSchema, type ShippingEnvConfig } from "./config.js";
 import { subscribeHandlers } from "./handlers.js";
 import { SERVICE_NAME } from "./keys.js";
@@ -65,17 +65,9 @@ export async function createShippingService(
   const { context } = options;
   const config: ShippingConfig = { ...context.config, ...options.config };
   const now = options.now ?? Date.now;
-  const redis = new Redis(config.REDIS_URL, {
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-  });
-  // ioredis reconnects by itself; say so at most every 10 s while Redis is away.
-  let lastConnectionWarning = 0;
-  redis.on("error", (error) => {
-    if (Date.now() - lastConnectionWarning < 10_000) return;
-    lastConnectionWarning = Date.now();
-    context.logger.warn({ err: error }, "Redis connection error; reconnecting");
-  });
+  // The kit's client, as in every service: a request fails within a bounded time (503)
+  // while Redis is away.
+  const redis = createRedisClient(context, { url: config.REDIS_URL });
   const bus = createBus({
     service: SERVICE_NAME,
     catalog,
