@@ -99,24 +99,33 @@ describe("the order saga across inventory, shipping and client-monitoring", () =
     for (const hop of events.slice(1)) expect(hop.latencyMs).toEqual(expect.any(Number));
   });
 
-  it("cancels an order before dispatch: reservation released, shipment cancelled", async () => {
+  it("cancels an order before dispatch: shipping cancels the shipment, then the reservation is released", async () => {
     await product("SAGA-CANCEL", 5);
     const { orderId } = (await placeOrder("SAGA-CANCEL", 2)).json();
     await vi.waitFor(async () => expect(await shipments(orderId)).toHaveLength(1), SLOW);
 
-    const cancelled = await system.inventory.inject({
+    const requested = await system.inventory.inject({
       method: "POST",
       url: `/orders/${orderId}/cancel`,
     });
-    expect(cancelled.statusCode).toBe(200);
-    expect(cancelled.json()).toMatchObject({ orderId, status: "cancelled" });
-    expect(await stock("SAGA-CANCEL")).toMatchObject({ available: 5, reserved: 0, shipped: 0 });
+    expect(requested.statusCode).toBe(202);
+    expect(requested.json()).toMatchObject({ orderId, status: "cancel_requested" });
 
+    await vi.waitFor(async () => expect((await order(orderId)).status).toBe("cancelled"), SLOW);
+    expect((await shipments(orderId))[0]?.status).toBe("cancelled");
+    expect(await stock("SAGA-CANCEL")).toMatchObject({ available: 5, reserved: 0, shipped: 0 });
     await vi.waitFor(
-      async () => expect((await shipments(orderId))[0]?.status).toBe("cancelled"),
+      async () =>
+        expect((await timeline(orderId)).map((hop) => hop.type)).toEqual(
+          expect.arrayContaining([
+            "order.cancel-requested",
+            "shipment.cancelled",
+            "reservation.released",
+            "order.cancelled",
+          ]),
+        ),
       SLOW,
     );
-    expect((await order(orderId)).status).toBe("cancelled");
   });
 
   it("refuses to cancel once dispatched", async () => {

@@ -18,7 +18,7 @@ type JsonObject = { [key: string]: unknown };
  * minor when a topic or an optional field is added, the major when a topic's version
  * is bumped.
  */
-export const CATALOG_VERSION = "1.0.0";
+export const CATALOG_VERSION = "1.1.0";
 
 const ENVELOPE_REF = "#/components/schemas/EnvelopeMetadata";
 /** A trace id and span id any reader recognises as an example. */

@@ -29,6 +29,8 @@ describe("catalog", () => {
       "client.offline",
       "client.online",
       "client.telemetry",
+      "order.cancel-refused",
+      "order.cancel-requested",
       "order.cancelled",
       "order.delivered",
       "order.failed",
@@ -36,6 +38,7 @@ describe("catalog", () => {
       "order.rejected",
       "reservation.committed",
       "reservation.released",
+      "shipment.cancel-refused",
       "shipment.cancelled",
       "shipment.created",
       "shipment.delivered",
@@ -102,7 +105,9 @@ describe("who publishes and consumes what", () => {
     expect(topicsPublishedBy("inventory")).toEqual([
       "order.placed",
       "order.rejected",
+      "order.cancel-requested",
       "order.cancelled",
+      "order.cancel-refused",
       "order.failed",
       "order.delivered",
       "stock.restocked",
@@ -112,15 +117,17 @@ describe("who publishes and consumes what", () => {
     ]);
   });
 
-  it("has shipping publish the shipment topics and consume placed and cancelled orders", () => {
+  it("has shipping publish the shipment topics and consume placed orders and cancel requests", () => {
     expect(topicsPublishedBy("shipping")).toEqual([
       "shipment.created",
       "shipment.dispatched",
       "shipment.delivered",
       "shipment.cancelled",
+      "shipment.cancel-refused",
       "shipment.failed",
     ]);
-    expect(topicsConsumedBy("shipping")).toEqual(["order.placed", "order.cancelled"]);
+    // order.cancelled is the outcome of shipping's own decision: nothing for it to do
+    expect(topicsConsumedBy("shipping")).toEqual(["order.placed", "order.cancel-requested"]);
   });
 
   it("has inventory consume every shipment topic and nothing else", () => {
@@ -220,7 +227,10 @@ describe("payload schemas", () => {
     ["order.placed", "a missing customerId", (p) => delete p.customerId],
     ["order.rejected", "a reason other than out_of_stock", (p) => (p.reason = "fraud")],
     ["order.rejected", "a negative available count", (p) => (lineOf(p).available = -1)],
+    ["order.cancel-requested", "an empty reason", (p) => (p.reason = "")],
+    ["order.cancel-requested", "a missing requestedAt", (p) => delete p.requestedAt],
     ["order.cancelled", "an empty reason", (p) => (p.reason = "")],
+    ["order.cancel-refused", "a reason that is prose", (p) => (p.reason = "Already left")],
     [
       "order.failed",
       "a reason that is prose, not a code",
@@ -237,6 +247,9 @@ describe("payload schemas", () => {
     ["shipment.dispatched", "a missing shipmentId", (p) => delete p.shipmentId],
     ["shipment.delivered", "an empty carrier", (p) => (p.carrier = "")],
     ["shipment.cancelled", "a missing reason", (p) => delete p.reason],
+    ["shipment.cancel-refused", "an unknown reason", (p) => (p.reason = "too_late")],
+    ["shipment.cancel-refused", "a pending status", (p) => (p.status = "pending")],
+    ["shipment.cancel-refused", "a missing shipmentId", (p) => delete p.shipmentId],
     ["shipment.failed", "an upper-case reason code", (p) => (p.reason = "UNSUPPORTED_COUNTRY")],
     ["client.online", "an unknown app", (p) => (p.app = "kiosk")],
     ["client.offline", "a missing version", (p) => delete p.version],

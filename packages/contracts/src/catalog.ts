@@ -2,6 +2,8 @@ import { alertRaised } from "./alerts.js";
 import { clientOffline, clientOnline, clientTelemetry } from "./clients.js";
 import {
   orderCancelled,
+  orderCancelRefused,
+  orderCancelRequested,
   orderDelivered,
   orderFailed,
   orderPlaced,
@@ -9,6 +11,7 @@ import {
 } from "./orders.js";
 import {
   shipmentCancelled,
+  shipmentCancelRefused,
   shipmentCreated,
   shipmentDelivered,
   shipmentDispatched,
@@ -27,7 +30,9 @@ import {
 export const catalog = defineCatalog(
   orderPlaced,
   orderRejected,
+  orderCancelRequested,
   orderCancelled,
+  orderCancelRefused,
   orderFailed,
   orderDelivered,
   stockRestocked,
@@ -38,6 +43,7 @@ export const catalog = defineCatalog(
   shipmentDispatched,
   shipmentDelivered,
   shipmentCancelled,
+  shipmentCancelRefused,
   shipmentFailed,
   clientOnline,
   clientOffline,
@@ -68,7 +74,9 @@ export function topicsConsumedBy(service: ServiceName): RetailTopicName[] {
 
 export type OrderPlaced = RetailPayload<"order.placed">;
 export type OrderRejected = RetailPayload<"order.rejected">;
+export type OrderCancelRequested = RetailPayload<"order.cancel-requested">;
 export type OrderCancelled = RetailPayload<"order.cancelled">;
+export type OrderCancelRefused = RetailPayload<"order.cancel-refused">;
 export type OrderFailed = RetailPayload<"order.failed">;
 export type OrderDelivered = RetailPayload<"order.delivered">;
 export type StockRestocked = RetailPayload<"stock.restocked">;
@@ -79,6 +87,7 @@ export type ShipmentCreated = RetailPayload<"shipment.created">;
 export type ShipmentDispatched = RetailPayload<"shipment.dispatched">;
 export type ShipmentDelivered = RetailPayload<"shipment.delivered">;
 export type ShipmentCancelled = RetailPayload<"shipment.cancelled">;
+export type ShipmentCancelRefused = RetailPayload<"shipment.cancel-refused">;
 export type ShipmentFailed = RetailPayload<"shipment.failed">;
 export type ClientOnline = RetailPayload<"client.online">;
 export type ClientOffline = RetailPayload<"client.offline">;

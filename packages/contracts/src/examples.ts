@@ -30,10 +30,20 @@ export const examplePayloads: { readonly [T in RetailTopicName]: RetailPayloadIn
     lines: [{ sku: "MUG-WHT", requested: 5, available: 2 }],
     rejectedAt: "2025-03-14T09:27:10.002Z",
   },
+  "order.cancel-requested": {
+    orderId: "ord-1044",
+    reason: "Customer ordered the wrong size.",
+    requestedAt: "2025-03-14T09:29:59.870Z",
+  },
   "order.cancelled": {
     orderId: "ord-1044",
     reason: "Customer ordered the wrong size.",
     cancelledAt: "2025-03-14T09:30:00.000Z",
+  },
+  "order.cancel-refused": {
+    orderId: "ord-1046",
+    reason: "already_dispatched",
+    refusedAt: "2025-03-14T10:15:00.240Z",
   },
   "order.failed": {
     orderId: "ord-1045",
@@ -98,6 +108,13 @@ export const examplePayloads: { readonly [T in RetailTopicName]: RetailPayloadIn
     orderId: "ord-1044",
     reason: "order_cancelled",
     cancelledAt: "2025-03-14T09:30:00.210Z",
+  },
+  "shipment.cancel-refused": {
+    shipmentId: "shp-5006",
+    orderId: "ord-1046",
+    reason: "already_dispatched",
+    status: "dispatched",
+    refusedAt: "2025-03-14T10:15:00.180Z",
   },
   "shipment.failed": {
     shipmentId: "shp-5004",

@@ -9,6 +9,8 @@ export {
   type ClientTelemetry,
   catalog,
   type OrderCancelled,
+  type OrderCancelRefused,
+  type OrderCancelRequested,
   type OrderDelivered,
   type OrderFailed,
   type OrderPlaced,
@@ -20,6 +22,7 @@ export {
   type RetailPayloadInput,
   type RetailTopicName,
   type ShipmentCancelled,
+  type ShipmentCancelRefused,
   type ShipmentCreated,
   type ShipmentDelivered,
   type ShipmentDispatched,
@@ -39,6 +42,7 @@ export {
 } from "./envelope.js";
 export { examplePayloads } from "./examples.js";
 export { CLIENT_APPS } from "./fields.js";
+export { CANCEL_REFUSAL_REASONS } from "./shipments.js";
 export { RESERVATION_RELEASE_REASONS } from "./stock.js";
 export {
   type Catalog,

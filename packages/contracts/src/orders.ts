@@ -92,18 +92,48 @@ export const orderRejected = defineTopic({
   partitionKey: "orderId",
 });
 
+export const orderCancelRequested = defineTopic({
+  name: "order.cancel-requested",
+  version: 1,
+  description:
+    "A customer or operator asked to cancel an order that inventory still held as reserved (HTTP 202). Nothing is released yet: shipping, which owns the dispatch, decides. It answers shipment.cancelled (the order becomes cancelled) or shipment.cancel-refused (the order goes on).",
+  schema: z.object({
+    orderId: orderId(),
+    reason: text("Why the cancel was asked for, as given by the customer or operator."),
+    requestedAt: timestamp("When inventory accepted the request"),
+  }),
+  publisher: "inventory",
+  consumers: ["shipping", "client-monitoring"],
+  partitionKey: "orderId",
+});
+
 export const orderCancelled = defineTopic({
   name: "order.cancelled",
   version: 1,
   description:
-    "An order was cancelled before dispatch. Inventory releases its reservation (reservation.released) and shipping cancels the shipment. A terminal state of the order.",
+    "An order was cancelled: shipping cancelled its shipment before dispatch (shipment.cancelled), and inventory released its reservation (reservation.released) in the same step. A terminal state of the order.",
   schema: z.object({
     orderId: orderId(),
     reason: text("Why it was cancelled, as given by the customer or operator."),
     cancelledAt: timestamp("When the order was cancelled"),
   }),
   publisher: "inventory",
-  consumers: ["shipping", "client-monitoring"],
+  consumers: ["client-monitoring"],
+  partitionKey: "orderId",
+});
+
+export const orderCancelRefused = defineTopic({
+  name: "order.cancel-refused",
+  version: 1,
+  description:
+    "A requested cancel of an order was refused because its shipment had already left (or failed): the order goes on as its shipment does. Not a terminal state; the answer to order.cancel-requested that is not order.cancelled.",
+  schema: z.object({
+    orderId: orderId(),
+    reason: reasonCode("Why shipping refused, e.g. `already_dispatched`"),
+    refusedAt: timestamp("When inventory recorded the refusal"),
+  }),
+  publisher: "inventory",
+  consumers: ["client-monitoring"],
   partitionKey: "orderId",
 });
 

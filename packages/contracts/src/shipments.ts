@@ -62,12 +62,34 @@ export const shipmentCancelled = defineTopic({
   name: "shipment.cancelled",
   version: 1,
   description:
-    "A shipment was cancelled before dispatch, usually because its order was cancelled. Inventory releases any reservation still held.",
+    "A shipment was cancelled before dispatch, usually because its order's cancel was requested (order.cancel-requested), possibly before the order reached shipping. Inventory cancels the order and releases any reservation still held.",
   schema: z.object({
     shipmentId: shipmentId(),
     orderId: orderId(),
     reason: reasonCode("Why it was cancelled, e.g. `order_cancelled`"),
     cancelledAt: timestamp("When the shipment was cancelled"),
+  }),
+  publisher: "shipping",
+  consumers: SHIPMENT_CONSUMERS,
+  partitionKey: "orderId",
+});
+
+/** Why shipping refuses a cancel: the parcel left, or the shipment failed. */
+export const CANCEL_REFUSAL_REASONS = ["already_dispatched", "shipment_failed"] as const;
+
+export const shipmentCancelRefused = defineTopic({
+  name: "shipment.cancel-refused",
+  version: 1,
+  description:
+    "Shipping refused an order's cancel request because the shipment was already past pending: dispatched or delivered (the decision is atomic with the dispatch timer), or failed. Inventory keeps the order going and publishes order.cancel-refused.",
+  schema: z.object({
+    shipmentId: shipmentId(),
+    orderId: orderId(),
+    reason: z.enum(CANCEL_REFUSAL_REASONS).describe("Why the cancel was refused."),
+    status: z
+      .enum(["dispatched", "delivered", "failed"])
+      .describe("The shipment's status when shipping decided."),
+    refusedAt: timestamp("When shipping refused"),
   }),
   publisher: "shipping",
   consumers: SHIPMENT_CONSUMERS,

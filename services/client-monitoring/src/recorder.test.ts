@@ -64,4 +64,38 @@ describe("the handler of every topic", () => {
       stream.close();
     }
   });
+
+  it("files a cancel request, shipping's refusal and inventory's answer in the order's timeline", async () => {
+    const { app } = await monitoring.instance();
+    const inventory = monitoring.bus("inventory");
+    const shipping = monitoring.bus("shipping");
+    const orderId = "o-refused";
+    const flow = { correlationId: orderId };
+    const requested = await inventory.publish(
+      "order.cancel-requested",
+      { ...examplePayloads["order.cancel-requested"], orderId },
+      flow,
+    );
+    const refused = await shipping.publish(
+      "shipment.cancel-refused",
+      { ...examplePayloads["shipment.cancel-refused"], orderId },
+      { ...flow, causationId: requested.id },
+    );
+    const answered = await inventory.publish(
+      "order.cancel-refused",
+      { ...examplePayloads["order.cancel-refused"], orderId },
+      { ...flow, causationId: refused.id },
+    );
+
+    await vi.waitFor(async () => {
+      const timeline = (
+        await app.inject({ method: "GET", url: `/orders/${orderId}/timeline` })
+      ).json();
+      expect(timeline.events.map(({ id }: { id: string }) => id)).toEqual([
+        requested.id,
+        refused.id,
+        answered.id,
+      ]);
+    });
+  });
 });

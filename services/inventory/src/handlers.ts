@@ -10,6 +10,7 @@ const SHIPMENT_TOPICS = {
   "shipment.delivered": "delivered",
   "shipment.failed": "failed",
   "shipment.cancelled": "cancelled",
+  "shipment.cancel-refused": "cancel_refused",
 } as const satisfies Record<string, ShipmentKind>;
 
 type ShipmentTopic = keyof typeof SHIPMENT_TOPICS;
@@ -58,7 +59,7 @@ async function handleShipmentEvent(
       if (result.late) {
         log.warn(
           { kind, status: result.to },
-          "shipment left after the order was cancelled and its reservation released: moved the units from available to shipped",
+          "shipment left after the order's reservation was released: moved the units from available to shipped",
         );
       } else {
         log.info(

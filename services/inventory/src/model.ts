@@ -68,6 +68,7 @@ export function productFrom(values: readonly unknown[]): Product | undefined {
 
 export const ORDER_STATUSES = [
   "reserved",
+  "cancel_requested",
   "dispatched",
   "delivered",
   "cancelled",
@@ -75,6 +76,13 @@ export const ORDER_STATUSES = [
   "rejected",
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * Where a cancel request stands: `requested` until shipping answers, `refused` once it
+ * said no. (An accepted one is the status `cancelled`.) Absent when nobody asked.
+ */
+export const CANCEL_STATES = ["requested", "refused"] as const;
+export type CancelState = (typeof CANCEL_STATES)[number];
 
 /**
  * Where an order's units are, independently of its status: `held` (reserved),
@@ -117,6 +125,12 @@ export interface Order {
   shipmentId?: string | undefined;
   /** Why the order is cancelled, failed or rejected. */
   reason?: string | undefined;
+  /** A cancel request's state, if one was made. */
+  cancel?: CancelState | undefined;
+  /** The reason given with the cancel request. */
+  cancelReason?: string | undefined;
+  /** Why shipping refused the cancel (e.g. `already_dispatched`). */
+  cancelRefused?: string | undefined;
   /** The lines that were short, for a rejected order. */
   rejectedLines?: ShortLine[] | undefined;
 }
@@ -135,6 +149,9 @@ export const ORDER_FIELDS = [
   "shipmentId",
   "reason",
   "rejectedLines",
+  "cancel",
+  "cancelReason",
+  "cancelRefused",
 ] as const;
 
 /** An order from `HMGET <key> ...ORDER_FIELDS`. */
@@ -152,6 +169,9 @@ export function orderFrom(values: readonly unknown[]): Order | undefined {
     shipmentId,
     reason,
     rejectedLines,
+    cancel,
+    cancelReason,
+    cancelRefused,
   ] = values.map((value) => (typeof value === "string" ? value : undefined));
   if (orderId === undefined || status === undefined || lines === undefined) return undefined;
   return {
@@ -168,5 +188,8 @@ export function orderFrom(values: readonly unknown[]): Order | undefined {
     reason,
     rejectedLines:
       rejectedLines === undefined ? undefined : (JSON.parse(rejectedLines) as ShortLine[]),
+    cancel: cancel as CancelState | undefined,
+    cancelReason,
+    cancelRefused,
   };
 }

@@ -13,6 +13,7 @@ import type { OrderStore } from "./orders-store.js";
 import {
   cancelBodySchema,
   cancelledOrderSchema,
+  cancelRequestedSchema,
   orderBodySchema,
   orderHeaders,
   orderParams,
@@ -96,44 +97,54 @@ export function orderRoutes(
       {
         schema: {
           tags: ["orders"],
-          summary: "Cancel an order before dispatch, releasing its reservation",
+          summary:
+            "Ask to cancel an order (publishes order.cancel-requested); shipping decides against its dispatch",
           params: orderParams,
           body: cancelBodySchema,
           response: {
             200: cancelledOrderSchema,
+            202: cancelRequestedSchema,
             400: errorBodySchema,
             404: errorBodySchema,
             409: errorBodySchema,
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { orderId } = request.params;
         const reason = request.body?.reason ?? "cancelled on request";
-        const outcome = await orders.cancel(orderId, reason);
+        const outcome = await orders.requestCancel(orderId, reason);
         switch (outcome.kind) {
           case "not_found":
             throw orderNotFound(orderId);
-          case "not_cancellable": {
-            const details = { orderId, status: outcome.status };
-            if (outcome.status === "dispatched" || outcome.status === "delivered") {
-              throw new AlreadyDispatchedError(undefined, { details });
-            }
-            throw new OrderNotCancellableError(
-              `The order is ${outcome.status} and can no longer be cancelled`,
-              { details },
-            );
-          }
-          case "cancelled":
-            request.log.info({ orderId, reason }, "order cancelled");
-            break;
+          case "not_cancellable":
+            throw notCancellable(orderId, outcome.status, outcome.refused);
           case "already_cancelled":
             request.log.info({ orderId }, "order was already cancelled");
+            return reply.code(200).send({ orderId, status: "cancelled" as const });
+          case "requested":
+            request.log.info({ orderId, reason }, "order cancel requested");
+            return reply.code(202).send({ orderId, status: "cancel_requested" as const });
         }
-        return { orderId, status: "cancelled" as const };
       },
     );
   };
+}
+
+/** 409: dispatched (or refused by shipping because it was), else failed, rejected or refused otherwise. */
+function notCancellable(orderId: string, status: string, refused: string | undefined) {
+  const details = { orderId, status, ...(refused === undefined ? {} : { refused }) };
+  const left =
+    refused === undefined
+      ? status === "dispatched" || status === "delivered"
+      : refused === "already_dispatched";
+  if (left) {
+    return new AlreadyDispatchedError(undefined, { details });
+  }
+  const why = refused === undefined ? `is ${status}` : `could not be cancelled (${refused})`;
+  return new OrderNotCancellableError(`The order ${why} and can no longer be cancelled`, {
+    details,
+  });
 }
 
 function orderNotFound(orderId: string) {

@@ -1,105 +1,81 @@
 import type { Redis } from "ioredis";
-import { lowStockEvents } from "./events.js";
 import { keys } from "./keys.js";
 import { LuaScript, ScriptInput } from "./lua.js";
-import { type InventoryBus, ORDER_FIELDS, type Order, orderFrom } from "./model.js";
+import {
+  type InventoryBus,
+  ORDER_FIELDS,
+  type Order,
+  type OrderStatus,
+  orderFrom,
+} from "./model.js";
 
-type CancelReply =
-  | { outcome: "cancelled" }
+type RequestReply =
+  | { outcome: "requested" }
   | { outcome: "missing" }
-  | { outcome: "status"; status: string };
+  | { outcome: "status"; status: OrderStatus; refused: string };
 
-/** Cancel an order whose reservation is still held: release it, with order.cancelled and reservation.released. */
-const CANCEL_ORDER = new LuaScript<CancelReply>(`
+/**
+ * Record a cancel request on a reserved order and append order.cancel-requested. Nothing
+ * is released here: shipping owns the dispatch and answers (shipment.cancelled or
+ * shipment.cancel-refused), so the order can never end cancelled with its parcel gone.
+ * A refused request is not asked again: shipping's answer would be the same.
+ */
+const REQUEST_CANCEL = new LuaScript<RequestReply>(`
 local order = KEYS[spec.order]
-for _, line in ipairs(spec.lines) do require_low(line.sku) end
-local state = redis.call('HMGET', order, 'status', 'stock')
+local state = redis.call('HMGET', order, 'status', 'cancel', 'cancelRefused')
 if not state[1] then return cjson.encode({ outcome = 'missing' }) end
-if state[1] ~= 'reserved' or state[2] ~= 'held' then
-  return cjson.encode({ outcome = 'status', status = state[1] })
+if state[1] ~= 'reserved' or state[2] then
+  return cjson.encode({ outcome = 'status', status = state[1], refused = state[3] or '' })
 end
-for _, line in ipairs(spec.lines) do
-  redis.call('HINCRBY', KEYS[line.k], 'reserved', -line.q)
-  redis.call('HINCRBY', KEYS[line.k], 'available', line.q)
-end
-redis.call('HSET', order, 'status', 'cancelled', 'stock', 'released', 'reason', spec.reason,
-  'updatedAt', spec.now)
-if spec.retentionMs > 0 then redis.call('PEXPIRE', order, spec.retentionMs) end
-append(spec.cancelled)
-append(spec.released)
-for _, line in ipairs(spec.lines) do check_low(KEYS[line.k], line.sku) end
-return cjson.encode({ outcome = 'cancelled' })
+redis.call('HSET', order, 'status', 'cancel_requested', 'cancel', 'requested',
+  'cancelReason', spec.reason, 'updatedAt', spec.now)
+append(spec.requested)
+return cjson.encode({ outcome = 'requested' })
 `);
 
 export type CancelOutcome =
-  | { kind: "cancelled"; order: Order }
-  | { kind: "already_cancelled"; order: Order }
+  /** Recorded now, or already waiting for shipping's answer: 202. */
+  | { kind: "requested" }
+  | { kind: "already_cancelled" }
   | { kind: "not_found" }
-  | { kind: "not_cancellable"; status: string };
+  /** Past the point of cancelling as far as inventory knows; `refused` is shipping's reason, if it said no. */
+  | { kind: "not_cancellable"; status: OrderStatus; refused?: string };
 
-/** Orders in Redis: reading one, and cancelling it in one atomic step with its events. */
+/** Orders in Redis: reading one, and asking for its cancellation in one atomic step with its event. */
 export class OrderStore {
   constructor(
     private readonly redis: Redis,
     private readonly bus: InventoryBus,
-    private readonly lowStockThreshold: number,
-    /** How long an order is kept once terminal, in ms; `0` keeps it forever (`ORDER_RETENTION_MS`). */
-    private readonly retentionMs: number,
   ) {}
 
   async get(orderId: string): Promise<Order | undefined> {
     return orderFrom(await this.redis.hmget(keys.order(orderId), ...ORDER_FIELDS));
   }
 
-  async cancel(orderId: string, reason: string): Promise<CancelOutcome> {
-    const order = await this.get(orderId);
-    if (!order) return { kind: "not_found" };
-    if (order.status === "cancelled") return { kind: "already_cancelled", order };
-    if (order.status !== "reserved") return { kind: "not_cancellable", status: order.status };
+  async requestCancel(orderId: string, reason: string): Promise<CancelOutcome> {
     const now = new Date().toISOString();
     const input = new ScriptInput();
-    const options = { correlationId: orderId };
-    const stockLines = order.lines.map(({ sku, quantity }) => ({ sku, quantity }));
     Object.assign(input.spec, {
       now,
       reason,
-      retentionMs: this.retentionMs,
-      threshold: this.lowStockThreshold,
       order: input.key(keys.order(orderId)),
-      lines: order.lines.map((line) => ({
-        sku: line.sku,
-        q: line.quantity,
-        k: input.key(keys.product(line.sku)),
-      })),
-      cancelled: input.event(
-        this.bus.prepare("order.cancelled", { orderId, reason, cancelledAt: now }, options),
-      ),
-      released: input.event(
+      requested: input.event(
         this.bus.prepare(
-          "reservation.released",
-          { orderId, lines: stockLines, reason: "order_cancelled", releasedAt: now },
-          options,
+          "order.cancel-requested",
+          { orderId, reason, requestedAt: now },
+          { correlationId: orderId },
         ),
       ),
-      low: lowStockEvents(
-        this.bus,
-        input,
-        order.lines.map((line) => line.sku),
-        now,
-        options,
-      ),
     });
-    const reply = await CANCEL_ORDER.run(this.redis, input);
+    const reply = await REQUEST_CANCEL.run(this.redis, input);
     if (reply.outcome === "missing") return { kind: "not_found" };
-    if (reply.outcome === "status") {
-      // Changed since it was read: a shipment event or another cancel got there first.
-      const current = await this.get(orderId);
-      if (current?.status === "cancelled") return { kind: "already_cancelled", order: current };
-      return { kind: "not_cancellable", status: reply.status };
-    }
+    if (reply.outcome === "requested") return { kind: "requested" };
+    if (reply.status === "cancel_requested") return { kind: "requested" };
+    if (reply.status === "cancelled") return { kind: "already_cancelled" };
     return {
-      kind: "cancelled",
-      order: { ...order, status: "cancelled", reservation: "released", reason, updatedAt: now },
+      kind: "not_cancellable",
+      status: reply.status,
+      ...(reply.refused === "" ? {} : { refused: reply.refused }),
     };
   }
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
+  cancelOrder,
   eventsOf,
   expectStockInvariant,
   getOrder,
@@ -8,8 +9,10 @@ import {
   placeOrder,
   putProduct,
   useInventoryTestbed,
+  WAIT,
 } from "../test/harness.js";
 import { REPLAYED_HEADER } from "./orders-routes.js";
+import type { InventoryService } from "./service.js";
 
 describe("POST /orders", () => {
   const testbed = useInventoryTestbed();
@@ -234,67 +237,93 @@ describe("GET /orders/:orderId", () => {
 describe("POST /orders/:orderId/cancel", () => {
   const testbed = useInventoryTestbed();
 
-  it("cancels a reserved order: releases the reservation with order.cancelled and reservation.released", async () => {
-    const service = await testbed.service();
+  async function reservedOrder(service: InventoryService, quantity = 4) {
     await putProduct(service, "MUG-1", 10);
-    const { orderId } = (await placeOrder(service, [{ sku: "MUG-1", quantity: 4 }])).json<{
-      orderId: string;
-    }>();
+    const placed = await placeOrder(service, [{ sku: "MUG-1", quantity }]);
+    return placed.json<{ orderId: string }>().orderId;
+  }
+
+  it("asks shipping to cancel a reserved order: 202 cancel_requested and order.cancel-requested, nothing released yet", async () => {
+    const service = await testbed.service();
+    const orderId = await reservedOrder(service);
     const response = await service.app.inject({
       method: "POST",
       url: `/orders/${orderId}/cancel`,
       payload: { reason: "changed my mind" },
     });
-    expect(response.statusCode, response.body).toBe(200);
-    expect(response.json()).toEqual({ orderId, status: "cancelled" });
-    expect(await getProduct(service, "MUG-1")).toMatchObject({ available: 10, reserved: 0 });
+    expect(response.statusCode, response.body).toBe(202);
+    expect(response.json()).toEqual({ orderId, status: "cancel_requested" });
     expect(await getOrder(service, orderId)).toMatchObject({
-      status: "cancelled",
-      reservation: "released",
-      reason: "changed my mind",
+      status: "cancel_requested",
+      reservation: "held",
+      cancel: "requested",
+      cancelReason: "changed my mind",
     });
-    const [cancelled] = await eventsOf(testbed.client(), "order.cancelled");
-    expect(cancelled?.payload).toMatchObject({ orderId, reason: "changed my mind" });
-    expect(cancelled?.correlationId).toBe(orderId);
-    const [released] = await eventsOf(testbed.client(), "reservation.released");
-    expect(released?.payload).toMatchObject({
-      orderId,
-      reason: "order_cancelled",
-      lines: [{ sku: "MUG-1", quantity: 4 }],
-    });
+    // shipping owns the dispatch: the units stay reserved until it answers
+    expect(await getProduct(service, "MUG-1")).toMatchObject({ available: 6, reserved: 4 });
+    const [requested, ...more] = await eventsOf(testbed.client(), "order.cancel-requested");
+    expect(more).toEqual([]);
+    expect(requested?.payload).toMatchObject({ orderId, reason: "changed my mind" });
+    expect(requested?.correlationId).toBe(orderId);
+    expect(await eventsOf(testbed.client(), "order.cancelled")).toEqual([]);
+    expect(await eventsOf(testbed.client(), "reservation.released")).toEqual([]);
     await expectStockInvariant(testbed.client());
   });
 
-  it("accepts a cancel without a body, and a second cancel answers 200 without new events", async () => {
+  it("answers 202 to every one of racing or repeated cancels and publishes one request", async () => {
     const service = await testbed.service();
-    await putProduct(service, "MUG-1", 10);
-    const { orderId } = (await placeOrder(service, [{ sku: "MUG-1", quantity: 4 }])).json<{
-      orderId: string;
-    }>();
-    const first = await service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` });
-    const second = await service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` });
-    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
-    expect(second.json()).toEqual({ orderId, status: "cancelled" });
-    expect(await eventsOf(testbed.client(), "order.cancelled")).toHaveLength(1);
-    expect(await eventsOf(testbed.client(), "reservation.released")).toHaveLength(1);
-    expect(await getProduct(service, "MUG-1")).toMatchObject({ available: 10, reserved: 0 });
-  });
-
-  it("releases exactly once when cancels race", async () => {
-    const service = await testbed.service();
-    await putProduct(service, "MUG-1", 10);
-    const { orderId } = (await placeOrder(service, [{ sku: "MUG-1", quantity: 4 }])).json<{
-      orderId: string;
-    }>();
+    const orderId = await reservedOrder(service);
     const responses = await Promise.all(
       Array.from({ length: 8 }, () =>
         service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` }),
       ),
     );
-    expect(responses.map((response) => response.statusCode)).toEqual(Array(8).fill(200));
-    expect(await eventsOf(testbed.client(), "reservation.released")).toHaveLength(1);
-    expect(await getProduct(service, "MUG-1")).toMatchObject({ available: 10, reserved: 0 });
-    await expectStockInvariant(testbed.client());
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(8).fill(202));
+    const again = await service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` });
+    expect(again.json()).toEqual({ orderId, status: "cancel_requested" });
+    const requests = await eventsOf(testbed.client(), "order.cancel-requested");
+    expect(requests.map((event) => event.payload.reason)).toEqual(["cancelled on request"]);
+  });
+
+  it("answers 200 cancelled for an order shipping already cancelled, asking nothing new", async () => {
+    const service = await testbed.service();
+    const orderId = await reservedOrder(service);
+    await cancelOrder(service, testbed.bus("shipping"), orderId);
+    const response = await service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ orderId, status: "cancelled" });
+    expect(await eventsOf(testbed.client(), "order.cancel-requested")).toHaveLength(1);
+  });
+
+  it("answers 409 already_dispatched once shipping refused, without asking again", async () => {
+    const service = await testbed.service();
+    const orderId = await reservedOrder(service);
+    const first = await service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` });
+    expect(first.statusCode).toBe(202);
+    await testbed.bus("shipping").publish(
+      "shipment.cancel-refused",
+      {
+        shipmentId: `shp-${orderId}`,
+        orderId,
+        reason: "already_dispatched",
+        status: "dispatched",
+        refusedAt: new Date().toISOString(),
+      },
+      { correlationId: orderId },
+    );
+    await vi.waitFor(
+      async () => expect((await getOrder(service, orderId)).cancel).toBe("refused"),
+      WAIT,
+    );
+    const second = await service.app.inject({ method: "POST", url: `/orders/${orderId}/cancel` });
+    expect(second.statusCode).toBe(409);
+    expect(second.json()).toMatchObject({
+      error: {
+        code: "already_dispatched",
+        details: { orderId, status: "reserved", refused: "already_dispatched" },
+      },
+    });
+    expect(await eventsOf(testbed.client(), "order.cancel-requested")).toHaveLength(1);
   });
 
   it("answers 404 order_not_found for an unknown order", async () => {

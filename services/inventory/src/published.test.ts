@@ -1,6 +1,13 @@
 import { examplePayloads } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { eventsOf, placeOrder, putProduct, useInventoryTestbed, WAIT } from "../test/harness.js";
+import {
+  cancelOrder,
+  eventsOf,
+  placeOrder,
+  putProduct,
+  useInventoryTestbed,
+  WAIT,
+} from "../test/harness.js";
 import type { InventoryService } from "./service.js";
 
 /** `bus_events_published_total` by topic, as the service's `/metrics` route shows it. */
@@ -26,12 +33,10 @@ describe("bus_events_published_total", () => {
     const cancelled = orderIdOf(await placeOrder(service, [{ sku: "MUG-1", quantity: 6 }]));
     // rejected (order.placed and stock.low left out)
     await placeOrder(service, [{ sku: "TEE-1", quantity: 5 }]);
-    const cancel = await service.app.inject({
-      method: "POST",
-      url: `/orders/${cancelled}/cancel`,
-      payload: { reason: "changed my mind" },
-    });
-    expect(cancel.statusCode, cancel.body).toBe(200);
+    // order.cancel-requested; shipping's answer releases (order.cancelled,
+    // reservation.released, MUG-1 back above the threshold: stock.low left out)
+    const shipping = testbed.bus("shipping");
+    await cancelOrder(service, shipping, cancelled, "changed my mind");
     // still low and already flagged: stock.low left out
     const restock = await service.app.inject({
       method: "POST",
@@ -43,7 +48,6 @@ describe("bus_events_published_total", () => {
     // a dispatch commits the reservation (order.delivered left out); a second one
     // under a new id finds it committed and appends nothing
     const shipped = orderIdOf(await placeOrder(service, [{ sku: "MUG-1", quantity: 1 }]));
-    const shipping = testbed.bus("shipping");
     const dispatched = { ...examplePayloads["shipment.dispatched"], orderId: shipped };
     await shipping.publish("shipment.dispatched", dispatched);
     await shipping.publish("shipment.dispatched", dispatched);
@@ -60,6 +64,7 @@ describe("bus_events_published_total", () => {
       "stock.low": 2,
       "order.placed": 2,
       "order.rejected": 1,
+      "order.cancel-requested": 1,
       "order.cancelled": 1,
       "reservation.released": 1,
       "stock.restocked": 1,

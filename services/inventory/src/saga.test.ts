@@ -41,7 +41,7 @@ describe("the order saga's transition script", () => {
     const { orderId } = (await placeOrder(service, [{ sku: "MUG-1", quantity: 3 }])).json<{
       orderId: string;
     }>();
-    const orders = new OrderStore(service.redis, service.bus, 5, 0);
+    const orders = new OrderStore(service.redis, service.bus);
     const saga = new OrderSaga(service.redis, service.bus, "inventory", 5, 0);
     const order = await orders.get(orderId);
     if (!order) throw new Error("order missing");
@@ -72,7 +72,7 @@ describe("the order saga's transition script", () => {
       orderId: string;
     }>();
     const saga = new OrderSaga(service.redis, service.bus, "inventory", 5, 0);
-    const orders = new OrderStore(service.redis, service.bus, 5, 0);
+    const orders = new OrderStore(service.redis, service.bus);
     const order = await orders.get(orderId);
     if (!order) throw new Error("order missing");
     expect((await saga.apply("dispatched", dispatchedEvent(orderId), order)).outcome).toBe(

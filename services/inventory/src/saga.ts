@@ -8,7 +8,13 @@ import { type LuaEvent, LuaScript, ScriptInput } from "./lua.js";
 import type { InventoryBus, Order, OrderStatus, ReservationState } from "./model.js";
 
 /** The shipment events inventory reacts to, by what happened to the shipment. */
-export type ShipmentKind = "created" | "dispatched" | "delivered" | "failed" | "cancelled";
+export type ShipmentKind =
+  | "created"
+  | "dispatched"
+  | "delivered"
+  | "failed"
+  | "cancelled"
+  | "cancel_refused";
 
 export type TransitionReply =
   | { outcome: "missing" }
@@ -19,7 +25,7 @@ export type TransitionReply =
       to: OrderStatus;
       stockFrom: ReservationState;
       stockTo: ReservationState;
-      /** Units left after inventory had released them (cancel/dispatch race). */
+      /** Units left after inventory had released them (see the README). */
       late: boolean;
     };
 
@@ -29,24 +35,32 @@ export type TransitionReply =
  *
  * - the reservation (`stock`) moves at most once each way: held → shipped on dispatched
  *   or delivered (reservation.committed), held → released on failed or cancelled
- *   (reservation.released); released → shipped when the parcel left anyway after a
- *   cancel (available → shipped, reservation.committed);
+ *   (reservation.released); released → shipped if a parcel left after its units were
+ *   released, which shipping's protocol rules out but the invariant survives;
  * - the status only moves forward: reserved → dispatched → delivered (order.delivered),
  *   reserved/dispatched → failed (order.failed), reserved → cancelled (order.cancelled);
  *   cancelled, failed, delivered and rejected never change;
+ * - `cancel_requested` (a cancel waits for shipping's answer) ends with the answer:
+ *   shipment.cancelled makes it cancelled (with the customer's reason, the release
+ *   counted as `order_cancelled`), shipment.cancel-refused puts it back where its units
+ *   are (dispatched if shipped, else reserved) with order.cancel-refused. A delivered or
+ *   failed shipment ends it too: the order follows its shipment, and the refusal still
+ *   arriving later only publishes order.cancel-refused;
  * - an order entering a terminal status expires `retentionMs` later (a late event may
  *   still move its stock meanwhile: HSET keeps the TTL, and the clock is not restarted).
  */
 const TRANSITION = new LuaScript<TransitionReply>(`
 local order = KEYS[spec.order]
 for _, line in ipairs(spec.lines) do require_low(line.sku) end
-local state = redis.call('HMGET', order, 'status', 'stock', 'shipmentId')
+local state = redis.call('HMGET', order, 'status', 'stock', 'shipmentId', 'cancel', 'cancelReason')
 if not state[1] then return cjson.encode({ outcome = 'missing' }) end
 if redis.call('ZADD', KEYS[spec.processed], 'NX', spec.nowMs, spec.eventId) == 0 then
   return cjson.encode({ outcome = 'duplicate' })
 end
 local kind, status, stock = spec.kind, state[1], state[2]
-local nextStatus, nextStock, late = status, stock, false
+local requested = state[4] == 'requested'
+local open = status == 'reserved' or status == 'cancel_requested'
+local nextStatus, nextStock, late, answered = status, stock, false, false
 local function move(from, to)
   for _, line in ipairs(spec.lines) do
     redis.call('HINCRBY', KEYS[line.k], from, -line.q)
@@ -61,26 +75,33 @@ if kind == 'dispatched' or kind == 'delivered' then
     append(spec.events.committed)
   end
   if kind == 'dispatched' and status == 'reserved' then nextStatus = 'dispatched' end
-  if kind == 'delivered' and (status == 'reserved' or status == 'dispatched') then
+  if kind == 'delivered' and (open or status == 'dispatched') then
     nextStatus = 'delivered'
     append(spec.events.delivered)
   end
 elseif kind == 'failed' or kind == 'cancelled' then
+  local asked = kind == 'cancelled' and requested
   if stock == 'held' then
     move('reserved', 'available')
     nextStock = 'released'
-    append(spec.events.released)
+    append(spec.events.released, asked and { reason = 'order_cancelled' } or nil)
   end
-  if status == 'reserved' or (kind == 'failed' and status == 'dispatched') then
+  if open or (kind == 'failed' and status == 'dispatched') then
     nextStatus = kind
-    append(spec.events[kind])
-    redis.call('HSET', order, 'reason', spec.reason)
+    local reason = asked and state[5] or spec.reason
+    append(spec.events[kind], asked and { reason = reason } or nil)
+    redis.call('HSET', order, 'reason', reason)
   end
+elseif kind == 'cancel_refused' and requested then
+  answered = true
+  if status == 'cancel_requested' then nextStatus = stock == 'shipped' and 'dispatched' or 'reserved' end
+  redis.call('HSET', order, 'cancel', 'refused', 'cancelRefused', spec.reason)
+  append(spec.events.refused)
 end
 if nextStock ~= stock then
   for _, line in ipairs(spec.lines) do check_low(KEYS[line.k], line.sku) end
 end
-local changed = nextStatus ~= status or nextStock ~= stock
+local changed = nextStatus ~= status or nextStock ~= stock or answered
 if changed or state[3] ~= spec.shipmentId then
   redis.call('HSET', order, 'status', nextStatus, 'stock', nextStock,
     'shipmentId', spec.shipmentId, 'updatedAt', spec.now)
@@ -99,7 +120,8 @@ export type ShipmentPayload =
   | RetailPayload<"shipment.dispatched">
   | RetailPayload<"shipment.delivered">
   | RetailPayload<"shipment.failed">
-  | RetailPayload<"shipment.cancelled">;
+  | RetailPayload<"shipment.cancelled">
+  | RetailPayload<"shipment.cancel-refused">;
 
 /** The order side of the saga: what each shipment event does to its order and stock. */
 export class OrderSaga {
@@ -175,7 +197,17 @@ export class OrderSaga {
         ),
       );
     }
+    if (kind === "cancel_refused" && "reason" in payload) {
+      events.refused = input.event(
+        this.bus.prepare(
+          "order.cancel-refused",
+          { orderId, reason: payload.reason, refusedAt: now },
+          options,
+        ),
+      );
+    }
     if ((kind === "failed" || kind === "cancelled") && "reason" in payload) {
+      // The script puts the customer's reason (and order_cancelled) in when they asked.
       const reason = kind === "failed" ? "shipment_failed" : "shipment_cancelled";
       events.released = input.event(
         this.bus.prepare(

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { COUNTRY_CODES } from "./countries.js";
-import { ORDER_STATUSES, RESERVATION_STATES } from "./model.js";
+import { CANCEL_STATES, ORDER_STATUSES, RESERVATION_STATES } from "./model.js";
 
 /** SKUs the HTTP API accepts: letters, digits, `.`, `_`, `-`; at most 64 characters. */
 export const skuSchema = z
@@ -113,7 +113,9 @@ export const orderSchema = z
   .object({
     orderId: z.string(),
     customerId: z.string(),
-    status: z.enum(ORDER_STATUSES),
+    status: z
+      .enum(ORDER_STATUSES)
+      .describe("`cancel_requested`: a cancel waits for shipping's answer."),
     reservation: z
       .enum(RESERVATION_STATES)
       .describe("Where the order's units are: held, released, shipped, or none (rejected)."),
@@ -128,6 +130,17 @@ export const orderSchema = z
     }),
     shipmentId: z.string().optional(),
     reason: z.string().optional().describe("Why it was cancelled, failed or rejected."),
+    cancel: z
+      .enum(CANCEL_STATES)
+      .optional()
+      .describe(
+        "A cancel request: `requested` until shipping answers, then `refused` if it said no.",
+      ),
+    cancelReason: z.string().optional().describe("The reason given with the cancel request."),
+    cancelRefused: z
+      .string()
+      .optional()
+      .describe("Why shipping refused the cancel, e.g. `already_dispatched`."),
     createdAt: timestamp,
     updatedAt: timestamp,
   })
@@ -135,10 +148,17 @@ export const orderSchema = z
 
 /** Optional: Fastify hands a route without a body `null`. */
 export const cancelBodySchema = z
-  .object({ reason: text(500).optional().describe("Why; goes into order.cancelled.") })
+  .object({ reason: text(500).optional().describe("Why; goes into order.cancel-requested.") })
   .nullish();
 
+/** 200: the order is cancelled already (a cancel asked again after shipping agreed). */
 export const cancelledOrderSchema = z.object({
   orderId: z.string(),
   status: z.literal("cancelled"),
+});
+
+/** 202: shipping decides; order.cancelled or order.cancel-refused follows. */
+export const cancelRequestedSchema = z.object({
+  orderId: z.string(),
+  status: z.literal("cancel_requested"),
 });

@@ -70,7 +70,7 @@ export async function createInventoryService(
     ...options.bus,
   });
   const products = new ProductStore(redis, bus, config.LOW_STOCK_THRESHOLD);
-  const orders = new OrderStore(redis, bus, config.LOW_STOCK_THRESHOLD, config.ORDER_RETENTION_MS);
+  const orders = new OrderStore(redis, bus);
   const placement = new OrderPlacement(redis, bus, orders, {
     lowStockThreshold: config.LOW_STOCK_THRESHOLD,
     idempotencyTtlSeconds: config.IDEMPOTENCY_TTL_SECONDS,

@@ -4,7 +4,7 @@ import { createServiceContext, type Env } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
-import { afterEach, beforeEach, expect } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import { configSchema } from "../src/config.js";
 import { createInventoryService, type InventoryService } from "../src/service.js";
 import { stockInvariantViolations } from "../src/testing.js";
@@ -164,5 +164,40 @@ export async function getOrder(service: InventoryService, orderId: string) {
     reservation: string;
     shipmentId?: string;
     reason?: string;
+    cancel?: string;
+    cancelReason?: string;
+    cancelRefused?: string;
   };
+}
+
+/**
+ * Cancel an order the way the saga does: ask inventory (202), then `shipping` (a
+ * stand-in bus) answers with shipment.cancelled; resolves once the order is cancelled.
+ */
+export async function cancelOrder(
+  service: InventoryService,
+  shipping: Bus<RetailCatalog>,
+  orderId: string,
+  reason?: string,
+): Promise<void> {
+  const response = await service.app.inject({
+    method: "POST",
+    url: `/orders/${orderId}/cancel`,
+    ...(reason === undefined ? {} : { payload: { reason } }),
+  });
+  expect(response.statusCode, response.body).toBe(202);
+  await shipping.publish(
+    "shipment.cancelled",
+    {
+      shipmentId: `shp-${orderId}`,
+      orderId,
+      reason: "order_cancelled",
+      cancelledAt: new Date().toISOString(),
+    },
+    { correlationId: orderId },
+  );
+  await vi.waitFor(
+    async () => expect((await getOrder(service, orderId)).status).toBe("cancelled"),
+    WAIT,
+  );
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { anOrder, useShippingTestbed } from "../test/testbed.js";
-import { cancelledOrderKey, PROCESSED_KEY, shipmentByOrderKey, TIMERS_KEY } from "./keys.js";
+import {
+  cancelledOrderKey,
+  PROCESSED_KEY,
+  shipmentByOrderKey,
+  TIMERS_KEY,
+  timerMember,
+} from "./keys.js";
+import type { ShippingService } from "./service.js";
 
 describe("order.placed", () => {
   const testbed = useShippingTestbed();
@@ -113,20 +120,31 @@ describe("order.placed", () => {
   });
 });
 
-describe("order.cancelled", () => {
+describe("order.cancel-requested", () => {
   const testbed = useShippingTestbed();
+
+  const request = (orderId: string, reason = "Wrong size") => ({
+    orderId,
+    reason,
+    requestedAt: new Date().toISOString(),
+  });
+
+  async function dispatchedShipment(shipping: ShippingService, orderId: string) {
+    await testbed.inventory().publish("order.placed", anOrder(orderId));
+    await testbed.drained(shipping, "order.placed");
+    const pending = await shipping.store.findByOrder(orderId);
+    if (!pending) throw new Error("no shipment");
+    expect((await shipping.store.advance(pending, "dispatch")).outcome).toBe("applied");
+    return pending.shipmentId;
+  }
 
   it("cancels a pending shipment: status cancelled, timers removed, shipment.cancelled published", async () => {
     const shipping = await testbed.service();
     const inventory = testbed.inventory();
     await inventory.publish("order.placed", anOrder("ord-1"));
     await testbed.drained(shipping, "order.placed");
-    const cancel = await inventory.publish("order.cancelled", {
-      orderId: "ord-1",
-      reason: "Wrong size",
-      cancelledAt: new Date().toISOString(),
-    });
-    await testbed.drained(shipping, "order.cancelled");
+    const cancel = await inventory.publish("order.cancel-requested", request("ord-1"));
+    await testbed.drained(shipping, "order.cancel-requested");
 
     const shipment = await shipping.store.findByOrder("ord-1");
     expect(shipment).toMatchObject({ status: "cancelled", reason: "order_cancelled" });
@@ -141,42 +159,113 @@ describe("order.cancelled", () => {
       cancelledAt: shipment?.updatedAt,
     });
     expect(cancelled[0]?.causationId).toBe(cancel.id);
+    expect(await testbed.events("shipment.cancel-refused")).toEqual([]);
   });
 
-  it("leaves a dispatched shipment as it is when its order is cancelled afterwards", async () => {
+  it("refuses a cancel for a dispatched shipment with shipment.cancel-refused and lets it go on", async () => {
     const shipping = await testbed.service();
-    const inventory = testbed.inventory();
-    await inventory.publish("order.placed", anOrder("ord-1"));
-    await testbed.drained(shipping, "order.placed");
-    const pending = await shipping.store.findByOrder("ord-1");
-    if (!pending) throw new Error("no shipment");
-    expect((await shipping.store.advance(pending, "dispatch")).outcome).toBe("applied");
+    const shipmentId = await dispatchedShipment(shipping, "ord-1");
 
-    await inventory.publish("order.cancelled", {
-      orderId: "ord-1",
-      reason: "Too late",
-      cancelledAt: new Date().toISOString(),
-    });
-    await testbed.drained(shipping, "order.cancelled");
+    const cancel = await testbed.inventory().publish("order.cancel-requested", request("ord-1"));
+    await testbed.drained(shipping, "order.cancel-requested");
 
-    const shipment = await shipping.store.findByOrder("ord-1");
-    expect(shipment?.status).toBe("dispatched");
+    expect((await shipping.store.findByOrder("ord-1"))?.status).toBe("dispatched");
     expect(await testbed.events("shipment.cancelled")).toEqual([]);
+    const [refused, ...more] = await testbed.events("shipment.cancel-refused");
+    expect(more).toEqual([]);
+    expect(refused?.payload).toMatchObject({
+      shipmentId,
+      orderId: "ord-1",
+      reason: "already_dispatched",
+      status: "dispatched",
+    });
+    expect(refused).toMatchObject({ causationId: cancel.id, correlationId: cancel.correlationId });
     // the delivery timer still runs
-    expect(await testbed.client().zrange(TIMERS_KEY, "0", "-1")).toEqual([
-      `${shipment?.shipmentId}|deliver`,
+    expect(await testbed.client().zrange(TIMERS_KEY, "0", "-1")).toEqual([`${shipmentId}|deliver`]);
+  });
+
+  it("refuses a cancel for a failed shipment with reason shipment_failed", async () => {
+    const shipping = await testbed.service({ SHIPPING_COUNTRIES: "DE" });
+    const inventory = testbed.inventory();
+    await inventory.publish("order.placed", anOrder("ord-1", "GB"));
+    await testbed.drained(shipping, "order.placed");
+    await inventory.publish("order.cancel-requested", request("ord-1"));
+    await testbed.drained(shipping, "order.cancel-requested");
+
+    expect((await shipping.store.findByOrder("ord-1"))?.status).toBe("failed");
+    const refusals = await testbed.events("shipment.cancel-refused");
+    expect(refusals.map((event) => event.payload)).toEqual([
+      expect.objectContaining({ reason: "shipment_failed", status: "failed" }),
     ]);
   });
 
-  it("creates the shipment cancelled when the order.cancelled arrived before its order.placed", async () => {
+  it("answers a request delivered twice once", async () => {
+    const shipping = await testbed.service();
+    await dispatchedShipment(shipping, "ord-1");
+    const inventory = testbed.inventory();
+    const first = await inventory.publish("order.cancel-requested", request("ord-1"));
+    await inventory.publish("order.cancel-requested", request("ord-1"), { eventId: first.id });
+    await testbed.drained(shipping, "order.cancel-requested");
+
+    expect(await testbed.events("shipment.cancel-refused")).toHaveLength(1);
+    expect(await testbed.client().zscore(PROCESSED_KEY, first.id)).not.toBeNull();
+  });
+
+  it("decides each cancel racing its dispatch timer one way: cancelled and never dispatched, or dispatched and refused", async () => {
+    let clock = Date.now();
+    const shipping = await testbed.service(
+      { SHIPPING_DISPATCH_DELAY_MS: "1000" },
+      { start: false, now: () => clock },
+    );
+    const orderIds = Array.from({ length: 40 }, (_, index) => `ord-${index}`);
+    const timers = new Map<string, string>();
+    for (const orderId of orderIds) {
+      const cause = { eventId: `evt-placed-${orderId}`, correlationId: orderId };
+      const created = await shipping.store.createForOrder(anOrder(orderId), cause);
+      if (created.outcome !== "created") throw new Error(created.outcome);
+      timers.set(orderId, timerMember(created.shipment.shipmentId, "dispatch"));
+    }
+    clock += 1_000; // every dispatch timer is due now
+    await Promise.all(
+      orderIds.flatMap((orderId) => [
+        shipping.store.fireTimer(timers.get(orderId) ?? ""),
+        shipping.store.decideCancel(orderId, {
+          eventId: `evt-cancel-${orderId}`,
+          correlationId: orderId,
+        }),
+      ]),
+    );
+
+    const ordersOf = async (
+      topic: "shipment.dispatched" | "shipment.cancelled" | "shipment.cancel-refused",
+    ) => new Set((await testbed.events(topic)).map((event) => event.payload.orderId));
+    const dispatched = await ordersOf("shipment.dispatched");
+    const cancelled = await ordersOf("shipment.cancelled");
+    const refused = await ordersOf("shipment.cancel-refused");
+    for (const orderId of orderIds) {
+      const status = (await shipping.store.findByOrder(orderId))?.status;
+      if (status === "cancelled") {
+        expect([dispatched.has(orderId), cancelled.has(orderId), refused.has(orderId)]).toEqual([
+          false,
+          true,
+          false,
+        ]);
+      } else {
+        expect(status).toBe("dispatched");
+        expect([dispatched.has(orderId), cancelled.has(orderId), refused.has(orderId)]).toEqual([
+          true,
+          false,
+          true,
+        ]);
+      }
+    }
+  });
+
+  it("creates the shipment cancelled when the request arrived before its order.placed", async () => {
     const shipping = await testbed.service();
     const inventory = testbed.inventory();
-    await inventory.publish("order.cancelled", {
-      orderId: "ord-1",
-      reason: "Changed my mind",
-      cancelledAt: new Date().toISOString(),
-    });
-    await testbed.drained(shipping, "order.cancelled");
+    await inventory.publish("order.cancel-requested", request("ord-1", "Changed my mind"));
+    await testbed.drained(shipping, "order.cancel-requested");
     const client = testbed.client();
     expect(await client.pttl(cancelledOrderKey("ord-1"))).toBeGreaterThan(0);
     expect(await shipping.store.findByOrder("ord-1")).toBeUndefined();

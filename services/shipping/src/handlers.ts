@@ -34,38 +34,33 @@ export function subscribeHandlers(bus: Bus<RetailCatalog>, store: ShipmentStore)
     }
   });
 
-  bus.subscribe("order.cancelled", async (event, context) => {
+  bus.subscribe("order.cancel-requested", async (event, context) => {
     const { orderId } = event.payload;
-    const result = await store.cancelForOrder(orderId, {
+    const result = await store.decideCancel(orderId, {
       eventId: event.id,
       correlationId: event.correlationId,
     });
     switch (result.outcome) {
-      case "applied":
+      case "cancelled":
         context.logger.info({ shipmentId: result.shipment.shipmentId }, "shipment cancelled");
         return;
       case "remembered":
         context.logger.info(
           { orderId },
-          "order cancelled before its shipment exists; its order.placed will create it cancelled",
+          "cancel requested before the shipment exists; its order.placed will create it cancelled",
         );
         return;
-      case "wrong_state":
-        // Inventory refuses a cancel after dispatch; this is the race where both happened.
-        context.logger.warn(
-          { orderId, status: result.status },
-          "order cancelled but its shipment is past pending; left as it is",
+      case "refused":
+        context.logger.info(
+          { orderId, status: result.status, reason: result.reason },
+          "cancel refused: the shipment is past pending",
         );
+        return;
+      case "already_cancelled":
+        context.logger.info({ orderId }, "cancel requested for a shipment already cancelled");
         return;
       case "duplicate":
-        context.logger.debug("order.cancelled already handled");
-        return;
-      case "not_found":
-      case "timer_gone":
-        context.logger.warn(
-          { orderId, outcome: result.outcome },
-          "shipment vanished while cancelling",
-        );
+        context.logger.debug("order.cancel-requested already handled");
         return;
     }
   });

@@ -19,7 +19,7 @@ export function shipmentByOrderKey(orderId: string): string {
   return `${TAG}:shipment-by-order:${orderId}`;
 }
 
-/** String with a TTL: an order.cancelled that arrived before its order.placed. */
+/** String with a TTL: an order.cancel-requested that arrived before its order.placed. */
 export function cancelledOrderKey(orderId: string): string {
   return `${TAG}:cancelled-order:${orderId}`;
 }

@@ -122,9 +122,9 @@ return {'applied', ARGV[2]}
 `);
 
 /**
- * Remember an order.cancelled whose order has no shipment yet (it arrived before
+ * Remember an order.cancel-requested whose order has no shipment yet (it arrived before
  * order.placed), with the group's processed mark. Refuses when the shipment appeared
- * meanwhile, so the caller cancels that instead.
+ * meanwhile, so the caller decides on that instead.
  *
  * KEYS: processed, shipment-by-order, cancelled-order
  * ARGV: event id, mark score, TTL (ms)
@@ -136,4 +136,24 @@ if redis.call('EXISTS', KEYS[2]) == 1 then return 'shipment_exists' end
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[3])
 redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 return 'remembered'
+`);
+
+/**
+ * Answer a cancel request for a shipment already past pending, with the group's
+ * processed mark: append shipment.cancel-refused, or nothing for a shipment that is
+ * cancelled already (its shipment.cancelled is the answer). Guarded by the status the
+ * caller decided on; a shipment that moved on meanwhile is decided again.
+ *
+ * KEYS: shipment, processed, event stream
+ * ARGV: expected status, event id to mark, mark score, XADD args (none: append nothing)
+ * Returns {outcome, status}: 'duplicate', 'moved' (status: the current one, '' when
+ *       gone) or 'decided'.
+ */
+export const REFUSE_CANCELLATION = new LuaScript(`
+if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return {'duplicate', ''} end
+local status = redis.call('HGET', KEYS[1], 'status')
+if status ~= ARGV[1] then return {'moved', status or ''} end
+if #ARGV > 3 then redis.call('XADD', KEYS[3], unpack(ARGV, 4)) end
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[2])
+return {'decided', status}
 `);

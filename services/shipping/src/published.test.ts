@@ -24,12 +24,12 @@ describe("bus_events_published_total", () => {
     // not served: shipment.failed
     await inventory.publish("order.placed", anOrder("ord-abroad", "GB"));
     // cancelled before placed: shipment.cancelled, its prepared shipment.created left out
-    await inventory.publish("order.cancelled", {
+    await inventory.publish("order.cancel-requested", {
       orderId: "ord-early",
       reason: "Changed my mind",
-      cancelledAt: new Date().toISOString(),
+      requestedAt: new Date().toISOString(),
     });
-    await testbed.drained(shipping, "order.cancelled");
+    await testbed.drained(shipping, "order.cancel-requested");
     await inventory.publish("order.placed", anOrder("ord-early", "DE"));
     // the same order again under a new id: the shipment exists, nothing is appended
     await inventory.publish("order.placed", anOrder("ord-served", "DE"));
@@ -40,6 +40,9 @@ describe("bus_events_published_total", () => {
     expect((await shipping.store.advance(pending, "dispatch")).outcome).toBe("applied");
     // a second dispatch finds it dispatched: its prepared event is not appended
     expect((await shipping.store.advance(pending, "dispatch")).outcome).toBe("wrong_state");
+    // a cancel too late: shipment.cancel-refused, its prepared shipment.cancelled left out
+    const late = { eventId: "evt-late", correlationId: "ord-served" };
+    expect((await shipping.store.decideCancel("ord-served", late)).outcome).toBe("refused");
 
     const counts = await publishedByTopic(shipping);
     expect(counts).toEqual({
@@ -47,6 +50,7 @@ describe("bus_events_published_total", () => {
       "shipment.failed": 1,
       "shipment.cancelled": 1,
       "shipment.dispatched": 1,
+      "shipment.cancel-refused": 1,
     });
     for (const [topic, count] of Object.entries(counts))
       expect(await testbed.events(topic as "shipment.created")).toHaveLength(count);

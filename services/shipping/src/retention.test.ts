@@ -62,15 +62,15 @@ describe("shipment retention", () => {
     const shipping = await testbed.service({ SHIPMENT_RETENTION_MS: String(RETENTION_MS) });
     const inventory = testbed.inventory();
     const cancellation = (orderId: string) => ({
-      ...examplePayloads["order.cancelled"],
+      ...examplePayloads["order.cancel-requested"],
       orderId,
     });
     await inventory.publish("order.placed", anOrder("ord-failed", "BR"));
     await inventory.publish("order.placed", anOrder("ord-cancelled"));
     await shipmentIn(shipping, "ord-cancelled", "pending");
-    await inventory.publish("order.cancelled", cancellation("ord-cancelled"));
-    await inventory.publish("order.cancelled", cancellation("ord-early"));
-    await testbed.drained(shipping, "order.cancelled");
+    await inventory.publish("order.cancel-requested", cancellation("ord-cancelled"));
+    await inventory.publish("order.cancel-requested", cancellation("ord-early"));
+    await testbed.drained(shipping, "order.cancel-requested");
     await inventory.publish("order.placed", anOrder("ord-early"));
 
     for (const [orderId, status] of [

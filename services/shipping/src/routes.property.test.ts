@@ -64,7 +64,7 @@ describe("any client input, at every route", () => {
       ids.push(result.shipment.shipmentId);
       orderIds.push(orderId);
     }
-    await shipping.store.cancelForOrder("ord-1", { eventId: "evt-c", correlationId: "cor-1" });
+    await shipping.store.decideCancel("ord-1", { eventId: "evt-c", correlationId: "cor-1" });
     const target = fc.oneof(
       fc.constantFrom(...ids, ...orderIds).map(encodeURIComponent),
       fc.string({ maxLength: 140 }).map(encodeURIComponent),

@@ -147,7 +147,7 @@ describe("HTTP API", () => {
     expect(await testbed.events("shipment.delivered")).toHaveLength(1);
 
     const cancelled = await pendingShipment(shipping, "ord-2");
-    await shipping.store.cancelForOrder("ord-2", { eventId: "evt-c", correlationId: "cor-ord-2" });
+    await shipping.store.decideCancel("ord-2", { eventId: "evt-c", correlationId: "cor-ord-2" });
     const afterCancel = await shipping.app.inject({
       method: "POST",
       url: `/shipments/${cancelled.shipmentId}/dispatch`,

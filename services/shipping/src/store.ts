@@ -1,5 +1,5 @@
 import type { Bus, PreparedEvent } from "@retail/bus";
-import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
+import type { OrderPlaced, RetailCatalog, ShipmentCancelRefused } from "@retail/contracts";
 import type { Counter } from "@retail/service-kit";
 import type { Redis } from "ioredis";
 import { type Cause, planShipment, type ShippingRules } from "./creation.js";
@@ -14,7 +14,7 @@ import {
   TIMERS_KEY,
   timerMember,
 } from "./keys.js";
-import { CREATE_SHIPMENT, REMEMBER_CANCELLATION, TRANSITION } from "./lua.js";
+import { CREATE_SHIPMENT, REFUSE_CANCELLATION, REMEMBER_CANCELLATION, TRANSITION } from "./lua.js";
 import { fromHash, ORDER_CANCELLED, type ShipmentStatus, type StoredShipment } from "./shipment.js";
 
 export type { Cause, ShippingRules } from "./creation.js";
@@ -39,7 +39,25 @@ export type TransitionOutcome =
   | { outcome: "wrong_state"; status: ShipmentStatus }
   | { outcome: "not_found" | "timer_gone" | "duplicate" };
 
-export type CancelOutcome = TransitionOutcome | { outcome: "remembered" };
+/** Shipping's answer to a cancel request. */
+export type CancelDecision =
+  /** The shipment was pending: cancelled with its timers, shipment.cancelled published. */
+  | { outcome: "cancelled"; shipment: StoredShipment }
+  /** No shipment yet: the order.placed to come creates it cancelled. */
+  | { outcome: "remembered" }
+  /** Past pending: shipment.cancel-refused published. */
+  | { outcome: "refused"; status: RefusedStatus; reason: CancelRefusal }
+  /** Cancelled already (its shipment.cancelled answers), or this request was handled before. */
+  | { outcome: "already_cancelled" | "duplicate" };
+
+type RefusedStatus = ShipmentCancelRefused["status"];
+type CancelRefusal = ShipmentCancelRefused["reason"];
+
+/**
+ * A decision is looked at again only after a move that cannot repeat (the shipment
+ * appearing, pending → dispatched → delivered, expiring): five looks cover them all.
+ */
+const MAX_DECISION_ATTEMPTS = 5;
 
 /** What each carrier step does: the status it needs, the one it sets, the step after it. */
 export const STEP_RULES = {
@@ -142,39 +160,83 @@ export class ShipmentStore {
   }
 
   /**
-   * Cancel the order's shipment if it is still pending. Without a shipment yet, remember
-   * the cancellation so that the order.placed arriving later creates it cancelled.
+   * Decide a cancel request for an order, against its dispatch timer: a pending shipment
+   * is cancelled by the same guarded transition the timer uses, so exactly one of the
+   * two wins; a shipment past pending gets a refusal. Without a shipment yet, remember
+   * the request so that the order.placed arriving later creates it cancelled.
    */
-  async cancelForOrder(orderId: string, cause: Cause): Promise<CancelOutcome> {
-    const { redis, bus, rules } = this.options;
-    // The shipment-by-order key is written once, so a second look is all it can take.
-    for (let attempt = 0; attempt < 2; attempt += 1) {
+  async decideCancel(orderId: string, cause: Cause): Promise<CancelDecision> {
+    // Each retry follows a move that cannot be undone (the shipment appearing, a step).
+    for (let attempt = 0; attempt < MAX_DECISION_ATTEMPTS; attempt += 1) {
       const shipment = await this.findByOrder(orderId);
-      if (shipment) {
-        const nowMs = this.options.now();
-        const at = new Date(nowMs).toISOString();
-        const event = bus.prepare(
-          "shipment.cancelled",
-          { shipmentId: shipment.shipmentId, orderId, reason: ORDER_CANCELLED, cancelledAt: at },
-          { correlationId: cause.correlationId, causationId: cause.eventId },
-        );
-        return this.transition(shipment, nowMs, {
-          from: "pending",
-          to: "cancelled",
-          reason: ORDER_CANCELLED,
-          event,
-          handled: cause.eventId,
-        });
+      if (!shipment) {
+        const outcome = (await REMEMBER_CANCELLATION.run(
+          this.options.redis,
+          [PROCESSED_KEY, shipmentByOrderKey(orderId), cancelledOrderKey(orderId)],
+          [cause.eventId, Date.now(), this.options.rules.cancelledOrderTtlMs],
+        )) as string;
+        if (outcome === "duplicate" || outcome === "remembered") return { outcome };
+        continue;
       }
-      const outcome = (await REMEMBER_CANCELLATION.run(
-        redis,
-        [PROCESSED_KEY, shipmentByOrderKey(orderId), cancelledOrderKey(orderId)],
-        [cause.eventId, Date.now(), rules.cancelledOrderTtlMs],
-      )) as string;
-      if (outcome === "duplicate") return { outcome };
-      if (outcome === "remembered") return { outcome };
+      const decision =
+        shipment.status === "pending"
+          ? await this.cancelPending(shipment, cause)
+          : await this.refuse(shipment, cause);
+      if (decision) return decision;
     }
-    throw new Error(`the shipment of order ${orderId} is listed but cannot be read`);
+    throw new Error(`the cancel of order ${orderId} found its shipment moving on every look`);
+  }
+
+  private async cancelPending(
+    shipment: StoredShipment,
+    cause: Cause,
+  ): Promise<CancelDecision | undefined> {
+    const nowMs = this.options.now();
+    const event = this.options.bus.prepare(
+      "shipment.cancelled",
+      {
+        shipmentId: shipment.shipmentId,
+        orderId: shipment.orderId,
+        reason: ORDER_CANCELLED,
+        cancelledAt: new Date(nowMs).toISOString(),
+      },
+      { correlationId: cause.correlationId, causationId: cause.eventId },
+    );
+    const result = await this.transition(shipment, nowMs, {
+      from: "pending",
+      to: "cancelled",
+      reason: ORDER_CANCELLED,
+      event,
+      handled: cause.eventId,
+    });
+    if (result.outcome === "applied") return { outcome: "cancelled", shipment: result.shipment };
+    if (result.outcome === "duplicate") return { outcome: "duplicate" };
+    return undefined; // the timer fired first: decide again on where it left the shipment
+  }
+
+  private async refuse(
+    shipment: StoredShipment,
+    cause: Cause,
+  ): Promise<CancelDecision | undefined> {
+    const { shipmentId, orderId, status } = shipment;
+    const refusal = refusalOf(status);
+    const event =
+      refusal &&
+      this.options.bus.prepare(
+        "shipment.cancel-refused",
+        { shipmentId, orderId, ...refusal, refusedAt: new Date(this.options.now()).toISOString() },
+        { correlationId: cause.correlationId, causationId: cause.eventId },
+      );
+    const [outcome] = (await REFUSE_CANCELLATION.run(
+      this.options.redis,
+      [shipmentKey(shipmentId), PROCESSED_KEY, event?.stream ?? shipmentKey(shipmentId)],
+      [status, cause.eventId, Date.now(), ...(event?.args ?? [])],
+    )) as [string, string];
+    if (outcome === "duplicate") return { outcome };
+    if (outcome === "moved") return undefined;
+    if (!event || !refusal) return { outcome: "already_cancelled" };
+    event.markPublished();
+    return { outcome: "refused", ...refusal };
   }
 
   /** Members of the timers that are due now, oldest first. */
@@ -265,6 +327,17 @@ export class ShipmentStore {
         throw new Error(`unexpected transition outcome ${outcome}`);
     }
   }
+}
+
+/** What a refusal says for a shipment past pending; none for a cancelled one. */
+function refusalOf(
+  status: ShipmentStatus,
+): { status: RefusedStatus; reason: CancelRefusal } | undefined {
+  if (status === "dispatched" || status === "delivered") {
+    return { status, reason: "already_dispatched" };
+  }
+  if (status === "failed") return { status, reason: "shipment_failed" };
+  return undefined;
 }
 
 function publicIds(

@@ -195,11 +195,11 @@ describe("carrier timers", () => {
     });
     if (result.outcome !== "created") throw new Error(result.outcome);
     const { shipmentId } = result.shipment;
-    const cancelled = await shipping.store.cancelForOrder("ord-1", {
+    const cancelled = await shipping.store.decideCancel("ord-1", {
       eventId: "evt-2",
       correlationId: "cor-1",
     });
-    expect(cancelled.outcome).toBe("applied");
+    expect(cancelled.outcome).toBe("cancelled");
     // a stale timer left behind, e.g. by an older version, comes due
     const client = testbed.client();
     await client.zadd(TIMERS_KEY, 0, `${shipmentId}|dispatch`, 0, "unknown-shipment|deliver");

@@ -82,7 +82,7 @@ export function useShippingTestbed() {
       return service;
     },
 
-    /** A bus publishing as inventory: the stand-in for order.placed and order.cancelled. */
+    /** A bus publishing as inventory: the stand-in for order.placed and order.cancel-requested. */
     inventory(): Bus<RetailCatalog> {
       const bus = createBus({
         service: "inventory",
@@ -117,7 +117,7 @@ export function useShippingTestbed() {
     },
 
     /** Wait until shipping's group has handled everything published on a topic. */
-    async drained(service: ShippingService, topic: "order.placed" | "order.cancelled") {
+    async drained(service: ShippingService, topic: "order.placed" | "order.cancel-requested") {
       await vi.waitFor(async () => {
         const group = (await service.bus.admin.groups(topic)).find(
           (candidate) => candidate.group === SERVICE_NAME,
