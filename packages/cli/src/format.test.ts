@@ -97,6 +97,9 @@ describe("event summaries", () => {
     expect(summarize("order.cancelled", examplePayloads["order.cancelled"])).toBe(
       'reason="Customer ordered the wrong size."',
     );
+    expect(summarize("shipment.cancel-refused", examplePayloads["shipment.cancel-refused"])).toBe(
+      "shipment=shp-5006 reason=already_dispatched status=dispatched",
+    );
   });
 
   it("fall back to scalar fields for a topic the CLI does not know", () => {

@@ -152,7 +152,9 @@ const SUMMARIES: Record<string, (payload: Payload) => string[]> = {
         .join(","),
     ),
   ],
+  "order.cancel-requested": (p) => fields(p, ["reason"]),
   "order.cancelled": (p) => fields(p, ["reason"]),
+  "order.cancel-refused": (p) => fields(p, ["reason"]),
   "order.failed": (p) => fields(p, ["reason"]),
   "order.delivered": (p) => [field("shipment", p.shipmentId)],
   "stock.restocked": (p) => [
@@ -175,6 +177,10 @@ const SUMMARIES: Record<string, (payload: Payload) => string[]> = {
   ],
   "shipment.delivered": (p) => [field("shipment", p.shipmentId), ...fields(p, ["carrier"])],
   "shipment.cancelled": (p) => [field("shipment", p.shipmentId), ...fields(p, ["reason"])],
+  "shipment.cancel-refused": (p) => [
+    field("shipment", p.shipmentId),
+    ...fields(p, ["reason", "status"]),
+  ],
   "shipment.failed": (p) => [field("shipment", p.shipmentId), ...fields(p, ["reason"])],
   "client.online": (p) => fields(p, ["app", "version"]),
   "client.offline": (p) => fields(p, ["app", "version", "lastSeenAt"]),
@@ -250,7 +256,9 @@ const undone: TopicStyle = { color: (c) => c.yellow, symbol: "↺" };
 const STYLES: Record<string, TopicStyle> = {
   "order.placed": { color: (c) => c.cyan, symbol: "●" },
   "order.rejected": bad,
+  "order.cancel-requested": { color: (c) => c.yellow, symbol: "?" },
   "order.cancelled": undone,
+  "order.cancel-refused": { color: (c) => c.yellow, symbol: "⊘" },
   "order.failed": bad,
   "order.delivered": good,
   "stock.restocked": { color: (c) => c.green, symbol: "+" },
@@ -261,6 +269,7 @@ const STYLES: Record<string, TopicStyle> = {
   "shipment.dispatched": { color: (c) => c.blue, symbol: "→" },
   "shipment.delivered": good,
   "shipment.cancelled": undone,
+  "shipment.cancel-refused": { color: (c) => c.yellow, symbol: "⊘" },
   "shipment.failed": bad,
   "client.online": { color: (c) => c.green, symbol: "↑" },
   "client.offline": { color: (c) => c.yellow, symbol: "↓" },

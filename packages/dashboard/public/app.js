@@ -10,7 +10,9 @@ const SIDE_EVERY_MS = 3_000;
 const TOPICS = [
   "order.placed",
   "order.rejected",
+  "order.cancel-requested",
   "order.cancelled",
+  "order.cancel-refused",
   "order.failed",
   "order.delivered",
   "reservation.committed",
@@ -21,6 +23,7 @@ const TOPICS = [
   "shipment.dispatched",
   "shipment.delivered",
   "shipment.cancelled",
+  "shipment.cancel-refused",
   "shipment.failed",
   "client.online",
   "client.offline",
@@ -45,6 +48,8 @@ const STATUS_AFTER = {
   "order.rejected": "rejected",
 };
 const FINAL = new Set(["delivered", "failed", "cancelled", "rejected"]);
+/** The answers to an order.cancel-requested: until one comes, an unfinished order shows it. */
+const CANCEL_ANSWERS = new Set(["order.cancelled", "order.cancel-refused"]);
 
 const ADDRESSES = {
   DE: { name: "Erika Musterfrau", line1: "Hauptstr. 1", city: "Berlin", postalCode: "10115" },
@@ -140,11 +145,16 @@ function summary(event) {
       return `${lineList(p.lines)} · ${money.format(p.totalCents / 100)} → ${p.shippingAddress?.country ?? "?"}`;
     case "order.rejected":
       return `out of stock: ${(p.lines ?? []).map((l) => `${l.requested}× ${l.sku} (${l.available} left)`).join(", ")}`;
+    case "order.cancel-requested":
+      return `cancel asked: ${p.reason ?? ""}`;
     case "order.cancelled":
+    case "order.cancel-refused":
     case "order.failed":
     case "shipment.cancelled":
     case "shipment.failed":
       return String(p.reason ?? "").replaceAll("_", " ");
+    case "shipment.cancel-refused":
+      return `${String(p.reason ?? "").replaceAll("_", " ")} (${p.status})`;
     case "order.delivered":
       return "closed: delivered";
     case "reservation.committed":
@@ -296,11 +306,17 @@ function drawTimeline(orderId, events) {
   const types = new Set(events.map((hop) => hop.type));
 
   let status = "waiting";
-  for (const hop of events) status = STATUS_AFTER[hop.type] ?? status;
+  let cancelAsked = false;
+  for (const hop of events) {
+    status = STATUS_AFTER[hop.type] ?? status;
+    if (hop.type === "order.cancel-requested") cancelAsked = true;
+    if (CANCEL_ANSWERS.has(hop.type)) cancelAsked = false;
+  }
+  if (cancelAsked && !FINAL.has(status)) status = "cancel_requested";
   const badge = $("timeline-status");
   badge.hidden = false;
   badge.dataset.status = status;
-  badge.textContent = status;
+  badge.textContent = status.replaceAll("_", " ");
 
   const progress = $("progress");
   progress.hidden = false;
