@@ -51,7 +51,7 @@ export const configSchema = baseConfigSchema.pick({ LOG_LEVEL: true, NODE_ENV: t
   UNSUPPORTED_COUNTRY_SHARE: envShare().default(0.1),
   /** Share of orders with one line of 20-40 units, large enough to run out of stock. */
   LARGE_ORDER_SHARE: envShare().default(0.05),
-  /** Share of accepted orders cancelled shortly (0.2-1.2 s) after they were placed. */
+  /** Share of accepted orders asked to be cancelled shortly (0.2-1.2 s) after they were placed. */
   CANCEL_SHARE: envShare().default(0.05),
   /** How often the product list is read again (and low SKUs restocked). */
   PRODUCTS_REFRESH_MS: envInt({ min: 1, max: 3_600_000 }).default(10_000),

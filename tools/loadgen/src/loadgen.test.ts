@@ -223,7 +223,7 @@ describe("createLoadgen", () => {
     );
   });
 
-  it("cancels some just-placed orders and restocks low SKUs", async () => {
+  it("asks to cancel some just-placed orders (202) and restocks low SKUs", async () => {
     const { loadgen, inventory } = await setup();
     await loadgen.start();
 
@@ -236,7 +236,7 @@ describe("createLoadgen", () => {
     for (const cancel of posts(inventory, /\/cancel$/)) {
       const orderId = decodeURIComponent(cancel.path.split("/")[2] ?? "");
       expect(inventory.placed.has(orderId)).toBe(true);
-      expect(cancel.status).toBe(200);
+      expect(cancel.status).toBe(202);
     }
     for (const restock of posts(inventory, /\/restock$/)) {
       // Only the SKU at or below RESTOCK_BELOW (5): WATCH-SMART-S2 with 2 available.
@@ -245,7 +245,7 @@ describe("createLoadgen", () => {
       expect(quantity).toBeGreaterThanOrEqual(40);
       expect(quantity).toBeLessThanOrEqual(120);
     }
-    expect(loadgen.stats().ordersCancelled).toBe(posts(inventory, /\/cancel$/).length);
+    expect(loadgen.stats().cancelsRequested).toBe(posts(inventory, /\/cancel$/).length);
     expect(loadgen.stats().restocks).toBe(posts(inventory, /\/restock$/).length);
     expect(loadgen.products().map((product) => product.sku)).toEqual(
       STUB_PRODUCTS.map((p) => p.sku),

@@ -423,7 +423,11 @@ export class OrderSimulator {
     }
   }
 
-  /** Cancel an order the client just placed ("changed my mind"). */
+  /**
+   * Ask to cancel an order the client just placed ("changed my mind"). Inventory answers
+   * 202: shipping decides against its dispatch, and the order ends cancelled or, if the
+   * parcel had left, goes on (order.cancel-refused); the timeline shows which.
+   */
   async cancelOrder(client: ClientIdentity, orderId: string): Promise<void> {
     const { config, http, logger, stats } = this.#runtime;
     const { clientId } = client;
@@ -437,9 +441,9 @@ export class OrderSimulator {
         },
       );
       const code = errorCode(response.body);
-      if (response.ok) {
-        stats.ordersCancelled++;
-        logger.info({ clientId, orderId }, "order cancelled");
+      if (response.status === 202 || response.status === 200) {
+        stats.cancelsRequested++;
+        logger.info({ clientId, orderId, status: response.status }, "cancel requested");
       } else {
         stats.cancelsRefused++;
         const log = response.status === 409 ? logger.info.bind(logger) : logger.warn.bind(logger);

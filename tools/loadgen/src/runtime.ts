@@ -15,8 +15,9 @@ export interface LoadgenStats {
   ordersToUnsupportedCountry: number;
   /** Orders with a line of 20+ units (counted when sent). */
   largeOrders: number;
-  ordersCancelled: number;
-  /** Cancels inventory refused (already dispatched, ...) or that failed. */
+  /** Cancels inventory accepted for shipping to decide (202), or found done (200). */
+  cancelsRequested: number;
+  /** Cancels inventory refused at once (409: already dispatched, ...) or that failed. */
   cancelsRefused: number;
   restocks: number;
   restocksFailed: number;
@@ -41,7 +42,7 @@ export function createStats(): LoadgenStats {
     ordersFailed: 0,
     ordersToUnsupportedCountry: 0,
     largeOrders: 0,
-    ordersCancelled: 0,
+    cancelsRequested: 0,
     cancelsRefused: 0,
     restocks: 0,
     restocksFailed: 0,

@@ -171,7 +171,7 @@ export async function startInventoryStub(options: InventoryStubOptions = {}) {
       const orderId = decodeURIComponent(cancel[1] ?? "");
       if (!placed.has(orderId))
         return { status: 404, body: { error: { code: "order_not_found" } } };
-      return { status: 200, body: { orderId, status: "cancelled" } };
+      return { status: 202, body: { orderId, status: "cancel_requested" } };
     }
     const restock = /^\/products\/([^/]+)\/restock$/.exec(path);
     if (method === "POST" && restock) {
