@@ -2,11 +2,32 @@ import type { RedisClient } from "@retail/bus";
 import { keys } from "./keys.js";
 import { ORDER_FIELDS, orderFrom, PRODUCT_FIELDS, productFrom } from "./model.js";
 
+/** An indexed id and its hash's fields, as the snapshot script answers them. */
+type Row = [string, unknown[]];
+
+/**
+ * Every order and product, read in one script: Redis runs it atomically, so the check
+ * sees one instant even while orders are placed and moved. Read key by key, an order
+ * placed or dispatched between two reads looks like a violation that is not there.
+ * Every key is inventory's (one hash slot), so this runs on a Cluster too.
+ */
+const SNAPSHOT = `
+local function rows(index, prefix, fields)
+  local found = {}
+  for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
+    found[#found + 1] = { id, redis.call('HMGET', prefix .. id, unpack(fields)) }
+  end
+  return found
+end
+return { rows(KEYS[1], ARGV[1], cjson.decode(ARGV[3])), rows(KEYS[2], ARGV[2], cjson.decode(ARGV[4])) }
+`;
+
 /**
  * Check the stock invariants of every product and order in this Redis; resolves to one
  * line per violation (empty when everything holds). For tests, not for the hot path:
- * it reads every product and order. Holds while no order has outlived `ORDER_RETENTION_MS`
- * (an expired order's units stay in its products' counters).
+ * it reads every product and order, in one script (consistent under load too). Holds
+ * while no order has outlived `ORDER_RETENTION_MS` (an expired order's units stay in
+ * its products' counters).
  *
  * - per SKU: `available + reserved + shipped = received` (units ever stocked);
  * - per SKU: `reserved` = the units of orders whose reservation is held, and `shipped`
@@ -17,8 +38,18 @@ export async function stockInvariantViolations(redis: RedisClient): Promise<stri
   const violations: string[] = [];
   const held = new Map<string, number>();
   const shipped = new Map<string, number>();
-  for (const orderId of await redis.zrange(keys.orders, "0", "-1")) {
-    const order = orderFrom(await redis.hmget(keys.order(orderId), ...ORDER_FIELDS));
+  const [orders, products] = (await redis.eval(
+    SNAPSHOT,
+    2,
+    keys.orders,
+    keys.products,
+    keys.order(""),
+    keys.product(""),
+    JSON.stringify(ORDER_FIELDS),
+    JSON.stringify(PRODUCT_FIELDS),
+  )) as [Row[], Row[]];
+  for (const [orderId, fields] of orders) {
+    const order = orderFrom(fields);
     if (!order) {
       violations.push(`order ${orderId} is indexed but missing`);
       continue;
@@ -28,9 +59,9 @@ export async function stockInvariantViolations(redis: RedisClient): Promise<stri
     for (const line of order.lines)
       tally?.set(line.sku, (tally.get(line.sku) ?? 0) + line.quantity);
   }
-  const skus = await redis.zrange(keys.products, "0", "-1");
-  for (const sku of skus) {
-    const product = productFrom(await redis.hmget(keys.product(sku), ...PRODUCT_FIELDS));
+  const skus = products.map(([sku]) => sku);
+  for (const [sku, fields] of products) {
+    const product = productFrom(fields);
     if (!product) {
       violations.push(`${sku}: indexed but missing`);
       continue;
