@@ -39,8 +39,10 @@ describe("retail groups", () => {
           topic: "order.placed",
           group: "shipping",
           pending: 1,
+          parked: 0,
           lag: 2,
           deadLetters: 0,
+          trimmed: 0,
           consumers: [{ name: consumer, pending: 1, idleMs: expect.any(Number) }],
         },
       ]);
@@ -54,9 +56,11 @@ describe("retail groups", () => {
       const run = await retail(["--redis", redis().url, "groups"]);
       expect(run.code).toBe(0);
       const lines = linesOf(run.stdout);
-      expect(lines[0]).toMatch(/^TOPIC\s+GROUP \/ CONSUMER\s+PENDING\s+LAG\s+DEAD\s+IDLE$/);
+      expect(lines[0]).toMatch(
+        /^TOPIC\s+GROUP \/ CONSUMER\s+PENDING\s+PARKED\s+LAG\s+DEAD\s+LOST\s+IDLE$/,
+      );
       const row = lines.findIndex((line) => line.startsWith("order.placed "));
-      expect(lines[row]).toMatch(/^order\.placed\s+shipping\s+1\s+2\s+0$/);
+      expect(lines[row]).toMatch(/^order\.placed\s+shipping\s+1\s+0\s+2\s+0\s+0$/);
       expect(lines[row + 1]).toMatch(new RegExp(`^\\s+${consumer}\\s+1\\s+\\d+(ms|\\.\\d+s)$`));
       expect(lines.find((line) => line.startsWith("stock.low "))).toMatch(/\(no consumer groups\)/);
     });

@@ -14,7 +14,7 @@ export function renderGroups(topics: readonly TopicGroups[], context: CommandCon
   const rows: string[][] = [];
   for (const { topic, groups } of topics) {
     if (groups.length === 0) {
-      rows.push([c.dim(topic), c.dim("(no consumer groups)"), "", "", "", ""]);
+      rows.push([c.dim(topic), c.dim("(no consumer groups)"), "", "", "", "", "", ""]);
       continue;
     }
     groups.forEach((group, index) => {
@@ -22,11 +22,14 @@ export function renderGroups(topics: readonly TopicGroups[], context: CommandCon
         index === 0 ? topic : "",
         c.bold(group.group),
         group.pending > 0 ? c.yellow(String(group.pending)) : String(group.pending),
+        group.parked > 0 ? c.yellow(String(group.parked)) : "0",
         group.lag === null ? c.yellow("?") : group.lag > 0 ? c.yellow(String(group.lag)) : "0",
         group.deadLetters > 0 ? c.red(String(group.deadLetters)) : "0",
+        group.trimmed > 0 ? c.red(String(group.trimmed)) : "0",
         "",
       ]);
-      if (group.consumers.length === 0) rows.push(["", c.dim("  (no consumers)"), "", "", "", ""]);
+      if (group.consumers.length === 0)
+        rows.push(["", c.dim("  (no consumers)"), "", "", "", "", "", ""]);
       for (const consumer of group.consumers) {
         rows.push([
           "",
@@ -34,15 +37,21 @@ export function renderGroups(topics: readonly TopicGroups[], context: CommandCon
           String(consumer.pending),
           "",
           "",
+          "",
+          "",
           duration(consumer.idleMs),
         ]);
       }
     });
   }
-  return renderTable(["TOPIC", "GROUP / CONSUMER", "PENDING", "LAG", "DEAD", "IDLE"], rows, {
-    align: ["left", "left", "right", "right", "right", "right"],
-    colors: c,
-  });
+  return renderTable(
+    ["TOPIC", "GROUP / CONSUMER", "PENDING", "PARKED", "LAG", "DEAD", "LOST", "IDLE"],
+    rows,
+    {
+      align: ["left", "left", "right", "right", "right", "right", "right", "right"],
+      colors: c,
+    },
+  );
 }
 
 /** `retail groups [topic]` */
@@ -64,7 +73,7 @@ export async function groupsCommand(
   context.io.out(renderGroups(report, context));
   context.io.out(
     context.colors.dim(
-      "PENDING: delivered, not yet acknowledged. LAG: not yet delivered to the group. DEAD: dead letters (retail dlq list).\n",
+      "PENDING: delivered, not yet acknowledged. PARKED: of those, waiting to be retried. LAG: not yet delivered to the group. DEAD: dead letters (retail dlq list). LOST: trimmed before the group handled them.\n",
     ),
   );
 }

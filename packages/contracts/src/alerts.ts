@@ -2,14 +2,19 @@ import { z } from "zod";
 import { id, text, timestamp } from "./fields.js";
 import { defineTopic } from "./topic.js";
 
-export const ALERT_KINDS = ["client_offline", "stock_low", "dead_letters_growing"] as const;
+export const ALERT_KINDS = [
+  "client_offline",
+  "stock_low",
+  "dead_letters_growing",
+  "events_lost_to_trimming",
+] as const;
 export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
 
 export const alertRaised = defineTopic({
   name: "alert.raised",
   version: 1,
   description:
-    "Client-monitoring raised an alert for operators: a client app went offline, a SKU's stock is low, or a topic's dead letters keep growing.",
+    "Client-monitoring raised an alert for operators: a client app went offline, a SKU's stock is low, a topic's dead letters keep growing, or a group lost events to trimming before handling them.",
   schema: z.object({
     alertId: id("The alert's id."),
     kind: z.enum(ALERT_KINDS).describe("What is wrong."),

@@ -432,16 +432,18 @@ async function refreshStats() {
 
 function groupChip(group, deadLetters) {
   const behind = (group.pending ?? 0) + (group.lag ?? 0);
-  const tone = deadLetters > 0 ? "bad" : behind > 0 ? "warn" : "ok";
+  const lost = group.lost ?? 0;
+  const tone = deadLetters > 0 || lost > 0 ? "bad" : behind > 0 ? "warn" : "ok";
   const parts = [group.group];
   if (behind > 0) parts.push(String(behind));
   if (deadLetters > 0) parts.push(`☠ ${deadLetters}`);
-  if (behind === 0 && deadLetters === 0) parts.push("✓");
+  if (lost > 0) parts.push(`✂ ${lost} lost`);
+  if (behind === 0 && deadLetters === 0 && lost === 0) parts.push("✓");
   return element(
     "span",
     {
       className: `chip ${tone}`,
-      title: `${group.group}: ${group.consumers} consumers, ${group.pending} pending, lag ${group.lag ?? "unknown"}, ${deadLetters} dead letters`,
+      title: `${group.group}: ${group.consumers} consumers, ${group.pending} pending (${group.parked ?? 0} waiting to retry), lag ${group.lag ?? "unknown"}, ${deadLetters} dead letters, ${lost} lost to trimming`,
     },
     parts.join(" "),
   );

@@ -101,4 +101,50 @@ describe("the dead_letters_growing alert", () => {
       ]);
     });
   });
+
+  it("raises events_lost_to_trimming once when a group loses events it never read to trimming", async () => {
+    // shipping lags: one slot, held by its first order, while the stream keeps ~10 entries
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const shipping = monitoring.bus("shipping");
+    shipping.subscribe("order.placed", () => held, { concurrency: 1, reclaimIntervalMs: 50 });
+    await shipping.start();
+    const inventory = monitoring.bus("inventory", { retention: { maxLength: 10 } });
+    for (let index = 0; index < 300; index += 1)
+      await inventory.publish("order.placed", placed(`o-${index}`));
+    release();
+    // once the group has caught up, its loss is counted in full
+    await vi.waitFor(
+      async () => {
+        const groups = await shipping.admin.groups("order.placed");
+        expect(groups.find(({ group }) => group === "shipping")).toMatchObject({
+          pending: 0,
+          lag: 0,
+          trimmed: expect.any(Number),
+        });
+      },
+      { timeout: 10_000 },
+    );
+    const [stats] = (await shipping.admin.groups("order.placed")).filter(
+      ({ group }) => group === "shipping",
+    );
+    expect(stats?.trimmed).toBeGreaterThan(0);
+    const watches = [watch(), watch()];
+    const raised = await Promise.all(watches.map((each) => each.check()));
+    expect(raised.reduce((sum, count) => sum + count, 0)).toBe(1);
+    const alerts = await monitoring.events("alert.raised");
+    expect(alerts.map((event) => event.payload)).toEqual([
+      expect.objectContaining({
+        kind: "events_lost_to_trimming",
+        severity: "critical",
+        subject: "order.placed",
+        message: expect.stringMatching(
+          /^\d+ events of order.placed were trimmed before group shipping handled them/,
+        ),
+      }),
+    ]);
+    expect(await watches[0]?.check()).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 import type { Bus, PreparedEvent } from "@retail/bus";
 import { type RetailCatalog, topicNames } from "@retail/contracts";
 import type { Redis } from "ioredis";
-import type { AlertBook } from "./alerts.js";
+import type { AlertBook, AlertInput } from "./alerts.js";
 import { keys } from "./keys.js";
 import { LuaScript } from "./lua.js";
 
@@ -9,6 +9,8 @@ export interface DeadLetterCount {
   topic: string;
   group: string;
   count: number;
+  /** Entries trimmed from the topic before the group handled them: lost to it. */
+  lost: number;
 }
 
 /**
@@ -30,20 +32,53 @@ redis.call('XADD', KEYS[3], unpack(ARGV, 6))
 return 1
 `);
 
-/** Every topic's dead letters per consumer group. */
+/** Every topic's dead letters (and entries lost to trimming) per consumer group. */
 export async function deadLetterCounts(bus: Bus<RetailCatalog>): Promise<DeadLetterCount[]> {
   const perTopic = await Promise.all(topicNames.map((topic) => bus.admin.groups(topic)));
-  return perTopic.flat().map(({ topic, group, deadLetters }) => ({
+  return perTopic.flat().map(({ topic, group, deadLetters, trimmed }) => ({
     topic,
     group,
     count: deadLetters,
+    lost: trimmed,
   }));
 }
 
+/** A count the watch follows per topic and group, and the alert it raises when it grows. */
+interface Measure {
+  /** Part of the hash field, beside topic and group ("" for dead letters, as before). */
+  name: string;
+  of: (row: DeadLetterCount) => number;
+  alert: (row: DeadLetterCount, previous: number, now: number) => AlertInput;
+}
+
+const MEASURES: Measure[] = [
+  {
+    name: "",
+    of: (row) => row.count,
+    alert: ({ topic, group }, previous, now) => ({
+      kind: "dead_letters_growing",
+      severity: "critical",
+      subject: topic,
+      message: `Dead letters of ${topic} in group ${group} grew from ${previous} to ${now}`,
+    }),
+  },
+  {
+    name: "lost",
+    of: (row) => row.lost,
+    alert: ({ topic, group }, previous, now) => ({
+      kind: "events_lost_to_trimming",
+      severity: "critical",
+      subject: topic,
+      message: `${now - previous} events of ${topic} were trimmed before group ${group} handled them (${now} in all): raise the topic's retention or speed the group up`,
+    }),
+  },
+];
+
 /**
- * The periodic check behind the `dead_letters_growing` alert: compares each
- * topic/group's dead-letter count with the last one seen (kept in Redis, shared by the
- * instances) and raises one alert per increase.
+ * The periodic check behind the `dead_letters_growing` and `events_lost_to_trimming`
+ * alerts: compares each topic/group's dead-letter count, and its count of entries lost
+ * to trimming, with the last one seen (kept in Redis, shared by the instances) and
+ * raises one alert per increase.
  */
 export class DeadLetterWatch {
   constructor(
@@ -54,13 +89,22 @@ export class DeadLetterWatch {
 
   /** Resolves to how many alerts this call raised. */
   async check(now = new Date()): Promise<number> {
-    const counts = await deadLetterCounts(this.bus);
-    if (counts.length === 0) return 0;
-    const fields = counts.map(({ topic, group }) => JSON.stringify([topic, group]));
+    const rows = await deadLetterCounts(this.bus);
+    const watched = MEASURES.flatMap((measure) =>
+      rows
+        // a group that never lost anything needs no field for it
+        .filter((row) => measure.name === "" || measure.of(row) > 0)
+        .map((row) => ({ row, measure })),
+    );
+    if (watched.length === 0) return 0;
+    const fields = watched.map(({ row: { topic, group }, measure }) =>
+      JSON.stringify(measure.name === "" ? [topic, group] : [topic, group, measure.name]),
+    );
     const seen = await this.redis.hmget(keys.deadLettersSeen, ...fields);
     let raised = 0;
-    for (const [index, { topic, group, count }] of counts.entries()) {
+    for (const [index, { row, measure }] of watched.entries()) {
       const field = fields[index] as string;
+      const count = measure.of(row);
       const previous = seen[index] ?? null;
       if (previous !== null && Number(previous) === count) continue;
       const grew = count > Number(previous ?? 0);
@@ -68,15 +112,7 @@ export class DeadLetterWatch {
       const scriptKeys: string[] = [keys.deadLettersSeen, keys.alerts];
       let event: PreparedEvent | undefined;
       if (grew) {
-        const prepared = this.alerts.prepare(
-          {
-            kind: "dead_letters_growing",
-            severity: "critical",
-            subject: topic,
-            message: `Dead letters of ${topic} in group ${group} grew from ${previous ?? 0} to ${count}`,
-          },
-          now,
-        );
+        const prepared = this.alerts.prepare(measure.alert(row, Number(previous ?? 0), count), now);
         event = prepared.event;
         args.push(prepared.entry, ...event.args);
         scriptKeys.push(event.stream);

@@ -34,6 +34,8 @@ describe("GET /stats", () => {
         group: "client-monitoring",
         consumers: 1,
         pending: 0,
+        parked: 0,
+        lost: 0,
         lag: 0,
       });
       const topic = stats.topics.find((row: { topic: string }) => row.topic === "order.placed");
@@ -56,6 +58,8 @@ describe("GET /stats", () => {
       group: "shipping",
       consumers: 1,
       pending: 0,
+      parked: 0,
+      lost: 0,
       lag: 0,
     });
     expect(stats.deadLetters).toContainEqual({

@@ -24,6 +24,10 @@ export const statsSchema = z.object({
       group: z.string(),
       consumers: z.number().describe("Consumers (instances) in the group."),
       pending: z.number().describe("Delivered, not yet acknowledged."),
+      parked: z.number().describe("Of the pending entries, those waiting to be retried."),
+      lost: z
+        .number()
+        .describe("Entries trimmed from the topic before the group handled them: lost to it."),
       lag: z
         .number()
         .nullable()
@@ -57,6 +61,8 @@ export async function collectStats(
       group: group.group,
       consumers: group.consumers.length,
       pending: group.pending,
+      parked: group.parked,
+      lost: group.trimmed,
       lag: group.lag,
     })),
     deadLetters: groups.map((group) => ({

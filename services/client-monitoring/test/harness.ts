@@ -1,4 +1,11 @@
-import { type Bus, createBus, decodeEnvelope, type Envelope, streamKey } from "@retail/bus";
+import {
+  type Bus,
+  type BusOptions,
+  createBus,
+  decodeEnvelope,
+  type Envelope,
+  streamKey,
+} from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import { createServiceContext, errorBodySchema } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
@@ -77,7 +84,7 @@ export function useMonitoring() {
     },
 
     /** A bus publishing as another service (inventory, shipping). */
-    bus(service: string): Bus<RetailCatalog> {
+    bus(service: string, options: Partial<BusOptions<RetailCatalog>> = {}): Bus<RetailCatalog> {
       const bus = createBus({
         service,
         catalog,
@@ -85,6 +92,7 @@ export function useMonitoring() {
         logger: testLogger,
         shutdownTimeoutMs: 2_000,
         subscribeDefaults: { retry: { initialDelayMs: 5, maxDelayMs: 20 } },
+        ...options,
       });
       closers.push(() => bus.close());
       return bus;
