@@ -3,8 +3,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { stockInvariantViolations } from "@retail/inventory/testing";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compose, containersOf, docker, waitForHealthyStack, waitUntil } from "./stack.js";
+import { describe, expect, it } from "vitest";
+import { compose, containersOf, docker, waitUntil } from "./stack.js";
 
 const INVENTORY = "http://127.0.0.1:3001";
 const MONITORING = "http://127.0.0.1:3003";
@@ -48,17 +48,8 @@ function orderBody(sku: string, quantity: number, country: string) {
   };
 }
 
+// On the stack that global-setup.ts starts for the whole compose suite; this file runs first.
 describe("docker compose: orders placed over HTTP travel through the whole stack", () => {
-  beforeAll(async () => {
-    await compose("up", "-d");
-    await waitForHealthyStack(180_000);
-  });
-
-  afterAll(async () => {
-    // always, also when a test failed: nothing of the stack may outlive the run
-    await compose("down", "-v", "--remove-orphans");
-  });
-
   it("delivers or compensates 50 orders, through a SIGKILL of shipping in mid-flight, with no shipment twice", async () => {
     for (const [sku, available] of [
       ["E2E-PLENTY", 1_000],

@@ -47,11 +47,12 @@ export async function healthOf(container: string): Promise<string> {
   );
 }
 
-/** Poll `check` until it resolves truthy, at most `timeoutMs`; then fail with `what`. */
+/** Poll `check` every `intervalMs` until it resolves truthy, at most `timeoutMs`; then fail with `what`. */
 export async function waitUntil(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs: number,
+  intervalMs = 500,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -61,7 +62,7 @@ export async function waitUntil(
     } catch (error) {
       lastError = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
 }
@@ -81,4 +82,50 @@ export async function waitForHealthyStack(timeoutMs: number): Promise<void> {
     },
     timeoutMs,
   );
+}
+
+/** The host port a service's container publishes `containerPort` on (it may change on a restart). */
+export async function hostPort(service: string, containerPort: number): Promise<number> {
+  const [container] = await containersOf(service);
+  if (!container) throw new Error(`no container for ${service}`);
+  const mapping = (await docker("port", container, `${containerPort}/tcp`)).split("\n")[0] ?? "";
+  return Number(mapping.split(":").pop());
+}
+
+/** Until the service answers 200 on `/health/ready` (Redis reachable, every subscription reading). */
+export async function waitUntilReady(
+  service: string,
+  containerPort: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitUntil(
+    `${service} to be ready`,
+    async () => {
+      const port = await hostPort(service, containerPort);
+      const response = await fetch(`http://127.0.0.1:${port}/health/ready`, {
+        signal: AbortSignal.timeout(2_000),
+      });
+      return response.status === 200;
+    },
+    timeoutMs,
+    100,
+  );
+}
+
+/**
+ * SIGKILL the service's container, like a crash, and start it again. It counts as down
+ * once its process is gone, whether Docker restarted it by itself or not.
+ */
+export async function killAndRestart(service: string): Promise<void> {
+  const [container] = await containersOf(service);
+  if (!container) throw new Error(`no container for ${service}`);
+  const pid = await docker("inspect", "-f", "{{.State.Pid}}", container);
+  await docker("kill", "--signal", "KILL", container);
+  await waitUntil(
+    `${service}'s process ${pid} to be gone`,
+    async () => (await docker("inspect", "-f", "{{.State.Pid}}", container)) !== pid,
+    30_000,
+    100,
+  );
+  await compose("start", service);
 }

@@ -1,0 +1,58 @@
+// The orders of the chaos test: what each asks for, and how it may end.
+import { type Answer, type Tally, untilAnswered } from "./load.js";
+
+const INVENTORY = "http://127.0.0.1:3001";
+const RUN = Date.now().toString(36);
+
+export interface Plan {
+  index: number;
+  sku: string;
+  country: string;
+  expected: "delivered" | "failed" | "rejected";
+  cancel: boolean;
+}
+
+export interface Outcome {
+  plan: Plan;
+  /** The final answer to POST /orders, after retries; none if it never came. */
+  placed?: Answer;
+  cancelled?: Answer;
+}
+
+/** As compose.test.ts mixes them: mostly delivered, some unserved, out of stock or cancelled. */
+export function planOf(index: number): Plan {
+  const plan = { index, sku: "CHAOS-PLENTY", country: "DE", cancel: false };
+  if (index % 10 === 8) return { ...plan, country: "AQ", expected: "failed" };
+  if (index % 10 === 9) return { ...plan, sku: "CHAOS-EMPTY", expected: "rejected" };
+  return { ...plan, expected: "delivered", cancel: index % 20 === 3 };
+}
+
+/** Place one order, retrying with its Idempotency-Key; ask to cancel it at once if planned. */
+export async function placeAndMaybeCancel(tally: Tally, plan: Plan): Promise<Outcome> {
+  const body = {
+    customerId: "chaos-customer",
+    lines: [{ sku: plan.sku, quantity: 1 }],
+    shippingAddress: {
+      name: "Erika Musterfrau",
+      line1: "Hauptstr. 1",
+      city: "Berlin",
+      postalCode: "10115",
+      country: plan.country,
+    },
+  };
+  const key = { "idempotency-key": `chaos-${RUN}-${plan.index}` };
+  const placed = await untilAnswered(tally, "POST", `${INVENTORY}/orders`, body, key);
+  if (!plan.cancel || placed?.status !== 201) return { plan, ...(placed && { placed }) };
+  const url = `${INVENTORY}/orders/${placed.body.orderId}/cancel`;
+  const cancelled = await untilAnswered(tally, "POST", url, { reason: "chaos test" });
+  return { plan, placed, ...(cancelled && { cancelled }) };
+}
+
+/** The statuses an accepted order may end in, given how its cancel was answered. */
+export function expectedFinals({ plan, cancelled }: Outcome): readonly string[] {
+  if (!plan.cancel || cancelled === undefined) return [plan.expected];
+  if (cancelled.status === 200) return ["cancelled"];
+  // A request that shipping decides against its dispatch timer: either, as the shipment went.
+  if (cancelled.status === 202) return ["cancelled", "delivered"];
+  return cancelled.body?.error?.code === "already_dispatched" ? ["delivered"] : [plan.expected];
+}
