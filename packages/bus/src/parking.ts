@@ -37,7 +37,8 @@ export interface TakenEntry {
  * Parks entries this consumer owns: moves them to the parked consumer, schedules them
  * and stores their records. An entry whose stream entry is gone (trimmed) is not
  * parked — moving it would drop it from the pending list — but dead-lettered from
- * its record at once.
+ * its record at once. An entry parked already counts as parked: the client sends a
+ * command again after a reconnect when its reply was lost.
  *
  * KEYS: [stream, parked, retry records, dead letters, trimmed]
  * ARGV: [group, consumer, parked consumer, handler, now (ISO), (id, due, record, deliveries or "")…]
@@ -48,7 +49,9 @@ local refused, trimmed = {}, {}
 for index = 6, #ARGV, 4 do
   local id, due, record, deliveries = ARGV[index], ARGV[index + 1], ARGV[index + 2], ARGV[index + 3]
   local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
-  if not pending or pending[2] ~= ARGV[2] then
+  if pending and pending[2] == ARGV[3] and redis.call('ZSCORE', KEYS[2], id) then
+    -- parked already: this call was sent again after its reply was lost
+  elseif not pending or pending[2] ~= ARGV[2] then
     refused[#refused + 1] = id
   elseif #redis.call('XRANGE', KEYS[1], id, id) == 0 then
     dead_letter_from_record(KEYS[1], KEYS[4], ARGV[1], ARGV[4], id, record, ARGV[5])
@@ -100,6 +103,28 @@ for _, id in ipairs(ids) do
 end
 local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
 return { taken, trimmed, next or false }
+`);
+
+/**
+ * Of some entries, those pending with this consumer, with their fields, deliveries and
+ * records: entries it took back from parking without ever seeing the reply (the
+ * connection dropped), which it would otherwise find only by reclaiming them from
+ * itself after the idle threshold.
+ *
+ * KEYS: [stream, retry records]   ARGV: [group, consumer, …entry ids]
+ * Returns [[id, fields, deliveries, record or false]…].
+ */
+const OWNED_UNSEEN = new Script(`
+local owned = {}
+for index = 3, #ARGV do
+  local id = ARGV[index]
+  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
+  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
+  if pending and pending[2] == ARGV[2] and entry then
+    owned[#owned + 1] = { id, entry[2], pending[4], redis.call('HGET', KEYS[2], id) }
+  end
+end
+return owned
 `);
 
 /**
@@ -165,6 +190,21 @@ export class Parking {
       record: decodeRecord(record),
     }));
     return { taken, trimmed, nextDue: next === null ? undefined : Number(next) };
+  }
+
+  /** Those of `entryIds` pending with this consumer, though it holds none of them (see OWNED_UNSEEN). */
+  async ownedUnseen(entryIds: readonly string[]): Promise<TakenEntry[]> {
+    if (entryIds.length === 0) return [];
+    const rows = (await OWNED_UNSEEN.run(
+      this.redis,
+      [this.keys.stream, this.keys.retryRecords],
+      [this.group, this.consumer, ...entryIds],
+    )) as [string, string[], number, string | null][];
+    return rows.map(([id, fields, deliveries, record]) => ({
+      entry: [id, fields] as RawEntry,
+      deliveries: Number(deliveries),
+      record: decodeRecord(record),
+    }));
   }
 
   /** For each id, whether it is still parked (not yet taken by any consumer). */

@@ -248,8 +248,10 @@ export class PartitionConsumer<C extends Catalog> {
         const blocking = this.blocking as RedisClient;
         const count = this.freeSlots;
         const history = this.historyFrom;
-        const entries = await new Promise<RawEntry[]>((resolve, reject) => {
-          this.cancelRead = () => resolve([]);
+        // Undefined when cancelled: the consumer stops, or the connection dropped (the
+        // read may have delivered entries nobody will see: read the history again).
+        const entries = await new Promise<RawEntry[] | undefined>((resolve, reject) => {
+          this.cancelRead = () => resolve(undefined);
           (history === undefined
             ? readNew(blocking, keys.stream, options.group, consumer, count, options.blockMs)
             : readOwnPending(blocking, keys.stream, options.group, consumer, count, history)
@@ -257,6 +259,7 @@ export class PartitionConsumer<C extends Catalog> {
         }).finally(() => {
           this.cancelRead = undefined;
         });
+        if (entries === undefined) continue;
         if (history !== undefined && this.historyFrom === history)
           this.historyFrom = entries.length < count ? undefined : entries.at(-1)?.[0];
         if (this.stopping) {
@@ -328,8 +331,9 @@ export class PartitionConsumer<C extends Catalog> {
         continue;
       }
       const key = (entry.envelope as Envelope).partitionKey;
-      if (arrival === "taken" && this.lanes.parkedHead(key)?.entryId === entry.entryId)
-        this.lanes.resume(key, entry);
+      // The parked head of its key's lane is back (taken when due, or found again after
+      // a lost reply): it goes first, before what waited behind it.
+      if (this.lanes.parkedHead(key)?.entryId === entry.entryId) this.lanes.resume(key, entry);
       else this.lanes.add(key, entry);
     }
     if (valid.length > 0)
@@ -555,7 +559,8 @@ export class PartitionConsumer<C extends Catalog> {
 
   /**
    * A lane waits behind its parked head only while the head may still come back here:
-   * once it is due and another consumer has taken it, the lane goes on without it.
+   * once it is overdue, it was taken — by another consumer (the lane goes on without
+   * it), or by this one with the reply lost (it is fetched and goes first).
    */
   private async unblockLanesTakenElsewhere(): Promise<void> {
     const { options, errors, keys } = this.settings;
@@ -564,9 +569,15 @@ export class PartitionConsumer<C extends Catalog> {
       .filter(([, head]) => head.due + options.claimIdleMs < Date.now());
     if (overdue.length === 0 || this.stopping) return;
     try {
-      const parked = await this.parking.stillParked(overdue.map(([, head]) => head.entryId));
-      overdue.forEach(([key], index) => {
-        if (!parked[index]) this.lanes.unblock(key);
+      const ids = overdue.map(([, head]) => head.entryId);
+      const parked = await this.parking.stillParked(ids);
+      const gone = ids.filter((_, index) => !parked[index]);
+      const unseen = await this.parking.ownedUnseen(gone.filter((id) => !this.held.has(id)));
+      if (unseen.length > 0) await this.accept(unseen, "taken");
+      const found = new Set(unseen.map(({ entry: [id] }) => id));
+      overdue.forEach(([key, head], index) => {
+        if (!parked[index] && !found.has(head.entryId) && !this.held.has(head.entryId))
+          this.lanes.unblock(key);
       });
     } catch (error) {
       errors.warn(`lanes ${keys.stream}`, error, "checking parked entries failed");
@@ -584,13 +595,16 @@ export class PartitionConsumer<C extends Catalog> {
 
   private async heartbeat(): Promise<void> {
     const { keys, options, consumer, errors, logger } = this.settings;
+    // The entries as they are now: a reply may come late (a command ioredis sent again
+    // after a reconnect), when an id names an entry taken back since, no longer this one.
+    const checked = new Map(this.held);
     try {
       const lostIds = await refreshClaims(this.commands, keys, options.group, consumer, [
-        ...this.held.keys(),
+        ...checked.keys(),
       ]);
       for (const entryId of lostIds) {
         const entry = this.held.get(entryId);
-        if (!entry) continue;
+        if (!entry || entry !== checked.get(entryId)) continue;
         entry.lost = true;
         logger.warn(
           { stream: keys.stream, entryId },
