@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { useBusTestbed } from "../test/fixtures.js";
+import { spawnConsumer, useBusTestbed } from "../test/fixtures.js";
 import { processedKey, streamKey } from "./keys.js";
 
 describe("idempotency", () => {
@@ -157,22 +155,7 @@ describe("idempotency", () => {
     await vi.waitFor(() => expect(handledHere).toEqual([older.id]));
 
     // a consumer process commits an event's effect (and its mark), then dies before the ack
-    const child = spawn(
-      process.execPath,
-      [
-        "--conditions=@retail/source",
-        "--import",
-        "tsx",
-        fileURLToPath(new URL("../test/consumer-process.ts", import.meta.url)),
-        testbed.redis().url,
-        "hold",
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
-    const lines: string[] = [];
-    child.stdout
-      .setEncoding("utf8")
-      .on("data", (chunk: string) => lines.push(...chunk.split("\n")));
+    const { child, lines } = spawnConsumer(testbed.redis().url, "hold");
     try {
       await vi.waitFor(() => expect(lines).toContain("ready"), { timeout: 30_000 });
       const committed = await tester.publish("test.order-placed", { orderId: "o-1", seq: 1 });

@@ -34,7 +34,7 @@ export async function ensureGroup(
  * there are none. Must run on a connection of its own: a blocked connection cannot
  * carry anyone else's commands.
  */
-export async function readNew(
+export function readNew(
   blocking: RedisClient,
   stream: string,
   group: string,
@@ -42,20 +42,7 @@ export async function readNew(
   count: number,
   blockMs: number,
 ): Promise<RawEntry[]> {
-  const reply = (await blocking.call(
-    "XREADGROUP",
-    "GROUP",
-    group,
-    consumer,
-    "COUNT",
-    count,
-    "BLOCK",
-    blockMs,
-    "STREAMS",
-    stream,
-    ">",
-  )) as StreamsReply;
-  return entriesOf(reply);
+  return readGroup(blocking, group, consumer, ["COUNT", count, "BLOCK", blockMs], stream, ">");
 }
 
 /**
@@ -64,7 +51,7 @@ export async function readNew(
  * connection dropped), Redis may have delivered entries this consumer never saw:
  * reading its history first hands them over in stream order, before newer ones.
  */
-export async function readOwnPending(
+export function readOwnPending(
   redis: RedisClient,
   stream: string,
   group: string,
@@ -72,16 +59,26 @@ export async function readOwnPending(
   count: number,
   afterId: string,
 ): Promise<RawEntry[]> {
+  return readGroup(redis, group, consumer, ["COUNT", count], stream, afterId);
+}
+
+async function readGroup(
+  redis: RedisClient,
+  group: string,
+  consumer: string,
+  options: (string | number)[],
+  stream: string,
+  from: string,
+): Promise<RawEntry[]> {
   const reply = (await redis.call(
     "XREADGROUP",
     "GROUP",
     group,
     consumer,
-    "COUNT",
-    count,
+    ...options,
     "STREAMS",
     stream,
-    afterId,
+    from,
   )) as StreamsReply;
   return entriesOf(reply);
 }

@@ -1,8 +1,6 @@
-import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { gate, useBusTestbed } from "../test/fixtures.js";
+import { gate, spawnConsumer, useBusTestbed } from "../test/fixtures.js";
 import { partitionKeys, streamKey } from "./keys.js";
 import { PARKED_CONSUMER } from "./parking.js";
 import { ensureGroup } from "./reader.js";
@@ -112,22 +110,8 @@ describe("recovery of entries left pending", () => {
   });
 
   it("completes the entries of a consumer process killed with SIGKILL mid-handler, each with exactly one effect", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        "--conditions=@retail/source",
-        "--import",
-        "tsx",
-        fileURLToPath(new URL("../test/consumer-process.ts", import.meta.url)),
-        testbed.redis().url,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const { child, lines } = spawnConsumer(testbed.redis().url, "hold");
     try {
-      const lines: string[] = [];
-      child.stdout
-        .setEncoding("utf8")
-        .on("data", (chunk: string) => lines.push(...chunk.split("\n")));
       await vi.waitFor(() => expect(lines).toContain("ready"), { timeout: 30_000 });
 
       const tester = testbed.bus("tester");
@@ -185,21 +169,11 @@ describe("recovery of entries left pending", () => {
     // a supervisor restarts the consumer each time the event kills it
     for (let start = 0; start < 5; start += 1) {
       if ((await admin.listDeadLetters("test.order-placed")).length > 0) break;
-      const child = spawn(
-        process.execPath,
-        [
-          "--conditions=@retail/source",
-          "--import",
-          "tsx",
-          fileURLToPath(new URL("../test/consumer-process.ts", import.meta.url)),
-          testbed.redis().url,
-          "exit",
-          "claimIdleMs=300",
-          "reclaimIntervalMs=100",
-          "maxStalls=2",
-        ],
-        { stdio: ["ignore", "ignore", "inherit"] },
-      );
+      const { child } = spawnConsumer(testbed.redis().url, "exit", [
+        "claimIdleMs=300",
+        "reclaimIntervalMs=100",
+        "maxStalls=2",
+      ]);
       const exited = once(child, "exit");
       try {
         // either the event kills this process too, or the process dead-letters it

@@ -65,23 +65,20 @@ export class Connections {
    * A dedicated connection (same server and credentials) that the caller must `release`.
    * A command in flight when it drops fails rather than being sent again: a blocking
    * read whose reply was lost may have delivered entries, and the reader must know to
-   * read its own history before anything newer.
+   * read its own history before anything newer. No command timeout, whatever the
+   * client passed in has: a blocking read abandoned by a timeout would leave the
+   * entries Redis delivered to it pending, unseen.
    */
   dedicated(name: string): RedisClient {
+    const options = {
+      connectionName: name,
+      maxRetriesPerRequest: null,
+      autoResendUnfulfilledCommands: false,
+      commandTimeout: undefined,
+    };
     const client = isCluster(this.commands)
-      ? this.commands.duplicate(undefined, {
-          redisOptions: {
-            connectionName: name,
-            maxRetriesPerRequest: null,
-            autoResendUnfulfilledCommands: false,
-          },
-        })
-      : this.commands.duplicate({
-          connectionName: name,
-          maxRetriesPerRequest: null,
-          enableAutoPipelining: false,
-          autoResendUnfulfilledCommands: false,
-        });
+      ? this.commands.duplicate(undefined, { redisOptions: options })
+      : this.commands.duplicate({ ...options, enableAutoPipelining: false });
     client.on("error", this.onError);
     this.extra.add(client);
     return client;

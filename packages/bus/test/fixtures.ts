@@ -1,3 +1,5 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import type { Catalog } from "@retail/contracts";
 import { type RedisServerOptions, useRedisServer } from "@retail/testing";
 import { pino } from "pino";
@@ -75,4 +77,32 @@ export async function metricValue(
       (row) => !row.metricName || row.metricName === name || row.metricName.endsWith("_count"),
     )
     .reduce((sum, row) => sum + row.value, 0);
+}
+
+/**
+ * Start test/consumer-process.ts (a worker consumer in a process of its own, for tests
+ * that kill it) with a mode and settings; `lines` collects what it writes to stdout
+ * ("ready", "holding <event id>"). The caller kills it.
+ */
+export function spawnConsumer(
+  redisUrl: string,
+  mode: "hold" | "exit",
+  settings: string[] = [],
+): { child: ChildProcess; lines: string[] } {
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=@retail/source",
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./consumer-process.ts", import.meta.url)),
+      redisUrl,
+      mode,
+      ...settings,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const lines: string[] = [];
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => lines.push(...chunk.split("\n")));
+  return { child, lines };
 }

@@ -44,6 +44,8 @@ export function orderRoutes(
             400: errorBodySchema,
             409: errorBodySchema,
             422: errorBodySchema,
+            // Redis unreachable: retry with the same Idempotency-Key (see the README)
+            503: errorBodySchema,
           },
         },
       },
