@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { useRedisServer } from "@retail/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type System, startSystem } from "./system.js";
+import { orderBody, type System, startSystem } from "./system.js";
 
 const ORDERS = 300;
 const SKU = "RACE-MUG";
@@ -54,17 +54,7 @@ describe("cancels racing the dispatch timer", () => {
     const placed = await system.inventory.inject({
       method: "POST",
       url: "/orders",
-      payload: {
-        customerId: "racer",
-        lines: [{ sku: SKU, quantity: 1 }],
-        shippingAddress: {
-          name: "Erika Musterfrau",
-          line1: "Hauptstr. 1",
-          city: "Berlin",
-          postalCode: "10115",
-          country: "DE",
-        },
-      },
+      payload: orderBody("racer", SKU),
     });
     expect(placed.statusCode, placed.body).toBe(201);
     const { orderId } = placed.json<{ orderId: string }>();

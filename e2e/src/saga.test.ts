@@ -1,6 +1,6 @@
 import { useRedisServer } from "@retail/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type System, startSystem } from "./system.js";
+import { orderBody, type System, startSystem } from "./system.js";
 
 const SLOW = { timeout: 20_000, interval: 100 };
 
@@ -38,17 +38,7 @@ describe("the order saga across inventory, shipping and client-monitoring", () =
       method: "POST",
       url: "/orders",
       headers,
-      payload: {
-        customerId: "customer-1",
-        lines: [{ sku, quantity }],
-        shippingAddress: {
-          name: "Erika Musterfrau",
-          line1: "Hauptstr. 1",
-          city: "Berlin",
-          postalCode: "10115",
-          country,
-        },
-      },
+      payload: orderBody("customer-1", sku, quantity, country),
     });
     if (response.statusCode === 201) placedOrders.push(response.json().orderId);
     return response;

@@ -12,6 +12,21 @@ import { createServiceContext } from "@retail/service-kit";
 import { createShippingService, configSchema as shippingConfig } from "@retail/shipping";
 import { Redis } from "ioredis";
 
+/** A `POST /orders` body for one line, shipped to Berlin unless another country is given. */
+export function orderBody(customerId: string, sku: string, quantity = 1, country = "DE") {
+  return {
+    customerId,
+    lines: [{ sku, quantity }],
+    shippingAddress: {
+      name: "Erika Musterfrau",
+      line1: "Hauptstr. 1",
+      city: "Berlin",
+      postalCode: "10115",
+      country,
+    },
+  };
+}
+
 /** Environment shared by the three services in these tests. */
 function environment(redisUrl: string, extra: Record<string, string>): Record<string, string> {
   return { REDIS_URL: redisUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...extra };

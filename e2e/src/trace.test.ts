@@ -9,7 +9,7 @@ import { startTracing, type Tracing } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type System, startSystem } from "./system.js";
+import { orderBody, type System, startSystem } from "./system.js";
 
 const SLOW = { timeout: 20_000, interval: 100 };
 
@@ -57,17 +57,7 @@ describe("one trace per order, from POST /orders across every service", () => {
       method: "POST",
       url: "/orders",
       headers,
-      payload: {
-        customerId: "customer-trace",
-        lines: [{ sku, quantity: 1 }],
-        shippingAddress: {
-          name: "Erika Musterfrau",
-          line1: "Hauptstr. 1",
-          city: "Berlin",
-          postalCode: "10115",
-          country: "DE",
-        },
-      },
+      payload: orderBody("customer-trace", sku),
     });
     expect(placed.statusCode).toBe(201);
     const { orderId } = placed.json() as { orderId: string };

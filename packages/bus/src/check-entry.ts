@@ -90,3 +90,10 @@ function rejection(
     lastFailedAt: now,
   };
 }
+
+/** A replayed dead letter of another group, recognised from its raw fields (for entries that fail their checks). */
+export function replayedForAnother(fields: readonly string[], group: string): boolean {
+  for (let index = 0; index + 1 < fields.length; index += 2)
+    if (fields[index] === "replayFor") return fields[index + 1] !== group;
+  return false;
+}

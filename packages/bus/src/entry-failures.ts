@@ -135,6 +135,23 @@ export class EntryFailures {
     );
   }
 
+  /**
+   * Pending entries the scripts found trimmed from the stream before they were handled
+   * (`deadLettered` of them from their retry records, the others lost): counted and
+   * logged.
+   */
+  reportTrimmed(entryIds: readonly string[], deadLettered: number): void {
+    if (entryIds.length === 0) return;
+    const { metrics, logger, keys } = this.settings;
+    metrics.trimmed.inc({ ...this.labels, stage: "pending" }, entryIds.length);
+    if (deadLettered > 0)
+      metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, deadLettered);
+    logger.error(
+      { stream: keys.stream, entryIds, deadLettered },
+      "pending entries were trimmed from the stream before they were handled; those with a retry record were dead-lettered from it",
+    );
+  }
+
   logFailure(entry: HeldEntry, error: unknown): void {
     this.settings.logger.warn(
       {
@@ -149,20 +166,14 @@ export class EntryFailures {
   }
 
   private async park(entries: ParkingEntry[], reason: ParkReason): Promise<boolean[]> {
-    const { parking, metrics, logger, keys } = this.settings;
+    const { parking, metrics, keys } = this.settings;
     const outcome = await this.untilWritten(`park ${keys.stream}`, () => parking.park(entries));
     if (!outcome) return entries.map(() => false);
     const refused = new Set(outcome.refused);
     const trimmed = new Set(outcome.trimmed);
     if (refused.size > 0) metrics.refused.inc(this.labels, refused.size);
-    if (trimmed.size > 0) {
-      metrics.trimmed.inc({ ...this.labels, stage: "pending" }, trimmed.size);
-      metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, trimmed.size);
-      logger.error(
-        { stream: keys.stream, entryIds: [...trimmed] },
-        "entries were trimmed from the stream before they could be retried; dead-lettered from their records",
-      );
-    }
+    // Parked entries always carry a record: each trimmed one was dead-lettered from it.
+    this.reportTrimmed(outcome.trimmed, outcome.trimmed.length);
     const parked = entries.map(({ entryId }) => !refused.has(entryId) && !trimmed.has(entryId));
     const dues = entries.filter((_, index) => parked[index]).map(({ due }) => due);
     if (dues.length > 0) {
@@ -203,5 +214,39 @@ function failedOnce(entry: HeldEntry, error: unknown, now: number): RetryRecord 
     lastFailedAt: at,
     error: (error as Error)?.message ?? String(error),
     entry: previous?.entry ?? JSON.stringify(entry.fields),
+  };
+}
+
+/**
+ * Whether a taken-back or reclaimed entry may not run again: delivered `maxDeliveries`
+ * times already, or — reclaimed from a consumer that held it — `maxStalls` of its
+ * deliveries never finished (they kept killing or freezing their consumer). Checked
+ * before it runs, not after. The rejection to dead-letter it with, or undefined.
+ */
+export function deliveryBudgetSpent(
+  entry: HeldEntry,
+  options: ResolvedSubscribeOptions,
+  reclaimed: boolean,
+): Rejection | undefined {
+  const ran = entry.deliveryCount - 1;
+  const stalls = ran - (entry.record?.failures ?? 0);
+  const reason =
+    ran >= options.maxDeliveries
+      ? "max_deliveries"
+      : reclaimed && stalls >= options.maxStalls
+        ? "stalled"
+        : undefined;
+  if (!reason) return undefined;
+  const now = new Date();
+  const firstFailedAt = entry.record?.firstFailedAt;
+  return {
+    reason,
+    error:
+      reason === "stalled"
+        ? `${stalls} deliveries ended without an outcome (the consumer died or froze mid-handler)`
+        : (entry.record?.error ?? `delivered ${ran} times without an outcome`),
+    attempts: ran,
+    firstFailedAt: firstFailedAt ? new Date(firstFailedAt) : now,
+    lastFailedAt: now,
   };
 }

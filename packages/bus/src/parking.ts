@@ -1,4 +1,4 @@
-import { DEAD_LETTER_FROM_RECORD } from "./dead-letter.js";
+import { GIVE_UP_TRIMMED } from "./dead-letter.js";
 import type { PartitionKeys } from "./keys.js";
 import type { RawEntry } from "./reader.js";
 import { type RedisClient, Script } from "./redis.js";
@@ -44,7 +44,7 @@ export interface TakenEntry {
  * ARGV: [group, consumer, parked consumer, handler, now (ISO), (id, due, record, deliveries or "")…]
  * Returns [refused ids, trimmed ids].
  */
-const PARK = new Script(`${DEAD_LETTER_FROM_RECORD}
+const PARK = new Script(`${GIVE_UP_TRIMMED}
 local refused, trimmed = {}, {}
 for index = 6, #ARGV, 4 do
   local id, due, record, deliveries = ARGV[index], ARGV[index + 1], ARGV[index + 2], ARGV[index + 3]
@@ -54,9 +54,7 @@ for index = 6, #ARGV, 4 do
   elseif not pending or pending[2] ~= ARGV[2] then
     refused[#refused + 1] = id
   elseif #redis.call('XRANGE', KEYS[1], id, id) == 0 then
-    dead_letter_from_record(KEYS[1], KEYS[4], ARGV[1], ARGV[4], id, record, ARGV[5])
-    redis.call('XACK', KEYS[1], ARGV[1], id)
-    redis.call('HINCRBY', KEYS[5], 'pending', 1)
+    give_up_trimmed(KEYS[1], KEYS[4], KEYS[3], KEYS[5], ARGV[1], ARGV[4], id, record, ARGV[5])
     trimmed[#trimmed + 1] = id
   else
     if deliveries == '' then
@@ -81,7 +79,7 @@ return { refused, trimmed }
  * ARGV: [group, consumer, now (ms), count, handler, now (ISO)]
  * Returns [[id, fields, deliveries, record or false]…, trimmed ids, next due or false].
  */
-const TAKE_DUE = new Script(`${DEAD_LETTER_FROM_RECORD}
+const TAKE_DUE = new Script(`${GIVE_UP_TRIMMED}
 local taken, trimmed = {}, {}
 local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
 for _, id in ipairs(ids) do
@@ -89,10 +87,7 @@ for _, id in ipairs(ids) do
   local record = redis.call('HGET', KEYS[3], id)
   local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
   if #redis.call('XRANGE', KEYS[1], id, id) == 0 then
-    if record then dead_letter_from_record(KEYS[1], KEYS[4], ARGV[1], ARGV[5], id, record, ARGV[6]) end
-    if pending then redis.call('XACK', KEYS[1], ARGV[1], id) end
-    redis.call('HDEL', KEYS[3], id)
-    redis.call('HINCRBY', KEYS[5], 'pending', 1)
+    give_up_trimmed(KEYS[1], KEYS[4], KEYS[3], KEYS[5], ARGV[1], ARGV[5], id, record, ARGV[6])
     trimmed[#trimmed + 1] = id
   elseif not pending then
     redis.call('HDEL', KEYS[3], id)

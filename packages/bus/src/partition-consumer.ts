@@ -2,8 +2,8 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { Catalog, TopicDefinition } from "@retail/contracts";
 import type { Logger } from "pino";
 import { Acknowledger, type AckOutcome } from "./acknowledger.js";
-import { checkEntry, type Rejection } from "./check-entry.js";
-import { EntryFailures } from "./entry-failures.js";
+import { checkEntry, type Rejection, replayedForAnother } from "./check-entry.js";
+import { deliveryBudgetSpent, EntryFailures } from "./entry-failures.js";
 import { EntryRunner, timeoutError } from "./entry-runner.js";
 import type { Envelope } from "./envelope.js";
 import { leaveGroupIfIdle } from "./group-membership.js";
@@ -325,7 +325,10 @@ export class PartitionConsumer<C extends Catalog> {
         this.acknowledge(entry, "duplicate");
         continue;
       }
-      const spent = arrival === "read" ? undefined : this.spentBudget(entry, arrival);
+      const spent =
+        arrival === "read"
+          ? undefined
+          : deliveryBudgetSpent(entry, this.settings.options, arrival === "reclaimed");
       if (spent) {
         void this.deadLetter(entry, spent);
         continue;
@@ -338,36 +341,6 @@ export class PartitionConsumer<C extends Catalog> {
     }
     if (valid.length > 0)
       this.settings.logger.trace({ topic: topic.name, count: valid.length }, "accepted entries");
-  }
-
-  /**
-   * A taken-back or reclaimed entry that may not run again: delivered `maxDeliveries`
-   * times already, or (reclaimed) `maxStalls` of its deliveries never finished — it
-   * keeps killing or freezing its consumer. Checked before it runs, not after.
-   */
-  private spentBudget(entry: HeldEntry, arrival: Arrival): Rejection | undefined {
-    const { maxDeliveries, maxStalls } = this.settings.options;
-    const ran = entry.deliveryCount - 1;
-    const stalls = ran - (entry.record?.failures ?? 0);
-    const reason =
-      ran >= maxDeliveries
-        ? "max_deliveries"
-        : arrival === "reclaimed" && stalls >= maxStalls
-          ? "stalled"
-          : undefined;
-    if (!reason) return undefined;
-    const now = new Date();
-    const firstFailedAt = entry.record?.firstFailedAt;
-    return {
-      reason,
-      error:
-        reason === "stalled"
-          ? `${stalls} deliveries ended without an outcome (the consumer died or froze mid-handler)`
-          : (entry.record?.error ?? `delivered ${ran} times without an outcome`),
-      attempts: ran,
-      firstFailedAt: firstFailedAt ? new Date(firstFailedAt) : now,
-      lastFailedAt: now,
-    };
   }
 
   private async alreadyProcessed(entries: HeldEntry[]): Promise<boolean[]> {
@@ -467,7 +440,8 @@ export class PartitionConsumer<C extends Catalog> {
       const count = this.freeSlots;
       const { taken, trimmed, nextDue } = await this.parking.takeDue(count);
       errors.clear(`take ${keys.stream}`);
-      if (trimmed.length > 0) this.reportTrimmedWhileParked(trimmed);
+      // Parked entries always carry a record: each trimmed one was dead-lettered from it.
+      this.failures.reportTrimmed(trimmed, trimmed.length);
       if (taken.length > 0) await this.accept(taken, "taken");
       if (taken.length === count) this.takeWanted = true;
       if (nextDue !== undefined) this.scheduleTake(nextDue);
@@ -488,16 +462,6 @@ export class PartitionConsumer<C extends Catalog> {
     }
   }
 
-  private reportTrimmedWhileParked(entryIds: string[]): void {
-    const { metrics, logger, keys } = this.settings;
-    metrics.trimmed.inc({ ...this.labels, stage: "pending" }, entryIds.length);
-    metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, entryIds.length);
-    logger.error(
-      { stream: keys.stream, entryIds },
-      "parked entries were trimmed from the stream before they were due; dead-lettered from their records",
-    );
-  }
-
   /** Every `reclaimIntervalMs`: reclaim from the dead, take due entries, watch for trimming. */
   private async upkeep(): Promise<void> {
     await this.reclaim();
@@ -513,16 +477,10 @@ export class PartitionConsumer<C extends Catalog> {
     try {
       const batch = await this.reclaimer.claim(this.freeSlots);
       errors.clear(`reclaim ${keys.stream}`);
-      if (batch.trimmed.length > 0) {
-        const deadLettered = batch.trimmed.filter((gone) => gone.deadLettered).length;
-        metrics.trimmed.inc({ ...this.labels, stage: "pending" }, batch.trimmed.length);
-        if (deadLettered > 0)
-          metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, deadLettered);
-        logger.error(
-          { stream: keys.stream, entryIds: batch.trimmed.map((gone) => gone.entryId) },
-          "pending entries were trimmed before being handled",
-        );
-      }
+      this.failures.reportTrimmed(
+        batch.trimmed.map((gone) => gone.entryId),
+        batch.trimmed.filter((gone) => gone.deadLettered).length,
+      );
       if (batch.entries.length > 0) {
         logger.info(
           { stream: keys.stream, count: batch.entries.length },
@@ -595,6 +553,7 @@ export class PartitionConsumer<C extends Catalog> {
 
   private async heartbeat(): Promise<void> {
     const { keys, options, consumer, errors, logger } = this.settings;
+    // Also with nothing held: a clean check takes this consumer off the takeovers hash.
     // The entries as they are now: a reply may come late (a command ioredis sent again
     // after a reconnect), when an id names an entry taken back since, no longer this one.
     const checked = new Map(this.held);
@@ -679,11 +638,4 @@ export class PartitionConsumer<C extends Catalog> {
       // Only housekeeping: a consumer left behind is harmless.
     }
   }
-}
-
-/** A replayed dead letter of another group, recognised from its raw fields (for entries that fail their checks). */
-function replayedForAnother(fields: readonly string[], group: string): boolean {
-  for (let index = 0; index + 1 < fields.length; index += 2)
-    if (fields[index] === "replayFor") return fields[index + 1] !== group;
-  return false;
 }

@@ -1,4 +1,4 @@
-import { DEAD_LETTER_FROM_RECORD } from "./dead-letter.js";
+import { GIVE_UP_TRIMMED } from "./dead-letter.js";
 import type { PartitionKeys } from "./keys.js";
 import { PARKED_CONSUMER, type TakenEntry } from "./parking.js";
 import { type RedisClient, Script } from "./redis.js";
@@ -28,7 +28,7 @@ export interface ReclaimedBatch {
  * ARGV: [group, consumer, parked consumer, min idle ms, count, handler, now (ISO)]
  * Returns [[id, fields, deliveries, record or false]…, [id, dead-lettered 0/1]…].
  */
-const RECLAIM = new Script(`${DEAD_LETTER_FROM_RECORD}
+const RECLAIM = new Script(`${GIVE_UP_TRIMMED}
 local claimed, trimmed = {}, {}
 local wanted = tonumber(ARGV[5])
 for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
@@ -41,10 +41,7 @@ for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
       local id = pending[1]
       local record = redis.call('HGET', KEYS[2], id)
       if #redis.call('XRANGE', KEYS[1], id, id) == 0 then
-        if record then dead_letter_from_record(KEYS[1], KEYS[3], ARGV[1], ARGV[6], id, record, ARGV[7]) end
-        redis.call('XACK', KEYS[1], ARGV[1], id)
-        redis.call('HDEL', KEYS[2], id)
-        redis.call('HINCRBY', KEYS[4], 'pending', 1)
+        give_up_trimmed(KEYS[1], KEYS[3], KEYS[2], KEYS[4], ARGV[1], ARGV[6], id, record, ARGV[7])
         trimmed[#trimmed + 1] = { id, record and 1 or 0 }
       else
         local entry = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)

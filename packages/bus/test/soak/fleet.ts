@@ -18,6 +18,8 @@ interface Slot {
  */
 export class Fleet {
   private readonly slots: Slot[] = [];
+  /** Processes a fault killed: their end is not a crash. */
+  private readonly killedByFault = new WeakSet<ChildProcess>();
   private stopping = false;
   /** Process ends that no fault caused: events that crashed their consumer. */
   crashes = 0;
@@ -45,7 +47,7 @@ export class Fleet {
     const child = this.slots[index]?.process;
     if (!child || child.exitCode !== null) return;
     this.kills += 1;
-    (child as ChildProcess & { killedByFault?: boolean }).killedByFault = true;
+    this.killedByFault.add(child);
     child.kill("SIGKILL");
   }
 
@@ -86,8 +88,7 @@ export class Fleet {
     );
     slot.process = child;
     child.on("exit", () => {
-      if (!(child as ChildProcess & { killedByFault?: boolean }).killedByFault && !this.stopping)
-        this.crashes += 1;
+      if (!this.killedByFault.has(child) && !this.stopping) this.crashes += 1;
       if (this.stopping) return;
       setTimeout(() => {
         if (!this.stopping) void this.launch(slot);
