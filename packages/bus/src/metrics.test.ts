@@ -136,6 +136,31 @@ describe("observability", () => {
     expect(await value(registry, "bus_group_lag")).toBe(0);
   });
 
+  it("reports parked entries and dead letters per group when scraped, and counts parkings", async () => {
+    const registry = new Registry();
+    const worker = testbed.bus("worker", { metrics: registry });
+    worker.subscribe(
+      "test.order-placed",
+      (event) => {
+        if (event.payload.seq === 1) throw new NonRetryableError("never");
+        throw new Error("down for a minute");
+      },
+      { retry: { initialDelayMs: 60_000, maxDelayMs: 60_000 } },
+    );
+    await worker.start();
+    const tester = testbed.bus("tester");
+    for (let seq = 1; seq <= 2; seq += 1)
+      await tester.publish("test.order-placed", { orderId: `o-${seq}`, seq });
+    const labels = { topic: "test.order-placed", group: "worker" };
+    await vi.waitFor(async () => {
+      expect(await value(registry, "bus_group_dead_letters", labels)).toBe(1);
+      expect(await value(registry, "bus_group_parked", labels)).toBe(1);
+    });
+    expect(await value(registry, "bus_events_parked_total", { ...labels, reason: "retry" })).toBe(
+      1,
+    );
+  });
+
   it("carries the correlation id into every handler log line", async () => {
     const lines: Record<string, unknown>[] = [];
     const sink = new Writable({

@@ -1,6 +1,7 @@
 import { once } from "node:events";
+import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
-import { gate, spawnConsumer, useBusTestbed } from "../test/fixtures.js";
+import { gate, metricValue, spawnConsumer, useBusTestbed } from "../test/fixtures.js";
 import { partitionKeys, streamKey } from "./keys.js";
 import { PARKED_CONSUMER } from "./parking.js";
 import { ensureGroup } from "./reader.js";
@@ -19,7 +20,8 @@ describe("recovery of entries left pending", () => {
     // a consumer that read the entry and died before acknowledging it
     await client.xreadgroup("GROUP", "worker", "ghost", "COUNT", 1, "STREAMS", stream, ">");
 
-    const worker = testbed.bus("worker");
+    const registry = new Registry();
+    const worker = testbed.bus("worker", { metrics: registry });
     const handled: number[] = [];
     const attempts: number[] = [];
     worker.subscribe(
@@ -34,6 +36,7 @@ describe("recovery of entries left pending", () => {
     await vi.waitFor(() => expect(handled).toEqual([1]));
     // the ghost's delivery counts: this is the second
     expect(attempts).toEqual([2]);
+    expect(await metricValue(registry, "bus_events_reclaimed_total")).toBe(1);
     await vi.waitFor(async () =>
       expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
     );
@@ -193,6 +196,41 @@ describe("recovery of entries left pending", () => {
     expect(letter).toMatchObject({ reason: "stalled", attempts: 2 });
     expect(letter?.fields.id).toBe(poison.id);
     expect(await client.hget("{worker}:runs", poison.id)).toBe("2");
+    client.disconnect();
+  });
+
+  it("dead-letters a reclaimed entry already delivered maxDeliveries times, before running it", async () => {
+    const client = testbed.redis().client();
+    await ensureGroup(client, stream, "worker", "0");
+    await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
+    await client.xreadgroup("GROUP", "worker", "ghost", "COUNT", 1, "STREAMS", stream, ">");
+    const [pending] = (await client.xpending(stream, "worker", "-", "+", 1)) as [string][];
+    // four deliveries so far, none finished with a failure on record
+    await client.xclaim(
+      stream,
+      "worker",
+      "ghost",
+      0,
+      pending?.[0] ?? "",
+      "RETRYCOUNT",
+      4,
+      "JUSTID",
+    );
+
+    const worker = testbed.bus("worker");
+    const runs: number[] = [];
+    worker.subscribe("test.order-placed", (event) => void runs.push(event.payload.seq), {
+      ...quickReclaim,
+      maxDeliveries: 4,
+      maxStalls: 10,
+    });
+    await worker.start();
+    await vi.waitFor(async () =>
+      expect(await worker.admin.listDeadLetters("test.order-placed")).toHaveLength(1),
+    );
+    const [letter] = await worker.admin.listDeadLetters("test.order-placed");
+    expect(letter).toMatchObject({ reason: "max_deliveries", attempts: 4 });
+    expect(runs).toEqual([]);
     client.disconnect();
   });
 });
