@@ -69,17 +69,44 @@ export const appVersion = () => text("The client app's version, e.g. `4.2.0`.", 
 
 /** Lines of stock moved for one order: a SKU appears at most once. */
 export function stockLines(what: string) {
+  return uniqueSkus(
+    z
+      .array(
+        z.object({
+          sku: sku(),
+          quantity: quantity("Units of this SKU."),
+        }),
+      )
+      .min(1)
+      .max(100),
+  ).describe(what);
+}
+
+/** One line of an order: a SKU, how many and the price of one unit when ordered. */
+export function orderLine() {
+  return z.object({
+    sku: sku(),
+    quantity: quantity("Units ordered."),
+    unitPriceCents: cents("Price of one unit"),
+  });
+}
+
+/** Where an order is shipped. */
+export function shippingAddress() {
   return z
-    .array(
-      z.object({
-        sku: sku(),
-        quantity: quantity("Units of this SKU."),
-      }),
-    )
-    .min(1)
-    .max(100)
-    .refine(hasUniqueSkus, { message: "each SKU may appear on one line only" })
-    .describe(what);
+    .object({
+      name: text("Recipient's name.", 200),
+      line1: text("Street and number.", 200),
+      city: text("City.", 100),
+      postalCode: text("Postal code.", 20),
+      country: countryCode(),
+    })
+    .describe("Where the order is shipped.");
+}
+
+/** Refuses lines that name a SKU twice: an order or a stock move has one line per SKU. */
+export function uniqueSkus<Lines extends z.ZodType<readonly { sku: string }[]>>(lines: Lines) {
+  return lines.refine(hasUniqueSkus, { message: "each SKU may appear on one line only" });
 }
 
 export function hasUniqueSkus(lines: readonly { sku: string }[]): boolean {

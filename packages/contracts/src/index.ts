@@ -41,6 +41,8 @@ export {
   envelopeSchemaFor,
 } from "./envelope.js";
 export { examplePayloads } from "./examples.js";
+/** The field schemas the topics are built from, for HTTP APIs that accept the same fields. */
+export * as fields from "./fields.js";
 export { CLIENT_APPS } from "./fields.js";
 export { CANCEL_REFUSAL_REASONS } from "./shipments.js";
 export { RESERVATION_RELEASE_REASONS } from "./stock.js";

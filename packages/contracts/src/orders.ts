@@ -1,35 +1,20 @@
 import { z } from "zod";
 import {
   cents,
-  countryCode,
   customerId,
-  hasUniqueSkus,
   orderId,
+  orderLine,
   quantity,
   reasonCode,
   shipmentId,
+  shippingAddress,
   sku,
   stockLevel,
   text,
   timestamp,
+  uniqueSkus,
 } from "./fields.js";
 import { defineTopic } from "./topic.js";
-
-const orderLine = z.object({
-  sku: sku(),
-  quantity: quantity("Units ordered."),
-  unitPriceCents: cents("Price of one unit"),
-});
-
-const shippingAddress = z
-  .object({
-    name: text("Recipient's name.", 200),
-    line1: text("Street and number.", 200),
-    city: text("City.", 100),
-    postalCode: text("Postal code.", 20),
-    country: countryCode(),
-  })
-  .describe("Where the order is shipped.");
 
 export const orderPlaced = defineTopic({
   name: "order.placed",
@@ -40,14 +25,11 @@ export const orderPlaced = defineTopic({
     .object({
       orderId: orderId(),
       customerId: customerId(),
-      lines: z
-        .array(orderLine)
-        .min(1)
-        .max(100)
-        .refine(hasUniqueSkus, { message: "each SKU may appear on one line only" })
-        .describe("What was ordered; a SKU appears on one line only."),
+      lines: uniqueSkus(z.array(orderLine()).min(1).max(100)).describe(
+        "What was ordered; a SKU appears on one line only.",
+      ),
       totalCents: cents("Sum of quantity × unitPriceCents over the lines"),
-      shippingAddress,
+      shippingAddress: shippingAddress(),
       placedAt: timestamp("When the order was accepted"),
     })
     .refine((order) => order.totalCents === totalOf(order.lines), {

@@ -1,11 +1,11 @@
-import { catalog, topicNames } from "@retail/contracts";
+import { catalog, fields, topicNames } from "@retail/contracts";
 import { z } from "zod";
 
 /** The contracts' field schemas, so the HTTP API accepts exactly what the events carry. */
-export const clientIdSchema = catalog["client.online"].schema.shape.clientId;
-export const clientAppSchema = catalog["client.online"].schema.shape.app;
-export const appVersionSchema = catalog["client.online"].schema.shape.version;
-export const orderIdSchema = catalog["order.placed"].schema.shape.orderId;
+export const clientIdSchema = fields.clientId();
+export const clientAppSchema = fields.clientApp();
+export const appVersionSchema = fields.appVersion();
+export const orderIdSchema = fields.orderId();
 export const telemetryEventsSchema = catalog["client.telemetry"].schema.shape.events;
 export const alertSchema = catalog["alert.raised"].schema;
 

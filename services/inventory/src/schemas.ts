@@ -1,3 +1,4 @@
+import { fields } from "@retail/contracts";
 import { z } from "zod";
 import { COUNTRY_CODES } from "./countries.js";
 import { CANCEL_STATES, ORDER_STATUSES, RESERVATION_STATES } from "./model.js";
@@ -8,18 +9,7 @@ export const skuSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "a SKU: 1-64 letters, digits, '.', '_' or '-'")
   .describe("Stock keeping unit, e.g. `MUG-CERAMIC-350`.");
 
-/** Ids as the event contracts define them: 1-128 visible ASCII characters. */
-const idSchema = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\x21-\x7e]+$/, "1-128 visible ASCII characters, no spaces")
-    .describe(what);
-
-export const orderIdSchema = idSchema("The order's id.");
-const timestamp = z.iso.datetime().describe("ISO 8601, UTC");
-const quantity = z.int().min(1).max(1_000_000);
+export const orderIdSchema = fields.orderId();
 
 export const skuParams = z.object({ sku: skuSchema });
 export const orderParams = z.object({ orderId: orderIdSchema });
@@ -60,15 +50,10 @@ export const productBodySchema = z.object({
     .describe("stock.low at or below this; default: the service's LOW_STOCK_THRESHOLD."),
 });
 
-export const restockBodySchema = z.object({ quantity: quantity.describe("Units to add.") });
+export const restockBodySchema = z.object({ quantity: fields.quantity("Units to add.") });
 
-const text = (max: number) => z.string().min(1).max(max);
-
-export const shippingAddressSchema = z.object({
-  name: text(200),
-  line1: text(200),
-  city: text(100),
-  postalCode: text(20),
+/** The event's address, narrowed to the countries this service knows. */
+export const shippingAddressSchema = fields.shippingAddress().extend({
   country: z
     .string()
     .refine((code) => COUNTRY_CODES.has(code), "an ISO 3166-1 alpha-2 country code, e.g. DE")
@@ -76,14 +61,13 @@ export const shippingAddressSchema = z.object({
 });
 
 export const orderBodySchema = z.object({
-  customerId: idSchema("The customer's id."),
-  lines: z
-    .array(z.object({ sku: skuSchema, quantity: quantity.describe("Units ordered.") }))
-    .min(1)
-    .max(100)
-    .refine((lines) => new Set(lines.map((line) => line.sku)).size === lines.length, {
-      message: "each SKU may appear on one line only",
-    }),
+  customerId: fields.customerId(),
+  lines: fields.uniqueSkus(
+    z
+      .array(z.object({ sku: skuSchema, quantity: fields.quantity("Units ordered.") }))
+      .min(1)
+      .max(100),
+  ),
   shippingAddress: shippingAddressSchema,
 });
 
@@ -97,7 +81,7 @@ export const orderHeaders = z.object({
     .describe("Retry-safe placing: the same key and body give the same response, once."),
 });
 
-const orderLineSchema = z.object({ sku: z.string(), quantity: z.int(), unitPriceCents: z.int() });
+const orderLineSchema = fields.orderLine();
 
 export const placedOrderSchema = z
   .object({
@@ -105,7 +89,7 @@ export const placedOrderSchema = z
     status: z.literal("reserved"),
     lines: z.array(orderLineSchema),
     totalCents: z.int(),
-    createdAt: timestamp,
+    createdAt: fields.timestamp("When the order was accepted"),
   })
   .describe("PlacedOrder");
 
@@ -141,14 +125,14 @@ export const orderSchema = z
       .string()
       .optional()
       .describe("Why shipping refused the cancel, e.g. `already_dispatched`."),
-    createdAt: timestamp,
-    updatedAt: timestamp,
+    createdAt: fields.timestamp("When the order was accepted"),
+    updatedAt: fields.timestamp("When the order last changed"),
   })
   .describe("Order");
 
 /** Optional: Fastify hands a route without a body `null`. */
 export const cancelBodySchema = z
-  .object({ reason: text(500).optional().describe("Why; goes into order.cancel-requested.") })
+  .object({ reason: fields.text("Why; goes into order.cancel-requested.").optional() })
   .nullish();
 
 /** 200: the order is cancelled already (a cancel asked again after shipping agreed). */

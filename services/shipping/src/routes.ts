@@ -1,12 +1,13 @@
+import { fields } from "@retail/contracts";
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
 import { InvalidShipmentStateError, ShipmentNotFoundError } from "./errors.js";
 import type { Step } from "./keys.js";
-import { idSchema, publicView, shipmentSchema } from "./shipment.js";
+import { publicView, shipmentSchema } from "./shipment.js";
 import { type ShipmentStore, STEP_RULES } from "./store.js";
 
-const shipmentParams = z.object({ id: idSchema("The shipment's id.") });
-const listQuery = z.object({ orderId: idSchema("The order whose shipment to list.") });
+const shipmentParams = z.object({ id: fields.id("The shipment's id.") });
+const listQuery = z.object({ orderId: fields.id("The order whose shipment to list.") });
 const headers = z.object({
   "x-correlation-id": z
     .string()

@@ -1,5 +1,6 @@
 import { randomInt, randomUUID } from "node:crypto";
 import { fnv1a32 } from "@retail/bus";
+import { fields } from "@retail/contracts";
 import { z } from "zod";
 
 export const SHIPMENT_STATUSES = [
@@ -15,16 +16,7 @@ export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
 export const UNSUPPORTED_COUNTRY = "unsupported_country";
 export const ORDER_CANCELLED = "order_cancelled";
 
-/** Ids as the contracts define them: 1-128 visible ASCII characters. */
-export const idSchema = (what: string) =>
-  z
-    .string()
-    .min(1)
-    .max(128)
-    .regex(/^[\x21-\x7e]+$/)
-    .describe(what);
-
-const timestamp = (what: string) => z.iso.datetime().describe(`${what} (ISO 8601, UTC).`);
+const { timestamp } = fields;
 
 export const historyEntrySchema = z.object({
   status: z.enum(SHIPMENT_STATUSES),
@@ -35,8 +27,8 @@ export type HistoryEntry = z.output<typeof historyEntrySchema>;
 /** A shipment as the HTTP API shows it. */
 export const shipmentSchema = z
   .object({
-    shipmentId: idSchema("The shipment's id, assigned by shipping."),
-    orderId: idSchema("The order it ships."),
+    shipmentId: fields.shipmentId(),
+    orderId: fields.id("The order it ships."),
     status: z.enum(SHIPMENT_STATUSES).describe("Where the shipment is in its life."),
     carrier: z.string().describe("The carrier that moves the parcel, e.g. `dhl`."),
     trackingNumber: z.string().describe("The carrier's tracking number."),
