@@ -1,5 +1,5 @@
 import type { Bus } from "@retail/bus";
-import type { RetailCatalog } from "@retail/contracts";
+import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
 
 /** The bus of this service, typed with the retail catalog. */
 export type InventoryBus = Bus<RetailCatalog>;
@@ -91,19 +91,8 @@ export type CancelState = (typeof CANCEL_STATES)[number];
 export const RESERVATION_STATES = ["held", "released", "shipped", "none"] as const;
 export type ReservationState = (typeof RESERVATION_STATES)[number];
 
-export interface OrderLine {
-  sku: string;
-  quantity: number;
-  unitPriceCents: number;
-}
-
-export interface ShippingAddress {
-  name: string;
-  line1: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
+export type OrderLine = OrderPlaced["lines"][number];
+export type ShippingAddress = OrderPlaced["shippingAddress"];
 
 /** A line an out-of-stock order could not be served. */
 export interface ShortLine {
