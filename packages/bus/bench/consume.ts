@@ -4,7 +4,7 @@
  * `XACK` loop, and by BullMQ workers (several concurrencies).
  */
 
-import { createBus } from "@retail/bus";
+import { createBus, streamKey } from "@retail/bus";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { benchCatalog, benchPayload } from "./catalog.js";
@@ -49,7 +49,7 @@ interface Run {
 /** No run may take longer than this, whatever its size. */
 const RUN_LIMIT_MS = 180_000;
 
-/** Pre-fill the bus's stream with `count` real envelopes (the bus encodes, raw pipelines the XADDs). */
+/** Pre-fill the bus's stream with `count` real envelopes (the bus's client pipelines the XADDs). */
 async function prefill(url: string, count: number): Promise<string> {
   const bus = createBus({
     service: "bench",
@@ -57,23 +57,17 @@ async function prefill(url: string, count: number): Promise<string> {
     redis: url,
     logger: silentLogger,
   });
-  const writer = new Redis(url, { enableAutoPipelining: true });
-  let stream = "";
   try {
     for (let from = 0; from < count; from += 5_000) {
       const writes: Promise<unknown>[] = [];
-      for (let seq = from; seq < Math.min(count, from + 5_000); seq++) {
-        const prepared = bus.prepare("bench.drain", benchPayload(seq));
-        stream = prepared.stream;
-        writes.push(writer.xadd(prepared.stream, ...prepared.args));
-      }
+      for (let seq = from; seq < Math.min(count, from + 5_000); seq++)
+        writes.push(bus.publish("bench.drain", benchPayload(seq)));
       await Promise.all(writes);
     }
   } finally {
-    writer.disconnect();
     await bus.close();
   }
-  return stream;
+  return streamKey("bench.drain", 0);
 }
 
 /** Resolves once `done()` is true, polling every `everyMs`, or when `deadline` passes. */

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { useBusTestbed } from "../test/fixtures.js";
 import { aclFile, aclRules } from "./acl.js";
 import { NonRetryableError } from "./errors.js";
@@ -35,10 +36,14 @@ describe("Redis ACL users derived from the catalog", () => {
       "test.order-placed",
       async (event, context) => {
         if (event.payload.seq === 2) throw new NonRetryableError("poison");
-        await context.atomically((batch) => {
-          batch.call("HSET", "{worker}:orders", event.payload.orderId, "seen");
-          batch.publish("test.order-handled", event.payload);
-        });
+        await apply(
+          worker,
+          {
+            calls: [["HSET", "{worker}:orders", event.payload.orderId, "seen"]],
+            events: [["test.order-handled", event.payload]],
+          },
+          context,
+        );
         handled.push(event.payload.seq);
       },
       { claimIdleMs: 300, reclaimIntervalMs: 100 },

@@ -11,9 +11,9 @@ import {
 import { type Logger, pino } from "pino";
 import { Registry } from "prom-client";
 import { BusAdmin, partitionStreams } from "./admin.js";
-import { AtomicBatch } from "./atomic.js";
 import type { Envelope } from "./envelope.js";
-import { BusClosedError, SubscriptionError, UnknownTopicError } from "./errors.js";
+import { BusClosedError, StepError, SubscriptionError, UnknownTopicError } from "./errors.js";
+import { EventHandlerContext } from "./handler-context.js";
 import { ProcessedEvents } from "./idempotency.js";
 import { partitionKeys } from "./keys.js";
 import { BusMetrics } from "./metrics.js";
@@ -22,6 +22,8 @@ import { type PreparedEvent, Publisher, type PublishOptions } from "./publisher.
 import { PubSub } from "./pubsub.js";
 import { RateLimitedLog } from "./rate-limited-log.js";
 import { Connections, type RedisConnection } from "./redis.js";
+import type { ServiceScript } from "./service-script.js";
+import { commitStep, type Duplicate, type Step } from "./step.js";
 import {
   type Handler,
   type HandlerContext,
@@ -79,9 +81,8 @@ export function createBus<const C extends Catalog>(options: BusOptions<C>): Bus<
 
 /**
  * The one way services talk: publish events to topics, subscribe handlers through
- * consumer groups. `publish`, `subscribe`, `start`, `close`; `atomically` and
- * `prepare` for writes that must commit together with their events; `admin` and
- * `pubsub` beside.
+ * consumer groups. `publish`, `subscribe`, `start`, `close`; `commit` for writes that
+ * must commit together with their events (a service script); `admin` and `pubsub` beside.
  */
 export class Bus<C extends Catalog> {
   readonly service: string;
@@ -143,8 +144,8 @@ export class Bus<C extends Catalog> {
   }
 
   /**
-   * Validate and encode an event without writing it, for your own Lua script to append
-   * atomically with its other writes: `redis.call('XADD', <stream>, unpack(<args>))`.
+   * Validate and encode an event without writing it.
+   * @deprecated Use `commit` with a service script; removed once every service uses it.
    */
   prepare<T extends TopicName<C>>(
     topic: T,
@@ -155,19 +156,38 @@ export class Bus<C extends Catalog> {
   }
 
   /**
-   * Run writes and publishes in one atomic step (one Lua script): all or nothing
-   * reaches Redis. `once` makes it conditional on an id not seen before in a sorted
-   * set (e.g. an idempotency key); resolves to false when it was, and nothing ran.
+   * Run a service script (`defineScript`) in one atomic step with the events it emits
+   * and, when `cause` is the context of the event being handled, that event's processed
+   * mark: all of it reaches Redis, or none. `build` declares the keys the script touches
+   * (`step.key`) and the events it may emit (`step.event`, validated now: a typed error
+   * and nothing written), and returns the script's `spec`. Resolves to what the script
+   * returns; with a `cause` already processed by this group, to `{ outcome: "duplicate" }`
+   * without running it. Bounded like a publish when the step carries events.
+   *
+   * One decisive step per handled event: the first step that sets the mark makes every
+   * later step for that event a duplicate. A step that only looks (and will be followed
+   * by another) calls `leave_unhandled()` in its script.
    */
-  async atomically(
-    build: (batch: AtomicBatch<C>) => void,
-    once?: { key: string; id: string },
-  ): Promise<{ applied: boolean; events: readonly Envelope[] }> {
-    this.assertOpen("write atomically");
-    const batch = new AtomicBatch(this.publisher);
-    build(batch);
-    const applied = await batch.run(this.connections.commands, once);
-    return { applied, events: batch.published };
+  async commit<Result>(
+    script: ServiceScript<Result>,
+    build: (step: Step<C>) => unknown,
+  ): Promise<Result>;
+  async commit<Result>(
+    script: ServiceScript<Result>,
+    build: (step: Step<C>) => unknown,
+    options: { cause: HandlerContext<C> },
+  ): Promise<Result | Duplicate>;
+  async commit<Result>(
+    script: ServiceScript<Result>,
+    build: (step: Step<C>) => unknown,
+    options?: { cause?: HandlerContext<C> },
+  ): Promise<Result | Duplicate> {
+    this.assertOpen("commit");
+    const cause = options?.cause;
+    if (cause !== undefined && !(cause instanceof EventHandlerContext)) {
+      throw new StepError("a step's cause must be the context the bus passed to the handler");
+    }
+    return commitStep(this.connections.commands, this.publisher, script, build, cause);
   }
 
   /**
@@ -208,7 +228,6 @@ export class Bus<C extends Catalog> {
           },
           consumer: this.consumerName,
           connections: this.connections,
-          publisher: this.publisher,
           processed,
           handler: handler as (event: Envelope, context: HandlerContext<C>) => Promise<void> | void,
           logger: this.logger,

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { useBusTestbed } from "../test/fixtures.js";
 
 describe("running a handler", () => {
@@ -52,13 +53,15 @@ describe("running a handler", () => {
             release = resolve;
           });
           late.push(
-            await context
-              .atomically((batch) => batch.call("HINCRBY", "{worker}:effects", event.id, 1))
-              .catch((error: unknown) => error),
+            await apply(
+              worker,
+              { calls: [["HINCRBY", "{worker}:effects", event.id, 1]] },
+              context,
+            ).catch((error: unknown) => error),
           );
           return;
         }
-        await context.atomically((batch) => batch.call("HINCRBY", "{worker}:effects", event.id, 1));
+        await apply(worker, { calls: [["HINCRBY", "{worker}:effects", event.id, 1]] }, context);
       },
       { handlerTimeoutMs: 200, retry: { initialDelayMs: 5, maxDelayMs: 10 } },
     );

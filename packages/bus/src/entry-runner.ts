@@ -33,7 +33,7 @@ export interface EntryRunnerSettings<C extends Catalog> {
   metrics: BusMetrics;
   /** The metric labels of the subscription's topic and group, built once. */
   labels: { topic: string; group: string };
-  contextSource: HandlerContextSource<C>;
+  contextSource: HandlerContextSource;
   failures: EntryFailures;
   /** Event ids this consumer acknowledged lately: a copy of one of them is a duplicate. */
   recent: RecentIds;

@@ -90,6 +90,19 @@ export class BusClosedError extends BusError {
   }
 }
 
+/**
+ * An admin batch (one pipeline of reads, or replay and purge commands) that came back
+ * with no replies at all: nothing is known of what its commands did. Ask again.
+ */
+export class AdminBatchAbortedError extends BusError {
+  constructor(readonly commands: number) {
+    super(
+      "BUS_ERR_ADMIN_BATCH_ABORTED",
+      `the admin pipeline of ${commands} commands was aborted: no replies came back`,
+    );
+  }
+}
+
 /** `subscribe` after `start`, or twice for the same topic and group. */
 export class SubscriptionError extends BusError {
   constructor(message: string) {
@@ -110,7 +123,7 @@ export class NonRetryableError extends BusError {
 /**
  * A handler attempt ran longer than its subscription's `handlerTimeoutMs`: the attempt
  * counts as failed and the entry is retried. The handler's `signal` aborts with this
- * error, and the late attempt's `publish`, `prepare` and `atomically` throw it, so it
+ * error, and the late attempt's `commit` throws it, so it
  * cannot commit over its retry.
  */
 export class HandlerTimeoutError extends BusError {
@@ -122,5 +135,25 @@ export class HandlerTimeoutError extends BusError {
       "BUS_ERR_HANDLER_TIMEOUT",
       `handler "${handler}" did not finish within ${timeoutMs} ms; the attempt counts as failed`,
     );
+  }
+}
+
+/** A Lua script file that cannot be loaded or run as declared (its key count, its includes). */
+export class LuaScriptError extends BusError {
+  constructor(
+    message: string,
+    readonly script: string,
+  ) {
+    super("BUS_ERR_LUA_SCRIPT", message);
+  }
+}
+
+/**
+ * A service script's step that cannot run as built: an event fill the script may not
+ * make, or a fill value the topic's schema would refuse. Nothing was written.
+ */
+export class StepError extends BusError {
+  constructor(message: string) {
+    super("BUS_ERR_STEP", message);
   }
 }

@@ -1,19 +1,30 @@
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { useBusTestbed } from "../test/fixtures.js";
 import { streamKey } from "./keys.js";
 
 describe("events a handler publishes", () => {
   const testbed = useBusTestbed();
 
-  it("keep their ids when the handler runs again: a redelivery re-publishes the same events, and consumers drop the copies", async () => {
+  it("keep their ids when a step runs again: a redelivery appends the same ids, and consumers drop the copies", async () => {
     const worker = testbed.bus("worker");
     let runs = 0;
     worker.subscribe(
       "test.order-placed",
       async (event, context) => {
         runs += 1;
-        await context.publish("test.order-handled", { ...event.payload, note: "first" });
-        await context.publish("test.order-handled", { ...event.payload, note: "second" });
+        await apply(
+          worker,
+          {
+            events: [
+              ["test.order-handled", { ...event.payload, note: "first" }],
+              ["test.order-handled", { ...event.payload, note: "second" }],
+            ],
+            // unmarked, so that the redelivery runs the step again instead of skipping it
+            unhandled: true,
+          },
+          context,
+        );
         // the first run crashes after publishing and before the acknowledgement
         if (runs === 1) throw new Error("crashed after publishing");
       },
@@ -53,7 +64,12 @@ describe("events a handler publishes", () => {
       bus.subscribe(
         "test.order-placed",
         async (event, context) => {
-          published[group] = (await context.publish("test.order-handled", event.payload)).id;
+          const { events } = await apply(
+            bus,
+            { events: [["test.order-handled", event.payload]] },
+            context,
+          );
+          published[group] = events[0]?.id ?? "";
         },
         { group },
       );

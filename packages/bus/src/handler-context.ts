@@ -1,21 +1,16 @@
-import type { Catalog, PayloadInputOf, TopicName } from "@retail/contracts";
+import type { Catalog } from "@retail/contracts";
 import type { Logger } from "pino";
-import { AtomicBatch } from "./atomic.js";
 import { causedEventId } from "./caused-ids.js";
 import type { Envelope } from "./envelope.js";
-import type { CausingEvent, PreparedEvent, Publisher, PublishOptions } from "./publisher.js";
-import type { RedisClient } from "./redis.js";
+import type { StepCause } from "./step.js";
 import type { HandlerContext } from "./subscription.js";
 
 /** What a handler needs from its subscription to build its context. */
-export interface HandlerContextSource<C extends Catalog> {
-  publisher: Publisher<C>;
+export interface HandlerContextSource {
   /** The subscription's logger; the handler gets a child of it. */
   logger: Logger;
   group: string;
-  /** Where `atomically` writes (the consumer's command connection). */
-  commands: RedisClient;
-  /** The group's processed-marks key, committed with `atomically`'s writes. */
+  /** The group's processed-marks key, set by `bus.commit` with the step's writes. */
   processedKey: string;
   /** Aborted when the bus's shutdown deadline passes. */
   signal: AbortSignal;
@@ -27,7 +22,7 @@ export interface HandlerContextSource<C extends Catalog> {
  * nothing per event. The attempt's own abort controller is made only if the handler
  * asks for its signal.
  */
-export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>, CausingEvent {
+export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>, StepCause {
   private eventLogger: Logger | undefined;
   private attemptAbort: AbortController | undefined;
   private attemptSignal: AbortSignal | undefined;
@@ -37,7 +32,7 @@ export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>
   private publishedPerTopic: Map<string, number> | undefined;
 
   constructor(
-    private readonly source: HandlerContextSource<C>,
+    private readonly source: HandlerContextSource,
     private readonly envelope: Envelope,
     readonly attempt: number,
   ) {}
@@ -87,35 +82,12 @@ export class EventHandlerContext<C extends Catalog> implements HandlerContext<C>
     return this.eventLogger;
   }
 
-  prepare<T extends TopicName<C>>(
-    topic: T,
-    payload: PayloadInputOf<C, T>,
-    options?: PublishOptions,
-  ): PreparedEvent {
-    this.assertLive();
-    return this.source.publisher.prepare(topic, payload, options, this);
+  /** The group's processed mark of this event, set by `bus.commit` with the step's writes. */
+  get handled(): { key: string; id: string } {
+    return { key: this.source.processedKey, id: this.envelope.id };
   }
 
-  async publish<T extends TopicName<C>>(
-    topic: T,
-    payload: PayloadInputOf<C, T>,
-    options?: PublishOptions,
-  ): Promise<Envelope> {
-    this.assertLive();
-    return this.source.publisher.publish(topic, payload, options, this);
-  }
-
-  async atomically(build: (batch: AtomicBatch<C>) => void): Promise<boolean> {
-    this.assertLive();
-    const batch = new AtomicBatch(this.source.publisher, this);
-    build(batch);
-    return batch.run(this.source.commands, {
-      key: this.source.processedKey,
-      id: this.envelope.id,
-    });
-  }
-
-  private assertLive(): void {
+  assertLive(): void {
     if (this.expiredWith) throw this.expiredWith;
   }
 }

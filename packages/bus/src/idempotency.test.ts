@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { spawnConsumer, useBusTestbed } from "../test/fixtures.js";
 import { processedKey, streamKey } from "./keys.js";
 
@@ -57,10 +58,14 @@ describe("idempotency", () => {
       "test.order-placed",
       async (event, context) => {
         handlerRuns += 1;
-        await context.atomically((batch) => {
-          batch.call("HINCRBY", "{worker}:totals", event.payload.orderId, 1);
-          batch.publish("test.order-handled", event.payload);
-        });
+        await apply(
+          worker,
+          {
+            calls: [["HINCRBY", "{worker}:totals", event.payload.orderId, 1]],
+            events: [["test.order-handled", event.payload]],
+          },
+          context,
+        );
         // the first run dies after committing and before acknowledging
         if (handlerRuns === 1) throw new Error("crashed after the commit");
       },
@@ -88,29 +93,16 @@ describe("idempotency", () => {
     client.disconnect();
   });
 
-  it("writes nothing from an atomic batch whose once-id was already used (an Idempotency-Key)", async () => {
-    const tester = testbed.bus("tester");
-    const run = () =>
-      tester.atomically(
-        (batch) => {
-          batch.call("INCR", "{tester}:orders");
-          batch.publish("test.order-placed", { orderId: "o", seq: 1 });
-        },
-        { key: "{tester}:idempotency-keys", id: "key-1" },
-      );
-    expect((await run()).applied).toBe(true);
-    expect((await run()).applied).toBe(false);
-    const client = testbed.redis().client();
-    expect(await client.get("{tester}:orders")).toBe("1");
-    expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(1);
-    client.disconnect();
-  });
-
-  it("prepares, inside a handler, an event that continues the flow for the service's own Lua script", async () => {
+  it("continues the flow in a step run for a handled event: correlation, causation and trace", async () => {
     const worker = testbed.bus("worker");
     const prepared: { correlationId: string; causationId?: string; traceparent: string }[] = [];
-    worker.subscribe("test.order-placed", (event, context) => {
-      prepared.push(context.prepare("test.order-handled", event.payload).envelope);
+    worker.subscribe("test.order-placed", async (event, context) => {
+      const { events } = await apply(
+        worker,
+        { events: [["test.order-handled", event.payload]] },
+        context,
+      );
+      prepared.push(...events);
     });
     await worker.start();
     const placed = await testbed
@@ -122,26 +114,6 @@ describe("idempotency", () => {
       causationId: placed.id,
     });
     expect(prepared[0]?.traceparent.split("-")[1]).toBe(placed.traceparent.split("-")[1]);
-  });
-
-  it("lets a Lua script append a prepared event atomically with a conditional write", async () => {
-    const tester = testbed.bus("tester");
-    const client = testbed.redis().client();
-    await client.set("{tester}:stock", "1");
-    const reserve = `
-      if tonumber(redis.call('GET', KEYS[1])) < 1 then return 0 end
-      redis.call('DECR', KEYS[1])
-      redis.call('XADD', KEYS[2], unpack(ARGV))
-      return 1`;
-    const attempt = async (seq: number) => {
-      const prepared = tester.prepare("test.order-placed", { orderId: `o-${seq}`, seq });
-      return client.eval(reserve, 2, "{tester}:stock", prepared.stream, ...prepared.args);
-    };
-    expect(await attempt(1)).toBe(1);
-    expect(await attempt(2)).toBe(0);
-    expect(await client.get("{tester}:stock")).toBe("0");
-    expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(1);
-    client.disconnect();
   });
 
   it("keeps the processed mark of an entry still pending past the marks' TTL: the reclaimed entry does not run again", async () => {
@@ -181,9 +153,7 @@ describe("idempotency", () => {
         "test.order-placed",
         async (event, context) => {
           heirRuns.push(event.id);
-          await context.atomically((batch) =>
-            batch.call("HINCRBY", "{worker}:effects", event.id, 1),
-          );
+          await apply(heir, { calls: [["HINCRBY", "{worker}:effects", event.id, 1]] }, context);
         },
         { claimIdleMs: 500, reclaimIntervalMs: 100 },
       );

@@ -6,7 +6,6 @@ export type {
   TopicStats,
 } from "./admin.js";
 export { BusAdmin } from "./admin.js";
-export { AtomicBatch } from "./atomic.js";
 export { Bus, type BusOptions, createBus } from "./bus.js";
 export type { DeadLetter, DeadLetterReason } from "./dead-letter.js";
 export { decodeEnvelope, type Envelope, encodeEnvelope } from "./envelope.js";
@@ -15,10 +14,12 @@ export {
   BusError,
   EnvelopeError,
   HandlerTimeoutError,
+  LuaScriptError,
   NonRetryableError,
   NotPublisherError,
   PayloadValidationError,
   PublishTimeoutError,
+  StepError,
   SubscriptionError,
   UnknownTopicError,
   type ValidationIssue,
@@ -31,10 +32,14 @@ export {
   streamKey,
   trimmedKey,
 } from "./keys.js";
+export { LuaScript } from "./lua-script.js";
 export { fnv1a32, partitionFor } from "./partitioning.js";
 export type { CausingEvent, PreparedEvent, PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";
+/** @deprecated The bus's inline-script runner, until every script lives in a `.lua` file: use `LuaScript`. */
 export { type RedisClient, type RedisConnection, Script } from "./redis.js";
+export { defineScript, ServiceScript } from "./service-script.js";
+export type { Duplicate, Fill, Step, StepEvent, StepEventOptions } from "./step.js";
 export {
   type Handler,
   type HandlerContext,

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { gate, useBusTestbed, metricValue as value } from "../test/fixtures.js";
 import { NonRetryableError } from "./errors.js";
 
@@ -47,74 +48,6 @@ describe("observability", () => {
       }),
     ).toBe(1);
     expect(await value(registry, "bus_handler_duration_seconds", labels)).toBe(4);
-  });
-
-  it("counts an event a service's own script appended once the service marks it published", async () => {
-    const tester = testbed.bus("tester", { metrics: new Registry() });
-    const published = () =>
-      value(tester.metricsRegistry, "bus_events_published_total", { topic: "test.order-placed" });
-    const client = testbed.redis().client();
-    // appends the first prepared event when the stock is there, the second otherwise
-    const reserveOrReject = `
-      if redis.call('DECR', KEYS[1]) >= 0 then
-        redis.call('XADD', KEYS[2], unpack(ARGV, 2, 1 + tonumber(ARGV[1])))
-        return 1
-      end
-      redis.call('XADD', KEYS[3], unpack(ARGV, 2 + tonumber(ARGV[1])))
-      return 0`;
-    try {
-      await client.set("{tester}:stock", 1);
-      for (const seq of [1, 2]) {
-        const reserved = tester.prepare("test.order-placed", { orderId: `o-${seq}`, seq });
-        const rejected = tester.prepare("test.order-placed", {
-          orderId: `o-${seq}`,
-          seq,
-          note: "none left",
-        });
-        const outcome = await client.eval(
-          reserveOrReject,
-          3,
-          "{tester}:stock",
-          reserved.stream,
-          rejected.stream,
-          reserved.args.length,
-          ...reserved.args,
-          ...rejected.args,
-        );
-        expect(await published()).toBe(seq - 1);
-        const appended = outcome === 1 ? reserved : rejected;
-        appended.markPublished();
-        appended.markPublished();
-      }
-    } finally {
-      client.disconnect();
-    }
-    expect(await published()).toBe(2);
-    expect((await tester.admin.topic("test.order-placed")).length).toBe(2);
-  });
-
-  it("counts events prepared inside a handler when marked, in the handling service's metrics", async () => {
-    const worker = testbed.bus("worker", { metrics: new Registry() });
-    const client = testbed.redis().client();
-    worker.subscribe("test.order-placed", async (event, context) => {
-      const prepared = context.prepare("test.order-handled", event.payload);
-      await client.xadd(prepared.stream, ...prepared.args);
-      prepared.markPublished();
-    });
-    await worker.start();
-    try {
-      await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
-      await vi.waitFor(async () =>
-        expect(
-          await value(worker.metricsRegistry, "bus_events_published_total", {
-            topic: "test.order-handled",
-          }),
-        ).toBe(1),
-      );
-    } finally {
-      await worker.close();
-      client.disconnect();
-    }
   });
 
   it("reports pending and lag per group when scraped", async () => {
@@ -190,7 +123,7 @@ describe("observability", () => {
   it("keeps one trace across hops: an event published by a handler continues its cause's trace", async () => {
     const worker = testbed.bus("worker");
     worker.subscribe("test.order-placed", async (event, context) => {
-      await context.publish("test.order-handled", event.payload);
+      await apply(worker, { events: [["test.order-handled", event.payload]] }, context);
     });
     const tester = testbed.bus("tester");
     const caused: string[] = [];

@@ -14,7 +14,6 @@ import type { PartitionKeys } from "./keys.js";
 import { KeyLanes, type ParkedHead } from "./lanes.js";
 import type { BusMetrics } from "./metrics.js";
 import { Parking, type TakenEntry } from "./parking.js";
-import type { Publisher } from "./publisher.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
 import { ensureGroup, type RawEntry, readNew, readOwnPending, startId } from "./reader.js";
 import { RecentIds } from "./recent-ids.js";
@@ -30,7 +29,6 @@ export interface PartitionConsumerSettings<C extends Catalog> {
   /** This process's consumer name in the group. */
   consumer: string;
   connections: Connections;
-  publisher: Publisher<C>;
   processed: ProcessedEvents;
   /** The subscription's handler; payloads reach it only after passing the topic's schema. */
   handler: (event: Envelope, context: HandlerContext<C>) => Promise<void> | void;
@@ -131,10 +129,8 @@ export class PartitionConsumer<C extends Catalog> {
         failures: this.failures,
         recent: this.recent,
         contextSource: {
-          publisher: settings.publisher,
           logger: settings.logger,
           group: options.group,
-          commands: this.commands,
           processedKey: processed.key,
           signal: this.abort.signal,
         },

@@ -140,16 +140,6 @@ describe("publish", () => {
     client.disconnect();
     expect(remaining).toBeLessThan(301);
   });
-
-  it("keeps the catalog's publisher rule for atomic batches too", async () => {
-    const bus = testbed.bus("tester");
-    await expect(
-      bus.atomically((batch) => {
-        batch.publish("test.order-handled", { orderId: "o", seq: 1 });
-      }),
-    ).rejects.toBeInstanceOf(NotPublisherError);
-    expect(catalog["test.order-handled"].publisher).toBe("worker");
-  });
 });
 
 describe("isoNow", () => {

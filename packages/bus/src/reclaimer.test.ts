@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { gate, metricValue, spawnConsumer, useBusTestbed } from "../test/fixtures.js";
 import { partitionKeys, streamKey } from "./keys.js";
 import { PARKED_CONSUMER } from "./parking.js";
@@ -137,9 +138,7 @@ describe("recovery of entries left pending", () => {
         "test.order-placed",
         async (received, context) => {
           heirRuns.push(received.id);
-          await context.atomically((batch) =>
-            batch.call("HINCRBY", "{worker}:effects", received.id, 1),
-          );
+          await apply(heir, { calls: [["HINCRBY", "{worker}:effects", received.id, 1]] }, context);
         },
         quickReclaim,
       );

@@ -1,8 +1,6 @@
-import type { Catalog, PayloadInputOf, PayloadOf, TopicName } from "@retail/contracts";
+import type { Catalog, PayloadOf, TopicName } from "@retail/contracts";
 import type { Logger } from "pino";
-import type { AtomicBatch } from "./atomic.js";
 import type { Envelope } from "./envelope.js";
-import type { PreparedEvent, PublishOptions } from "./publisher.js";
 
 /** Options of one subscription. Every one has a default. */
 export interface SubscribeOptions {
@@ -141,7 +139,12 @@ export function backoffDelay(retry: ResolvedSubscribeOptions["retry"], attempt: 
   return ceiling / 2 + Math.random() * (ceiling / 2);
 }
 
-/** What a handler gets besides the event. */
+/**
+ * What a handler gets besides the event. To write and publish because of the event,
+ * pass it as the `cause` of `bus.commit`: the step continues the event's flow and trace,
+ * derives its events' ids from it, and marks it processed with the step's writes.
+ */
+// biome-ignore lint/correctness/noUnusedVariables: C types the commit this context is the cause of.
 export interface HandlerContext<C extends Catalog> {
   /** A child logger carrying the event's correlation id, event id, topic and group. */
   readonly logger: Logger;
@@ -152,33 +155,6 @@ export interface HandlerContext<C extends Catalog> {
    * and its shutdown deadline passes. Pass it to what the handler waits on.
    */
   readonly signal: AbortSignal;
-  /**
-   * Encode an event caused by this one without writing it, for a Lua script of the
-   * service that appends it together with its own writes (correlation id, causation id
-   * and trace carried over, like `publish`).
-   */
-  prepare<T extends TopicName<C>>(
-    topic: T,
-    payload: PayloadInputOf<C, T>,
-    options?: PublishOptions,
-  ): PreparedEvent;
-  /**
-   * Publish an event caused by this one (correlation id, causation id and trace carried
-   * over). Its id is derived from this event's id, the group, the topic and how many
-   * events this attempt published before it: a redelivery that publishes again
-   * publishes the same ids, and consumers drop the copies.
-   */
-  publish<T extends TopicName<C>>(
-    topic: T,
-    payload: PayloadInputOf<C, T>,
-    options?: PublishOptions,
-  ): Promise<Envelope>;
-  /**
-   * Write to Redis and publish events in one atomic step, together with this group's
-   * "processed" mark for the event: the effect happens once even if the event is
-   * delivered again. Resolves to false (and nothing is written) when it already happened.
-   */
-  atomically(build: (batch: AtomicBatch<C>) => void): Promise<boolean>;
 }
 
 /** A subscription's handler: throw to retry, `NonRetryableError` to dead-letter at once. */

@@ -14,6 +14,7 @@
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createBus, type SubscribeOptions } from "../src/index.js";
+import { apply } from "./apply.js";
 import { catalog } from "./fixtures-catalog.js";
 
 const [redisUrl, mode = "hold", ...settings] = process.argv.slice(2);
@@ -47,7 +48,7 @@ bus.subscribe(
       process.exit(1);
     }
     if (event.payload.seq % 2 === 1) {
-      await context.atomically((batch) => batch.call("HINCRBY", "{worker}:effects", event.id, 1));
+      await apply(bus, { calls: [["HINCRBY", "{worker}:effects", event.id, 1]] }, context);
     }
     process.stdout.write(`holding ${event.id}\n`);
     await new Promise(() => {});

@@ -68,6 +68,27 @@ export const catalog = defineCatalog(
     consumers: ["worker"],
   }),
   defineTopic({
+    name: "test.order-short",
+    version: 1,
+    description: "an order refused for lines short of stock: what a script fills in",
+    schema: z.object({
+      orderId: z.string().min(1),
+      reason: z.enum(["out_of_stock", "discontinued"]),
+      lines: z
+        .array(
+          z.object({
+            sku: z.string().min(1),
+            requested: z.number().int().positive(),
+            available: z.number().int().nonnegative(),
+          }),
+        )
+        .min(1),
+    }),
+    publisher: "tester",
+    consumers: ["worker"],
+    partitionKey: "orderId",
+  }),
+  defineTopic({
     name: "test.order-handled",
     version: 1,
     description: "published by the worker in reaction to test.order-placed",

@@ -1,12 +1,13 @@
 /**
  * One consumer process of the fault soak: `consumer.ts <redis-url> <group> <name>`.
  * It handles `test.soak` as each event's note asks (see behaviour.ts) and records the
- * effect — the event's seq appended to its key's list — through `context.atomically`,
+ * effect — the event's seq appended to its key's list — through `bus.commit`,
  * so that an effect happens once per event and group whatever the faults.
  */
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import { createBus, NonRetryableError } from "../../src/index.js";
+import { apply, type Call } from "../apply.js";
 import { catalog } from "../fixtures-catalog.js";
 import { behaviourOf, effectsKey } from "./behaviour.js";
 
@@ -36,15 +37,13 @@ bus.subscribe(
       const cured = Number((await flags.get("soak:cured")) ?? -1);
       if (event.payload.seq > cured) throw new NonRetryableError("poison: a bug in the handler");
     }
-    await context.atomically((batch) => {
-      batch.call("RPUSH", effectsKey(group, event.payload.orderId), String(event.payload.seq));
-      if (process.env.SOAK_TRACE)
-        batch.call(
-          "RPUSH",
-          `${effectsKey(group, event.payload.orderId)}:trace`,
-          `${event.payload.seq} attempt ${context.attempt} by ${name} at ${new Date().toISOString()}`,
-        );
-    });
+    const key = effectsKey(group, event.payload.orderId);
+    const calls: Call[] = [["RPUSH", key, String(event.payload.seq)]];
+    if (process.env.SOAK_TRACE) {
+      const note = `${event.payload.seq} attempt ${context.attempt} by ${name} at ${new Date().toISOString()}`;
+      calls.push(["RPUSH", `${key}:trace`, note]);
+    }
+    await apply(bus, { calls }, context);
   },
   {
     concurrency: 8,

@@ -1,0 +1,81 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LuaScriptError } from "./errors.js";
+import type { RedisClient } from "./redis.js";
+
+/** `-- @include "file.lua"` on a line of its own: replaced by that file (relative path). */
+const INCLUDE = /^--\s*@include\s+"([^"]+)"\s*$/gm;
+
+/** `name-3.lua`: a script that takes exactly 3 keys (BullMQ's naming convention). */
+const KEY_COUNT = /-(\d+)\.lua$/;
+
+/**
+ * A Lua script kept in a `.lua` file next to the code that runs it, run by SHA and
+ * loaded again after a Redis restart or `SCRIPT FLUSH` (`NOSCRIPT`). The one runner of
+ * the project: the bus's own scripts and the services' scripts (through
+ * `defineScript`) both go through it.
+ *
+ * A file named `<what-it-does>-<n>.lua` takes exactly `n` keys, checked on every run: a
+ * caller passing a key too few or too many fails before Redis sees the command. Shared
+ * Lua is pulled in with `-- @include "other.lua"` lines (resolved once, at load).
+ */
+export class LuaScript {
+  /** The file name without `.lua`, e.g. `ack-owned-3`: how logs and errors name it. */
+  readonly name: string;
+  /** The number of keys the file name promises, when it does. */
+  readonly keyCount: number | undefined;
+  readonly source: string;
+  private readonly sha: string;
+
+  constructor(name: string, source: string) {
+    this.name = name;
+    this.source = source;
+    const count = KEY_COUNT.exec(`${name}.lua`)?.[1];
+    this.keyCount = count === undefined ? undefined : Number(count);
+    this.sha = createHash("sha1").update(source).digest("hex");
+  }
+
+  /**
+   * Load a script file, e.g. `LuaScript.load(new URL("./ack-owned-3.lua", import.meta.url))`.
+   * `wrap` turns the file's text into the script Redis runs (service scripts get the
+   * bus's prelude this way).
+   */
+  static load(file: URL, wrap: (body: string) => string = (body) => body): LuaScript {
+    const path = fileURLToPath(file);
+    return new LuaScript(basename(path, ".lua"), wrap(readWithIncludes(path, [])));
+  }
+
+  async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    if (this.keyCount !== undefined && keys.length !== this.keyCount) {
+      throw new LuaScriptError(
+        `${this.name}.lua takes ${this.keyCount} keys, ${keys.length} given`,
+        this.name,
+      );
+    }
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      return redis.eval(this.source, keys.length, ...keys, ...args);
+    }
+  }
+}
+
+function readWithIncludes(path: string, including: readonly string[]): string {
+  if (including.includes(path)) {
+    throw new LuaScriptError(
+      `${basename(path)} includes itself (${[...including, path].map((file) => basename(file)).join(" → ")})`,
+      basename(path, ".lua"),
+    );
+  }
+  const text = readFileSync(path, "utf8");
+  return text.replace(INCLUDE, (_, file: string) =>
+    readWithIncludes(join(dirname(path), file), [...including, path]).trimEnd(),
+  );
+}
