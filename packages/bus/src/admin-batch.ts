@@ -1,3 +1,4 @@
+import { AdminBatchAbortedError } from "./errors.js";
 import { isCluster, type RedisClient } from "./redis.js";
 
 /** One command of a batch: its name, then its arguments. */
@@ -32,7 +33,7 @@ export async function batch(
   const replies = await redis
     .pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]))
     .exec();
-  if (!replies) throw new Error("the admin pipeline was aborted");
+  if (!replies) throw new AdminBatchAbortedError(commands.length);
   return replies as BatchReply[];
 }
 

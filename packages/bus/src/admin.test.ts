@@ -1,5 +1,7 @@
-import { describe, expect, it, vi } from "vitest";
-import { gate, useBusTestbed } from "../test/fixtures.js";
+import type { Redis } from "ioredis";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { catalog, gate, useBusTestbed } from "../test/fixtures.js";
+import { BusAdmin, type GroupStats } from "./admin.js";
 import { NonRetryableError, UnknownTopicError } from "./errors.js";
 import { deadLetterKey, streamKey } from "./keys.js";
 
@@ -22,15 +24,7 @@ describe("admin", () => {
     expect(Date.parse(stats.lastEntry?.at ?? "")).not.toBeNaN();
 
     const all = await tester.admin.topics();
-    expect(all.map((topic) => topic.topic).sort()).toEqual([
-      "test.aged",
-      "test.capped",
-      "test.fragile",
-      "test.order-handled",
-      "test.order-placed",
-      "test.partitioned",
-      "test.soak",
-    ]);
+    expect(all.map((topic) => topic.topic)).toEqual(Object.keys(catalog));
     expect(all.find((topic) => topic.topic === "test.aged")).toMatchObject({
       length: 0,
       publisher: "tester",
@@ -57,34 +51,106 @@ describe("admin", () => {
     release.open();
   });
 
-  /** Worker and auditor both refuse every order: each order is dead-lettered once per group. */
-  async function deadLetterInTwoGroups(orders: number) {
-    const worker = testbed.bus("worker");
-    worker.subscribe(
-      "test.partitioned",
-      () => {
-        throw new NonRetryableError("worker refuses");
-      },
-      fast,
-    );
-    const auditor = testbed.bus("auditor");
-    auditor.subscribe(
-      "test.partitioned",
-      () => {
-        throw new NonRetryableError("auditor refuses");
-      },
-      fast,
-    );
-    await Promise.all([worker.start(), auditor.start()]);
+  /**
+   * Worker and auditor both refuse every order of the topic: each order is
+   * dead-lettered once per group.
+   */
+  async function deadLetterInTwoGroups(
+    orders: number,
+    topic: "test.partitioned" | "test.order-placed" = "test.partitioned",
+  ) {
+    const refusing = ["worker", "auditor"].map((name) => {
+      const bus = testbed.bus(name);
+      bus.subscribe(
+        topic,
+        () => {
+          throw new NonRetryableError(`${name} refuses`);
+        },
+        fast,
+      );
+      return bus;
+    });
+    await Promise.all(refusing.map((bus) => bus.start()));
     const tester = testbed.bus("tester");
     for (let seq = 0; seq < orders; seq += 1)
-      await tester.publish("test.partitioned", { orderId: `o-${seq}`, seq });
+      await tester.publish(topic, { orderId: `o-${seq}`, seq });
     await vi.waitFor(async () =>
-      expect(await tester.admin.listDeadLetters("test.partitioned")).toHaveLength(2 * orders),
+      expect(await tester.admin.listDeadLetters(topic)).toHaveLength(2 * orders),
     );
-    await Promise.all([worker.close(), auditor.close()]);
+    await Promise.all(refusing.map((bus) => bus.close()));
     return tester;
   }
+
+  /** A `BusAdmin` on its own client, and how many pipelines (round trips) it has sent. */
+  function countedAdmin() {
+    const client = testbed.redis().client();
+    opened.push(client);
+    const pipelines = vi.spyOn(client, "pipeline");
+    return { admin: new BusAdmin(client, catalog), roundTrips: () => pipelines.mock.calls.length };
+  }
+  const opened: Redis[] = [];
+  afterEach(() => {
+    for (const client of opened.splice(0)) client.disconnect();
+  });
+
+  /** Group stats without the consumers' idle times, which change from one read to the next. */
+  const steady = (groups: GroupStats[]) =>
+    groups.map((group) => ({
+      ...group,
+      consumers: group.consumers.map(({ idleMs: _, ...consumer }) => consumer),
+    }));
+
+  it("reads every topic's streams and every catalog group's load and dead letters in one round trip", async () => {
+    await deadLetterInTwoGroups(3, "test.order-placed");
+    const { admin, roundTrips } = countedAdmin();
+    const { topics, groups } = await admin.overview();
+    expect(roundTrips()).toBe(1);
+
+    expect(topics).toEqual(await admin.topics());
+    expect(steady(groups)).toEqual(steady(await admin.allGroups()));
+    expect(groups.map(({ topic, group }) => `${topic} ${group}`)).toEqual([
+      "test.order-placed auditor",
+      "test.order-placed worker",
+    ]);
+    for (const group of groups)
+      expect(group).toMatchObject({ pending: 0, lag: 0, parked: 0, deadLetters: 3, trimmed: 0 });
+    expect(topics.find(({ topic }) => topic === "test.order-placed")?.length).toBe(3);
+  });
+
+  it("reads the load of known subscriptions in one round trip, counting nothing for a missing group", async () => {
+    await deadLetterInTwoGroups(2, "test.order-placed");
+    const { admin, roundTrips } = countedAdmin();
+    expect(
+      await admin.groupLoad([
+        { topic: "test.order-placed", group: "worker" },
+        { topic: "test.partitioned", group: "worker" },
+      ]),
+    ).toEqual([
+      {
+        topic: "test.order-placed",
+        group: "worker",
+        pending: 0,
+        lag: 0,
+        parked: 0,
+        deadLetters: 2,
+      },
+      { topic: "test.partitioned", group: "worker", pending: 0, lag: 0, parked: 0, deadLetters: 0 },
+    ]);
+    expect(roundTrips()).toBe(1);
+  });
+
+  it("reads the groups the catalog does not list as consumers in a second round trip", async () => {
+    // auditor is not a consumer of test.partitioned in the catalog
+    await deadLetterInTwoGroups(2);
+    const { admin, roundTrips } = countedAdmin();
+    const groups = await admin.allGroups(["test.partitioned"]);
+    expect(roundTrips()).toBe(2);
+    expect(groups).toEqual([
+      expect.objectContaining({ group: "auditor", deadLetters: 2, pending: 0, lag: 0 }),
+      expect.objectContaining({ group: "worker", deadLetters: 2, pending: 0, lag: 0 }),
+    ]);
+    expect(steady(groups)).toEqual(steady(await admin.groups("test.partitioned")));
+  });
 
   it("returns one dead letter by id, parsed exactly as the list parses it", async () => {
     const tester = await deadLetterInTwoGroups(3);

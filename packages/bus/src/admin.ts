@@ -10,21 +10,21 @@ import {
   replayDeadLetters,
 } from "./admin-dead-letters.js";
 import {
+  type BusOverview,
   type GroupStats,
   groupLoad,
   groupStats,
-  type TopicStats,
-  topicStats,
-} from "./admin-streams.js";
+  overview,
+} from "./admin-groups.js";
+import { type TopicStats, topicStats } from "./admin-streams.js";
 import type { DeadLetter } from "./dead-letter.js";
 import type { GroupLoad } from "./metrics.js";
 import type { RedisClient } from "./redis.js";
 
 export type { DeadLetterQuery, DeadLetterScope, DeadLetterStream } from "./admin-dead-letters.js";
+export type { BusOverview, ConsumerStats, GroupStats } from "./admin-groups.js";
 export {
-  type ConsumerStats,
   type EntryPosition,
-  type GroupStats,
   type PartitionStats,
   partitionStreams,
   type TopicStats,
@@ -33,7 +33,7 @@ export {
 /**
  * Read-mostly views of the bus for operators: streams, groups, dead letters. Replay
  * and purge are the only writes. Reads of many streams go out together, in one round
- * trip per step (a pipeline), not one command at a time.
+ * trip (a pipeline), not one command at a time.
  */
 export class BusAdmin {
   constructor(
@@ -59,10 +59,20 @@ export class BusAdmin {
 
   /**
    * The consumer groups of several topics (default: every topic), topic by topic as
-   * `groups` gives them, in two round trips for all.
+   * `groups` gives them, with their dead-letter and trim counts, in one round trip for
+   * all (a second one only for groups the catalog does not list as consumers).
    */
   async allGroups(topics: readonly string[] = Object.keys(this.catalog)): Promise<GroupStats[]> {
     return groupStats(this.redis, this.catalog, topics);
+  }
+
+  /**
+   * `topics()` and `allGroups()` at once (default: every topic), in one round trip (a
+   * second one only for groups the catalog does not list as consumers): what a
+   * dashboard polls.
+   */
+  async overview(topics: readonly string[] = Object.keys(this.catalog)): Promise<BusOverview> {
+    return overview(this.redis, this.catalog, topics);
   }
 
   /** Pending and lag of the given subscriptions (what the metrics report). */

@@ -1,4 +1,6 @@
 export type {
+  BusOverview,
+  ConsumerStats,
   DeadLetterQuery,
   EntryPosition,
   GroupStats,
@@ -10,6 +12,7 @@ export { Bus, type BusOptions, createBus } from "./bus.js";
 export type { DeadLetter, DeadLetterReason } from "./dead-letter.js";
 export { decodeEnvelope, type Envelope, encodeEnvelope } from "./envelope.js";
 export {
+  AdminBatchAbortedError,
   BusClosedError,
   BusError,
   EnvelopeError,

@@ -1,5 +1,5 @@
 import type { Bus, PreparedEvent } from "@retail/bus";
-import { type RetailCatalog, topicNames } from "@retail/contracts";
+import type { RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
 import type { AlertBook, AlertInput } from "./alerts.js";
 import { keys } from "./keys.js";
@@ -34,8 +34,7 @@ return 1
 
 /** Every topic's dead letters (and entries lost to trimming) per consumer group. */
 export async function deadLetterCounts(bus: Bus<RetailCatalog>): Promise<DeadLetterCount[]> {
-  const perTopic = await Promise.all(topicNames.map((topic) => bus.admin.groups(topic)));
-  return perTopic.flat().map(({ topic, group, deadLetters, trimmed }) => ({
+  return (await bus.admin.allGroups()).map(({ topic, group, deadLetters, trimmed }) => ({
     topic,
     group,
     count: deadLetters,

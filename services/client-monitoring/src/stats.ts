@@ -44,9 +44,8 @@ export async function collectStats(
   redis: Redis,
   now = new Date(),
 ): Promise<Stats> {
-  const [topics, groups, rates] = await Promise.all([
-    bus.admin.topics(),
-    Promise.all(topicNames.map((topic) => bus.admin.groups(topic))).then((all) => all.flat()),
+  const [{ topics, groups }, rates] = await Promise.all([
+    bus.admin.overview(),
     ratesPerSecond(redis, now),
   ]);
   return {
