@@ -103,19 +103,6 @@ export class AdminBatchAbortedError extends BusError {
   }
 }
 
-/**
- * An admin batch (one pipeline of reads, or replay and purge commands) that came back
- * with no replies at all: nothing is known of what its commands did. Ask again.
- */
-export class AdminBatchAbortedError extends BusError {
-  constructor(readonly commands: number) {
-    super(
-      "BUS_ERR_ADMIN_BATCH_ABORTED",
-      `the admin pipeline of ${commands} commands was aborted: no replies came back`,
-    );
-  }
-}
-
 /** `subscribe` after `start`, or twice for the same topic and group. */
 export class SubscriptionError extends BusError {
   constructor(message: string) {
