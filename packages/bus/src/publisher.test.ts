@@ -44,11 +44,11 @@ describe("publish", () => {
         correlationId: "flow-1",
         causationId: "cause-1",
         partitionKey: "custom",
-        eventId: "event-1",
+        eventId: "0190b3f4-5c6d-7e8f-9a0b-1c2d3e4f5a6b",
       },
     );
     expect(envelope).toMatchObject({
-      id: "event-1",
+      id: "0190b3f4-5c6d-7e8f-9a0b-1c2d3e4f5a6b",
       correlationId: "flow-1",
       causationId: "cause-1",
       partitionKey: "custom",

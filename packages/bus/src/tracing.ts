@@ -8,8 +8,9 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { type Envelope, isTraceparent } from "./envelope.js";
+import type { Envelope } from "./envelope.js";
 import { randomHex } from "./random.js";
+import { isTraceparent } from "./traceparent.js";
 
 const TRACER_NAME = "@retail/bus";
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { catalog } from "./catalog.js";
-import { envelopeMetadataSchema, envelopeSchemaFor } from "./envelope.js";
+import {
+  envelopeMetadataSchema,
+  envelopeSchemaFor,
+  MAX_SOURCE_LENGTH,
+  MAX_TRACESTATE_LENGTH,
+  MAX_VERSION,
+} from "./envelope.js";
 import { examplePayloads } from "./examples.js";
 import type { TopicDefinition } from "./topic.js";
 
@@ -36,6 +42,7 @@ describe("envelopeSchemaFor", () => {
   it.each([
     ["an id that is not a UUID", { id: "ord-1042" }],
     ["a UUIDv4 id", { id: "3b241101-e2bb-4255-8caf-4136c566a962" }],
+    ["an upper-case UUIDv7 id", { id: event.id.toUpperCase() }],
     ["another topic's type", { type: "order.cancelled" }],
     ["another version", { version: 2 }],
     ["another source", { source: "shipping" }],
@@ -64,6 +71,37 @@ describe("envelopeSchemaFor", () => {
 });
 
 describe("envelopeMetadataSchema", () => {
+  const { payload: _payload, ...metadata } = event;
+
+  it("accepts the optional tracestate of W3C Trace Context", () => {
+    expect(envelopeMetadataSchema.parse({ ...metadata, tracestate: "vendor=1" }).tracestate).toBe(
+      "vendor=1",
+    );
+  });
+
+  it.each([
+    ["a version above MAX_VERSION", { version: MAX_VERSION + 1 }],
+    ["an occurredAt with an offset", { occurredAt: "2025-03-14T10:26:53.589+01:00" }],
+    ["a source longer than MAX_SOURCE_LENGTH", { source: "s".repeat(MAX_SOURCE_LENGTH + 1) }],
+    [
+      "an all-zero trace id",
+      { traceparent: "00-00000000000000000000000000000000-00f067aa0ba902b7-01" },
+    ],
+    [
+      "an all-zero span id",
+      { traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01" },
+    ],
+    ["a tracestate longer than W3C allows", { tracestate: "t".repeat(MAX_TRACESTATE_LENGTH + 1) }],
+    ["a partition key with a space", { partitionKey: "ord 1042" }],
+    ["a partition key of 129 characters", { partitionKey: "k".repeat(129) }],
+    ["an empty partition key", { partitionKey: "" }],
+    ["a correlation id of 129 characters", { correlationId: "c".repeat(129) }],
+    ["a causation id with a control character", { causationId: "cause\n1" }],
+    ["a type that is not a topic name", { type: "Order Placed" }],
+  ])("rejects %s", (_case, change) => {
+    expect(envelopeMetadataSchema.safeParse({ ...metadata, ...change }).success).toBe(false);
+  });
+
   it("needs no causationId, because a request rather than an event can start a flow", () => {
     const { payload: _payload, ...metadata } = event;
     expect(envelopeMetadataSchema.safeParse(metadata).success).toBe(true);

@@ -6,11 +6,14 @@ import { z } from "zod";
  */
 
 /** Visible ASCII only: ids end up in log lines, Redis keys and URLs. */
-const ID_PATTERN = /^[\x21-\x7e]+$/;
+export const ID_PATTERN = /^[\x21-\x7e]+$/;
+
+/** The longest id. */
+export const ID_MAX_LENGTH = 128;
 
 /** An identifier: 1–128 visible ASCII characters, no whitespace. */
 export function id(what: string) {
-  return z.string().min(1).max(128).regex(ID_PATTERN).describe(what);
+  return z.string().min(1).max(ID_MAX_LENGTH).regex(ID_PATTERN).describe(what);
 }
 
 export const orderId = () =>
@@ -21,6 +24,13 @@ export const sku = () =>
   id("Stock keeping unit: the product's id; the partition key of stock events.");
 export const clientId = () =>
   id("The client app instance's id (one till, one browser, one phone).");
+
+/** What {@link timestamp} accepts, as a pattern: zod's `z.iso.datetime()` with its defaults. */
+export const TIMESTAMP_PATTERN = z.regexes.datetime({
+  offset: false,
+  local: false,
+  precision: null,
+});
 
 /** A UTC instant in ISO 8601 with a `Z` offset, so timestamps compare as strings. */
 export function timestamp(what: string) {

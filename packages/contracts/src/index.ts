@@ -37,9 +37,21 @@ export {
 export {
   type Envelope,
   type EnvelopeMetadata,
+  EVENT_ID_PATTERN,
   envelopeMetadataSchema,
   envelopeSchemaFor,
+  MAX_SOURCE_LENGTH,
+  MAX_TRACESTATE_LENGTH,
+  MAX_VERSION,
+  TRACEPARENT_PATTERN,
 } from "./envelope.js";
+export {
+  ContractError,
+  DuplicateTopicError,
+  InvalidTopicError,
+  PartitionKeyError,
+  type TopicRule,
+} from "./errors.js";
 export { examplePayloads } from "./examples.js";
 /** The field schemas the topics are built from, for HTTP APIs that accept the same fields. */
 export * as fields from "./fields.js";
@@ -61,6 +73,7 @@ export {
   SERVICE_NAMES,
   type ServiceName,
   type StringFieldOf,
+  TOPIC_NAME_PATTERN,
   type TopicDefinition,
   type TopicName,
 } from "./topic.js";

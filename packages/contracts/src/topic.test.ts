@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { DuplicateTopicError, InvalidTopicError, PartitionKeyError } from "./errors.js";
 import {
   DEFAULT_PARTITIONS,
   DEFAULT_RETENTION,
@@ -29,6 +30,24 @@ function topic(overrides: Partial<Definition> = {}) {
   return defineTopic(definition as Definition & { partitionKey?: "orderId" });
 }
 
+/** What `run` throws; fails the test when it throws nothing. */
+function thrownBy(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
+
+/** An InvalidTopicError for `rule`, with its stable code and a message matching `message`. */
+function expectInvalid(run: () => unknown, rule: InvalidTopicError["rule"], message: RegExp) {
+  const error = thrownBy(run);
+  expect(error).toBeInstanceOf(InvalidTopicError);
+  expect(error).toMatchObject({ code: "CONTRACTS_ERR_INVALID_TOPIC", rule });
+  expect((error as Error).message).toMatch(message);
+}
+
 describe("defineTopic", () => {
   it.each([
     "Order.placed",
@@ -41,7 +60,7 @@ describe("defineTopic", () => {
     "order.placed!",
     "1order.placed",
   ])("rejects the topic name %j", (name) => {
-    expect(() => topic({ name })).toThrow(/dotted lower-case/);
+    expectInvalid(() => topic({ name }), "name", /dotted lower-case/);
   });
 
   it.each(["order.placed", "shipment.dispatched", "dead-letter.order.placed"])(
@@ -52,15 +71,21 @@ describe("defineTopic", () => {
   );
 
   it.each([0, -1, 1.5])("rejects version %d", (version) => {
-    expect(() => topic({ version })).toThrow(/version must be a positive integer/);
+    expectInvalid(() => topic({ version }), "version", /version must be a positive integer/);
   });
 
   it.each([0, 1025, 2.5])("rejects %d partitions", (partitions) => {
-    expect(() => topic({ partitions })).toThrow(/partitions must be an integer from 1 to 1024/);
+    expectInvalid(
+      () => topic({ partitions }),
+      "partitions",
+      /partitions must be an integer from 1 to 1024/,
+    );
   });
 
   it("rejects a partition key that is not a field of the payload", () => {
-    expect(() => topic({ partitionKey: "customerId" })).toThrow(
+    expectInvalid(
+      () => topic({ partitionKey: "customerId" }),
+      "partitionKey",
       /"customerId" is not a payload field/,
     );
   });
@@ -94,7 +119,13 @@ describe("defineCatalog", () => {
   });
 
   it("rejects two topics with the same name", () => {
-    expect(() => defineCatalog(topic(), topic())).toThrow(/"order.placed" is defined twice/);
+    const error = thrownBy(() => defineCatalog(topic(), topic()));
+    expect(error).toBeInstanceOf(DuplicateTopicError);
+    expect(error).toMatchObject({
+      code: "CONTRACTS_ERR_DUPLICATE_TOPIC",
+      topic: "order.placed",
+      message: expect.stringMatching(/"order.placed" is defined twice/),
+    });
   });
 });
 
@@ -130,8 +161,12 @@ describe("partitionKeyOf", () => {
     ["no object at all", "ord-1"],
     ["null", null],
   ])("throws on %s", (_case, payload) => {
-    expect(() => partitionKeyOf(topic({ partitionKey: "orderId" }), payload)).toThrow(
-      /"orderId" \(the partition key\) must be a non-empty string/,
-    );
+    const error = thrownBy(() => partitionKeyOf(topic({ partitionKey: "orderId" }), payload));
+    expect(error).toBeInstanceOf(PartitionKeyError);
+    expect(error).toMatchObject({
+      code: "CONTRACTS_ERR_PARTITION_KEY",
+      field: "orderId",
+      message: expect.stringMatching(/"orderId" \(the partition key\) must be a non-empty string/),
+    });
   });
 });

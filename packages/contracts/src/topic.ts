@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { DuplicateTopicError, InvalidTopicError, PartitionKeyError } from "./errors.js";
+
+/** Dotted lower-case words, e.g. `order.placed`: a topic's name and its events' `type`. */
+export const TOPIC_NAME_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
 /** The services of the system: every topic has exactly one publisher among them. */
 export const SERVICE_NAMES = ["inventory", "shipping", "client-monitoring"] as const;
@@ -57,17 +61,28 @@ export function defineTopic<const Name extends string, Schema extends z.ZodType>
     readonly partitionKey?: StringFieldOf<z.output<Schema>>;
   },
 ): TopicDefinition<Name, Schema> {
-  if (!/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/.test(definition.name)) {
-    throw new Error(
-      `topic name "${definition.name}" must be dotted lower-case words, e.g. "order.placed"`,
+  const { name } = definition;
+  if (!TOPIC_NAME_PATTERN.test(name)) {
+    throw new InvalidTopicError(
+      name,
+      "name",
+      `topic name "${name}" must be dotted lower-case words, e.g. "order.placed"`,
     );
   }
   if (!Number.isInteger(definition.version) || definition.version < 1) {
-    throw new Error(`topic "${definition.name}": version must be a positive integer`);
+    throw new InvalidTopicError(
+      name,
+      "version",
+      `topic "${name}": version must be a positive integer`,
+    );
   }
   const partitions = definition.partitions ?? 1;
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
-    throw new Error(`topic "${definition.name}": partitions must be an integer from 1 to 1024`);
+    throw new InvalidTopicError(
+      name,
+      "partitions",
+      `topic "${name}": partitions must be an integer from 1 to 1024`,
+    );
   }
   const key = definition.partitionKey;
   if (
@@ -75,7 +90,11 @@ export function defineTopic<const Name extends string, Schema extends z.ZodType>
     definition.schema instanceof z.ZodObject &&
     !(key in definition.schema.shape)
   ) {
-    throw new Error(`topic "${definition.name}": partition key "${key}" is not a payload field`);
+    throw new InvalidTopicError(
+      name,
+      "partitionKey",
+      `topic "${name}": partition key "${key}" is not a payload field`,
+    );
   }
   return definition;
 }
@@ -93,7 +112,7 @@ export function defineCatalog<const Topics extends readonly TopicDefinition[]>(
 ): CatalogOf<Topics> {
   const catalog: Record<string, TopicDefinition> = {};
   for (const topic of topics) {
-    if (catalog[topic.name]) throw new Error(`topic "${topic.name}" is defined twice`);
+    if (catalog[topic.name]) throw new DuplicateTopicError(topic.name);
     catalog[topic.name] = topic;
   }
   return catalog as CatalogOf<Topics>;
@@ -135,10 +154,6 @@ export function partitionKeyOf(topic: TopicDefinition, payload: unknown): string
   if (field === undefined) return undefined;
   const value =
     typeof payload === "object" && payload !== null ? Reflect.get(payload, field) : undefined;
-  if (typeof value !== "string" || value === "") {
-    throw new Error(
-      `topic "${topic.name}": payload field "${field}" (the partition key) must be a non-empty string`,
-    );
-  }
+  if (typeof value !== "string" || value === "") throw new PartitionKeyError(topic.name, field);
   return value;
 }
