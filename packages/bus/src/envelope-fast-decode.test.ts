@@ -1,8 +1,9 @@
+import { EVENT_ID_PATTERN, fields as fieldRules } from "@retail/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { validEnvelope as valid } from "../test/envelope-fixture.js";
 import { encodeEnvelope } from "./envelope.js";
-import { decodeWellFormed } from "./envelope-fast-decode.js";
+import { decodeWellFormed, isEventId, isId } from "./envelope-fast-decode.js";
 import { decodeWithSchema, fieldMap } from "./envelope-schema-decode.js";
 
 /** Values near each check's edges: lengths 0/1/max/max+1, valid and broken formats. */
@@ -95,6 +96,46 @@ describe("decodeWellFormed, the fast path", () => {
         },
       ),
       { numRuns: 3_000 },
+    );
+  });
+});
+
+describe("the hand-written checks", () => {
+  const ascii = fc.integer({ min: 0, max: 0x80 }).map((code) => String.fromCharCode(code));
+
+  it("isId agrees with the contracts' ID_PATTERN and ID_MAX_LENGTH", () => {
+    const { ID_MAX_LENGTH, ID_PATTERN } = fieldRules;
+    fc.assert(
+      fc.property(fc.string({ unit: ascii, maxLength: 130 }), (value) => {
+        expect(isId(value)).toBe(value.length <= ID_MAX_LENGTH && ID_PATTERN.test(value));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("isEventId agrees with the contracts' EVENT_ID_PATTERN on any one-character change", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 35 }),
+        fc.constantFrom(..."0789abfgA-"),
+        (index, char) => {
+          const value = valid.id.slice(0, index) + char + valid.id.slice(index + 1);
+          expect(isEventId(value)).toBe(EVENT_ID_PATTERN.test(value));
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("isEventId agrees with the pattern on strings of UUID characters", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom(..."0123456789abcdefA-"), minLength: 35, maxLength: 37 }),
+        (value) => {
+          expect(isEventId(value)).toBe(EVENT_ID_PATTERN.test(value));
+        },
+      ),
+      { numRuns: 2_000 },
     );
   });
 });
