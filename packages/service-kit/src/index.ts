@@ -21,6 +21,7 @@ export {
   correlationIdFrom,
   isWellFormedCorrelationId,
 } from "./correlation-id.js";
+export { defineService } from "./define-service.js";
 export { toAppError } from "./error-mapping.js";
 export {
   AppError,
@@ -44,6 +45,7 @@ export {
   ValidationFailedError,
   type ValidationIssue,
 } from "./errors.js";
+export { forTopics } from "./handlers.js";
 export {
   type PingableRedis,
   type ReadinessCheck,
@@ -70,6 +72,21 @@ export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
 export { createRedisClient, type RedisClientOptions } from "./redis-client.js";
 export { isRedisUnavailable } from "./redis-unavailable.js";
 export { type RunServiceIo, runService } from "./run-service.js";
+export type {
+  BackgroundTask,
+  ConfigOf,
+  CreateServiceOptions,
+  HandlerEntry,
+  Handlers,
+  MainHandle,
+  ServiceDefinition,
+  ServiceDefinitionOptions,
+  ServiceInstance,
+  ServiceInstanceOf,
+  ServiceMainOptions,
+  ServiceParts,
+  ServiceSetup,
+} from "./service-types.js";
 export {
   type RunningService,
   ShutdownError,

@@ -38,6 +38,8 @@ export interface RunningService {
 
 /** Shutdown did not finish cleanly; `errors` holds each failure. */
 export class ShutdownError extends AggregateError {
+  readonly code = "shutdown_failed";
+
   constructor(errors: readonly unknown[], message: string) {
     super(errors, message);
     this.name = "ShutdownError";
