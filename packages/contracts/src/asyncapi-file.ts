@@ -5,7 +5,8 @@ import { renderAsyncApi } from "./asyncapi.js";
 /** docs/asyncapi.yaml at the repository root; src/ and dist/ sit at the same depth. */
 export const ASYNCAPI_PATH = fileURLToPath(new URL("../../../docs/asyncapi.yaml", import.meta.url));
 
-export const REGENERATE_COMMAND = "pnpm --filter @retail/contracts asyncapi";
+/** Regenerates docs/asyncapi.yaml and the README's topic table. */
+export const REGENERATE_COMMAND = "pnpm --filter @retail/contracts generate";
 
 /** Write the catalog's AsyncAPI document to docs/asyncapi.yaml. */
 export async function writeAsyncApiFile(path = ASYNCAPI_PATH): Promise<void> {

@@ -91,7 +91,7 @@ export function renderAsyncApi(topics: Catalog = catalog, examples: JsonObject =
     aliasDuplicateObjects: false,
   });
   document.commentBefore =
-    " Generated from packages/contracts by `pnpm --filter @retail/contracts asyncapi`. Do not edit.";
+    " Generated from packages/contracts by `pnpm --filter @retail/contracts generate`. Do not edit.";
   return document.toString({ lineWidth: 0 });
 }
 

@@ -1,4 +1,0 @@
-import { ASYNCAPI_PATH, writeAsyncApiFile } from "./asyncapi-file.js";
-
-await writeAsyncApiFile();
-console.log(`wrote ${ASYNCAPI_PATH}`);
