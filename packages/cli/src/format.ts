@@ -1,4 +1,4 @@
-import { catalog } from "@retail/contracts";
+import { catalog, type RetailTopicName } from "@retail/contracts";
 import picocolors from "picocolors";
 
 /** picocolors' formatters, enabled or not. */
@@ -135,8 +135,12 @@ function fields(payload: Payload, names: readonly string[]): string[] {
   return names.flatMap((name) => (payload[name] === undefined ? [] : [field(name, payload[name])]));
 }
 
-/** What one topic's payload shows on an event line (the subject is shown separately). */
-const SUMMARIES: Record<string, (payload: Payload) => string[]> = {
+/**
+ * What one topic's payload shows on an event line (the subject is shown separately).
+ * One entry per topic of the catalog: a topic added without one fails the type check.
+ * Payloads stay loosely typed: a tailed event's payload is not checked against its schema.
+ */
+const SUMMARIES = {
   "order.placed": (p) => [
     field("customer", p.customerId),
     field("lines", lineList(p.lines)),
@@ -190,7 +194,7 @@ const SUMMARIES: Record<string, (payload: Payload) => string[]> = {
     field("types", [...new Set(asArray(p.events).map((event) => String(event.type)))].join(",")),
   ],
   "alert.raised": (p) => [...fields(p, ["severity", "kind"]), field("message", p.message)],
-};
+} satisfies Record<RetailTopicName, (payload: Payload) => string[]>;
 
 /** The payload fields that name the subject of an event, and how a line labels them. */
 const SUBJECT_FIELDS = [
@@ -228,8 +232,7 @@ export function subjectOf(topic: string, payload: unknown, partitionKey: string)
  */
 export function summarize(topic: string, payload: unknown): string {
   const record = asRecord(payload);
-  const known = SUMMARIES[topic];
-  if (known) return known(record).join(" ");
+  if (isCatalogTopic(topic)) return SUMMARIES[topic](record).join(" ");
   const subjectFields = new Set<string>(SUBJECT_FIELDS.map(([name]) => name));
   return Object.entries(record)
     .filter(
@@ -253,7 +256,8 @@ const good: TopicStyle = { color: (c) => c.green, symbol: "✓" };
 const bad: TopicStyle = { color: (c) => c.red, symbol: "✗" };
 const undone: TopicStyle = { color: (c) => c.yellow, symbol: "↺" };
 
-const STYLES: Record<string, TopicStyle> = {
+/** One style per topic of the catalog: a topic added without one fails the type check. */
+const STYLES = {
   "order.placed": { color: (c) => c.cyan, symbol: "●" },
   "order.rejected": bad,
   "order.cancel-requested": { color: (c) => c.yellow, symbol: "?" },
@@ -275,10 +279,15 @@ const STYLES: Record<string, TopicStyle> = {
   "client.offline": { color: (c) => c.yellow, symbol: "↓" },
   "client.telemetry": { color: (c) => c.gray, symbol: "·" },
   "alert.raised": { color: (c) => c.red, symbol: "!" },
-};
+} satisfies Record<RetailTopicName, TopicStyle>;
 
 export function topicStyle(topic: string): TopicStyle {
-  return STYLES[topic] ?? neutral;
+  return isCatalogTopic(topic) ? STYLES[topic] : neutral;
+}
+
+/** Whether `topic` is one of the catalog's (events of other catalogs can be tailed too). */
+function isCatalogTopic(topic: string): topic is RetailTopicName {
+  return Object.hasOwn(catalog, topic);
 }
 
 /** The widest topic name of the catalog, to align event lines. */

@@ -6,50 +6,7 @@ const MAX_FEED_ROWS = 200;
 const STATS_EVERY_MS = 2_000;
 const SIDE_EVERY_MS = 3_000;
 
-/** Every topic of the catalog: the feed's `event:` names (more are added from /stats). */
-const TOPICS = [
-  "order.placed",
-  "order.rejected",
-  "order.cancel-requested",
-  "order.cancelled",
-  "order.cancel-refused",
-  "order.failed",
-  "order.delivered",
-  "reservation.committed",
-  "reservation.released",
-  "stock.low",
-  "stock.restocked",
-  "shipment.created",
-  "shipment.dispatched",
-  "shipment.delivered",
-  "shipment.cancelled",
-  "shipment.cancel-refused",
-  "shipment.failed",
-  "client.online",
-  "client.offline",
-  "client.telemetry",
-  "alert.raised",
-];
-
-/** The saga's steps, in order, as the progress bar shows them. */
-const STEPS = ["order.placed", "shipment.created", "shipment.dispatched", "shipment.delivered"];
-
-/** An order's status after each event of its timeline (the last one that says wins). */
-const STATUS_AFTER = {
-  "order.placed": "reserved",
-  "shipment.dispatched": "dispatched",
-  "reservation.committed": "dispatched",
-  "shipment.delivered": "delivered",
-  "order.delivered": "delivered",
-  "shipment.failed": "failed",
-  "order.failed": "failed",
-  "shipment.cancelled": "cancelled",
-  "order.cancelled": "cancelled",
-  "order.rejected": "rejected",
-};
 const FINAL = new Set(["delivered", "failed", "cancelled", "rejected"]);
-/** The answers to an order.cancel-requested: until one comes, an unfinished order shows it. */
-const CANCEL_ANSWERS = new Set(["order.cancelled", "order.cancel-refused"]);
 
 const ADDRESSES = {
   DE: { name: "Erika Musterfrau", line1: "Hauptstr. 1", city: "Berlin", postalCode: "10115" },
@@ -72,6 +29,14 @@ const state = {
   statsTimer: 0,
   listening: new Set(),
   eventsSeen: 0,
+  /**
+   * How each topic of the catalog shows, from `GET /topics.json` (typed against the
+   * catalog in @retail/dashboard's src/topics.ts): its summary, the order status it
+   * sets, its saga step, its part in a cancel, the panels it refreshes.
+   */
+  views: {},
+  /** The saga's steps in order, as the progress bar shows them: `[{type, label}]`. */
+  steps: [],
 };
 
 const money = new Intl.NumberFormat(undefined, { style: "currency", currency: "EUR" });
@@ -137,49 +102,29 @@ function orderIdOf(event) {
 const lineList = (lines) =>
   (lines ?? []).map((line) => `${line.quantity ?? line.requested}× ${line.sku}`).join(", ");
 
-/** One line about what an event says, per kind of event. */
+/** How a summary placeholder shows its value: `{path:format}`, `text` when none is given. */
+const FORMATTERS = {
+  text: (value) => (value === undefined || value === null ? "" : String(value)),
+  words: (value) => String(value ?? "").replaceAll("_", " "),
+  money: (value) => (typeof value === "number" ? money.format(value / 100) : ""),
+  lines: (value) => lineList(value),
+  shortages: (value) =>
+    (Array.isArray(value) ? value : [])
+      .map((line) => `${line.requested}× ${line.sku} (${line.available} left)`)
+      .join(", "),
+  count: (value) => String(Array.isArray(value) ? value.length : 0),
+};
+
+/** The value at a dotted path of a payload (`shippingAddress.country`). */
+const valueAt = (payload, path) =>
+  path.split(".").reduce((value, name) => (value == null ? undefined : value[name]), payload);
+
+/** One line about what an event says, from its topic's summary template. */
 function summary(event) {
-  const p = event.payload ?? {};
-  switch (event.type) {
-    case "order.placed":
-      return `${lineList(p.lines)} · ${money.format(p.totalCents / 100)} → ${p.shippingAddress?.country ?? "?"}`;
-    case "order.rejected":
-      return `out of stock: ${(p.lines ?? []).map((l) => `${l.requested}× ${l.sku} (${l.available} left)`).join(", ")}`;
-    case "order.cancel-requested":
-      return `cancel asked: ${p.reason ?? ""}`;
-    case "order.cancelled":
-    case "order.cancel-refused":
-    case "order.failed":
-    case "shipment.cancelled":
-    case "shipment.failed":
-      return String(p.reason ?? "").replaceAll("_", " ");
-    case "shipment.cancel-refused":
-      return `${String(p.reason ?? "").replaceAll("_", " ")} (${p.status})`;
-    case "order.delivered":
-      return "closed: delivered";
-    case "reservation.committed":
-      return `${lineList(p.lines)} shipped`;
-    case "reservation.released":
-      return `${lineList(p.lines)} back in stock · ${String(p.reason ?? "").replaceAll("_", " ")}`;
-    case "shipment.created":
-      return `${p.carrier} ${p.trackingNumber} → ${p.destinationCountry}`;
-    case "shipment.dispatched":
-    case "shipment.delivered":
-      return `${p.carrier} ${p.trackingNumber}`;
-    case "stock.low":
-      return `${p.sku}: ${p.available} left (threshold ${p.threshold})`;
-    case "stock.restocked":
-      return `${p.sku}: +${p.quantity} → ${p.available}`;
-    case "client.online":
-    case "client.offline":
-      return `${p.clientId} · ${p.app} ${p.version}`;
-    case "client.telemetry":
-      return `${p.clientId} · ${p.events?.length ?? 0} telemetry events`;
-    case "alert.raised":
-      return `${p.severity}: ${p.message}`;
-    default:
-      return "";
-  }
+  const template = state.views[event.type]?.summary ?? "";
+  return template.replace(/\{([\w.]+)(?::(\w+))?\}/g, (_, path, format = "text") =>
+    (FORMATTERS[format] ?? FORMATTERS.text)(valueAt(event.payload ?? {}, path)),
+  );
 }
 
 function addToFeed(event) {
@@ -226,10 +171,11 @@ function addToFeed(event) {
 
   const selected = state.selectedOrder;
   if (selected && (orderId === selected || event.correlationId === selected)) scheduleTimeline();
-  if (/^(order|reservation|stock)\./.test(event.type)) scheduleProducts();
+  const refreshes = state.views[event.type]?.refreshes ?? [];
+  if (refreshes.includes("products")) scheduleProducts();
   scheduleStats();
-  if (event.type === "alert.raised") void refreshAlerts().catch(() => {});
-  if (event.type.startsWith("client.")) void refreshClients().catch(() => {});
+  if (refreshes.includes("alerts")) void refreshAlerts().catch(() => {});
+  if (refreshes.includes("clients")) void refreshClients().catch(() => {});
 }
 
 const matchesFilter = (orderId) =>
@@ -260,7 +206,7 @@ function connectFeed() {
     status.dataset.state = "down";
     status.textContent = "reconnecting…";
   });
-  listenTo(source, TOPICS);
+  listenTo(source, Object.keys(state.views));
   return source;
 }
 
@@ -308,9 +254,10 @@ function drawTimeline(orderId, events) {
   let status = "waiting";
   let cancelAsked = false;
   for (const hop of events) {
-    status = STATUS_AFTER[hop.type] ?? status;
-    if (hop.type === "order.cancel-requested") cancelAsked = true;
-    if (CANCEL_ANSWERS.has(hop.type)) cancelAsked = false;
+    const view = state.views[hop.type];
+    status = view?.orderStatus ?? status;
+    if (view?.cancel === "asked") cancelAsked = true;
+    if (view?.cancel === "answered") cancelAsked = false;
   }
   if (cancelAsked && !FINAL.has(status)) status = "cancel_requested";
   const badge = $("timeline-status");
@@ -322,8 +269,8 @@ function drawTimeline(orderId, events) {
   progress.hidden = false;
   const failed = status === "failed" || status === "cancelled" || status === "rejected";
   let reached = -1;
-  STEPS.forEach((step, index) => {
-    if (types.has(step)) reached = index;
+  state.steps.forEach((step, index) => {
+    if (types.has(step.type)) reached = index;
   });
   for (const [index, item] of [...progress.children].entries()) {
     item.dataset.state =
@@ -608,6 +555,16 @@ async function main() {
   state.inventoryUrl = (
     config.inventoryUrl ?? `${location.protocol}//${location.hostname}:3001`
   ).replace(/\/+$/, "");
+  state.views = await fetch("topics.json")
+    .then((response) => (response.ok ? response.json() : {}))
+    .catch(() => ({}));
+  state.steps = Object.entries(state.views)
+    .filter(([, view]) => view.step)
+    .sort(([, a], [, b]) => a.step.position - b.step.position)
+    .map(([type, view]) => ({ type, label: view.step.label }));
+  $("progress").replaceChildren(
+    ...state.steps.map((step) => element("li", { "data-step": step.type }, step.label)),
+  );
 
   $("order-form").addEventListener("submit", placeOrder);
   $("order-filter").addEventListener("input", (event) => {

@@ -5,3 +5,12 @@ import { fileURLToPath } from "node:url";
  * Resolved from this module, so it works from the sources and from `dist/`.
  */
 export const dashboardDirectory = fileURLToPath(new URL("../public/", import.meta.url));
+
+export {
+  type OrderStatus,
+  type Panel,
+  SUMMARY_FORMATS,
+  type SummaryFormat,
+  type TopicView,
+  topicViews,
+} from "./topics.js";

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { dashboardDirectory } from "@retail/dashboard";
+import { topicNames } from "@retail/contracts";
+import { dashboardDirectory, topicViews } from "@retail/dashboard";
 import { baseConfigSchema, loadConfig } from "@retail/service-kit";
 import { describe, expect, it } from "vitest";
 import { expectError, useMonitoring } from "../test/harness.js";
@@ -55,6 +56,15 @@ describe("the dashboard", () => {
     expect((await byDefault.inject({ url: "/config.json" })).json()).toEqual({
       inventoryUrl: "http://localhost:3001",
     });
+  });
+
+  it("answers /topics.json with how the page shows each topic of the catalog", async () => {
+    const { app } = await monitoring.instance({}, { start: false });
+    const response = await app.inject({ url: "/topics.json" });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["cache-control"]).toBe("no-store");
+    expect(response.json()).toEqual(topicViews);
+    expect(Object.keys(response.json()).sort()).toEqual([...topicNames].sort());
   });
 
   it("leaves the API routes alone, and other paths to the kit's 404 error body", async () => {

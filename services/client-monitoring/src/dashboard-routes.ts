@@ -1,5 +1,5 @@
 import fastifyStatic from "@fastify/static";
-import { dashboardDirectory } from "@retail/dashboard";
+import { dashboardDirectory, topicViews } from "@retail/dashboard";
 import type { RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
 
@@ -17,8 +17,9 @@ export const dashboardConfigSchema = z.object({ inventoryUrl: z.string() });
  * The live dashboard: `GET /` is its index.html, and each of its files (app.js,
  * style.css, favicon.svg, index.html) has a route of its own: no wildcard, so the API
  * routes are untouched and any other path still gets the kit's `404 not_found`.
- * `GET /config.json` tells the page where inventory is. None of these is in the
- * OpenAPI document.
+ * `GET /config.json` tells the page where inventory is, and `GET /topics.json` how to
+ * show each topic of the catalog (`@retail/dashboard`'s `topicViews`, typed against the
+ * catalog). None of these is in the OpenAPI document.
  */
 export function dashboardRoutes(options: DashboardRoutesOptions): RoutesPlugin {
   return async (app) => {
@@ -30,6 +31,11 @@ export function dashboardRoutes(options: DashboardRoutesOptions): RoutesPlugin {
         return { inventoryUrl: options.inventoryUrl };
       },
     );
+
+    app.get("/topics.json", { schema: { hide: true } }, async (_request, reply) => {
+      reply.header("cache-control", "no-store");
+      return topicViews;
+    });
 
     await app.register(fastifyStatic, {
       root: options.root ?? dashboardDirectory,
