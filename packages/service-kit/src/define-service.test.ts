@@ -1,3 +1,4 @@
+import { get, type IncomingMessage, type ServerResponse } from "node:http";
 import { trace } from "@opentelemetry/api";
 import {
   InMemorySpanExporter,
@@ -16,6 +17,7 @@ import { kitCatalog } from "../test/kit-catalog.js";
 import { envInt } from "./config.js";
 import { defineService } from "./define-service.js";
 import type { ServiceInstanceOf } from "./service-types.js";
+import { ShutdownError } from "./start.js";
 
 const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "silent";
 const WAIT = { timeout: 15_000, interval: 20 } as const;
@@ -24,7 +26,7 @@ const WAIT = { timeout: 15_000, interval: 20 } as const;
  * A tiny service with one route, one handler, one background task, one readiness check
  * and both hooks; `events` records what ran, in order.
  */
-function pingService(options: { failStart?: boolean } = {}) {
+function pingService(options: { failStart?: boolean; failStop?: boolean } = {}) {
   const events: string[] = [];
   const state = { ready: true, redis: undefined as Redis | undefined };
   const definition = defineService({
@@ -38,16 +40,30 @@ function pingService(options: { failStart?: boolean } = {}) {
     setup({ config, bus, redis, now }) {
       state.redis = redis;
       const pings: string[] = [];
+      const streams = new Set<ServerResponse>();
       return {
         routes: async (app) => {
           app.get("/ping", async () => ({ label: config.PING_LABEL, at: now(), pings }));
+          // Like a server-sent-event stream: it never ends by itself.
+          app.get("/stream", (_request, reply) => {
+            reply.hijack();
+            reply.raw.writeHead(200, { "content-type": "text/event-stream" });
+            reply.raw.write(": open\n\n");
+            streams.add(reply.raw);
+          });
         },
         handlers: { "kit.pinged": (event) => void pings.push(event.payload.pingId) },
         background: [
           {
             name: "ticker",
-            start: () => void events.push("background started"),
+            async start() {
+              // The bus has created its group (and with it the stream) by now.
+              events.push(
+                `background started, stream exists: ${await redis.exists(streamKey("kit.pinged", 0))}`,
+              );
+            },
             async stop() {
+              if (options.failStop) throw new Error("ticker stuck");
               // The bus is still open: a task may publish while it stops.
               await bus.publish("kit.ponged", { pingId: "at-stop" });
               events.push(`background stopped, redis ${redis.status}`);
@@ -68,7 +84,10 @@ function pingService(options: { failStart?: boolean } = {}) {
             `beforeStart, stream exists: ${await redis.exists(streamKey("kit.pinged", 0))}`,
           );
         },
-        beforeClose: () => void events.push("beforeClose"),
+        beforeClose() {
+          events.push("beforeClose");
+          for (const stream of streams) stream.end();
+        },
         expose: { pings },
       };
     },
@@ -99,6 +118,12 @@ describe("defineService", () => {
     return service;
   }
 
+  function client(): Redis {
+    const created = redis().client();
+    closers.push(async () => created.disconnect());
+    return created;
+  }
+
   function pinger() {
     const bus = createBus({
       service: "kit-pinger",
@@ -114,7 +139,10 @@ describe("defineService", () => {
     const ping = pingService();
     const service = await create(ping);
     await service.start();
-    expect(ping.events).toEqual(["beforeStart, stream exists: 0", "background started"]);
+    expect(ping.events).toEqual([
+      "beforeStart, stream exists: 0",
+      "background started, stream exists: 1",
+    ]);
 
     await pinger().publish("kit.pinged", { pingId: "p-1" });
     await vi.waitFor(() => expect(service.expose.pings).toEqual(["p-1"]), WAIT);
@@ -129,9 +157,7 @@ describe("defineService", () => {
     const service = await create(ping);
     await service.start();
     expect(ping.events[0]).toBe("beforeStart, stream exists: 0");
-    const groups = (await redis()
-      .client()
-      .xinfo("GROUPS", streamKey("kit.pinged", 0))) as unknown[][];
+    const groups = (await client().xinfo("GROUPS", streamKey("kit.pinged", 0))) as unknown[][];
     expect(groups.map((group) => group[1])).toEqual(["kit-test"]);
   });
 
@@ -169,17 +195,72 @@ describe("defineService", () => {
     expect(service.redis.status).toBe("end");
   });
 
-  it("passes the test overrides on: config values, the clock and bus options", async () => {
+  it("runs beforeClose before HTTP drains, so a response that never ends by itself does not hold close up", async () => {
     const ping = pingService();
+    const service = await create(ping);
+    await service.start();
+    const address = await service.app.listen({ port: 0, host: "127.0.0.1" });
+    const stream = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(`${address}/stream`, { agent: false }, resolve).on("error", reject);
+    });
+    const ended = new Promise((resolve) => stream.on("end", resolve));
+    stream.resume();
+
+    await service.close();
+    await ended;
+    expect(ping.events).toContain("beforeClose");
+  });
+
+  it("runs every close step when one fails, then rejects with a ShutdownError", async () => {
+    const ping = pingService({ failStop: true });
+    const service = await ping.definition.create({ env: env(), bus: testBus });
+    await service.start();
+    const error = await service.close().catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ShutdownError);
+    expect(error).toMatchObject({ code: "shutdown_failed", errors: [expect.any(ShutdownError)] });
+    await expect(service.bus.publish("kit.ponged", { pingId: "late" })).rejects.toThrow(
+      BusClosedError,
+    );
+    expect(service.redis.status).toBe("end");
+  });
+
+  it("passes the test overrides on: config values, the clock, bus options and the log destination", async () => {
+    const ping = pingService();
+    const lines: string[] = [];
     const service = await create(ping, {
+      env: { ...env(), LOG_LEVEL: "info" },
       config: { PING_LABEL: "override" },
       now: () => 42,
       bus: { ...testBus, consumerName: "kit-test-consumer" },
+      logDestination: { write: (line: string) => void lines.push(line) },
     });
     expect(service.config.PING_LABEL).toBe("override");
     expect(service.bus.consumerName).toBe("kit-test-consumer");
     const response = await service.app.inject({ method: "GET", url: "/ping" });
     expect(response.json()).toMatchObject({ label: "override", at: 42 });
+    await service.start();
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ name: "kit-test", msg: "bus started" }),
+    );
+  });
+
+  it("names its Redis connection after the service", async () => {
+    const service = await create(pingService());
+    await service.redis.ping();
+    expect(String(await client().client("LIST"))).toMatch(/ name=kit-test /);
+  });
+
+  it("builds the bus from the environment and counts its events on the service's /metrics", async () => {
+    const service = await create(pingService(), {
+      env: { ...env(), BUS_STREAM_MAX_LENGTH: "10" },
+    });
+    for (let index = 0; index < 300; index++)
+      await service.bus.publish("kit.ponged", { pingId: `p-${index}` });
+    expect(await client().xlen(streamKey("kit.ponged", 0))).toBeLessThan(300);
+    const metrics = await service.app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toMatch(
+      /bus_events_published_total\{[^}]*topic="kit.ponged"[^}]*service="kit-test"[^}]*\} 300/,
+    );
   });
 
   it("quits Redis when setup throws", async () => {
@@ -292,7 +373,7 @@ describe("defineService main()", () => {
     await handle.shutdown();
     expect(ping.events).toEqual([
       "beforeStart, stream exists: 0",
-      "background started",
+      "background started, stream exists: 1",
       "beforeClose",
       "background stopped, redis ready",
       "traces flushed, bus closed, redis end",

@@ -54,7 +54,11 @@ export interface ServiceParts<Config extends BaseConfig, C extends Catalog>
   extends ServiceContext<Config> {
   /** The service's Redis client (`createRedisClient`), shared with its bus. */
   readonly redis: Redis;
-  /** The service's bus: publisher name and consumer group are the service's name. */
+  /**
+   * The service's bus: publisher name and consumer group are the service's name; the
+   * bus variables of the config apply, and `close()` lets running handlers finish
+   * within `SHUTDOWN_TIMEOUT_MS` (the budget of the whole shutdown).
+   */
   readonly bus: Bus<C>;
   /** The clock, epoch ms: `Date.now` unless a test passes its own. */
   readonly now: () => number;
