@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import {
   createClientMonitoringService,
   configSchema as monitoringConfig,
@@ -10,6 +9,7 @@ import {
 } from "@retail/inventory";
 import { createServiceContext } from "@retail/service-kit";
 import { createShippingService, configSchema as shippingConfig } from "@retail/shipping";
+import { freePort } from "@retail/testing";
 import { Redis } from "ioredis";
 
 /** A `POST /orders` body for one line, shipped to Berlin unless another country is given. */
@@ -78,7 +78,7 @@ export async function startSystem(
   const listen = options.listen === true;
   // Each needs the other's address: reserve monitoring's port first, so inventory can
   // allow its origin before inventory itself listens on any free port.
-  const monitoringPort = listen ? await freePort() : 0;
+  const monitoringPort = listen ? await freePort(HOST) : 0;
   const monitoringUrl = `http://${HOST}:${monitoringPort}`;
 
   const inventory = await createInventoryService({
@@ -149,20 +149,4 @@ export interface System {
   /** Lines describing every broken stock invariant; empty when all hold. */
   invariantViolations(): Promise<string[]>;
   close(): Promise<void>;
-}
-
-/** A port nobody listens on right now (the OS picks it; released before it is used). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen({ host: HOST, port: 0 }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === "object") resolve(address.port);
-        else reject(new Error("no port assigned"));
-      });
-    });
-  });
 }

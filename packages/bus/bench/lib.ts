@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
+import { machineFacts } from "@retail/testing/bench-report";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 
@@ -12,6 +12,7 @@ export {
   median,
   percentile,
   ratio,
+  redisInfo,
   table,
 } from "@retail/testing/bench-report";
 
@@ -29,17 +30,6 @@ export function rate(count: number, ms: number): number {
   return (count * 1_000) / ms;
 }
 
-/** One `INFO` section as a map. */
-export async function info(redis: Redis, section: string): Promise<Record<string, string>> {
-  const text = (await redis.info(section)) as string;
-  const fields: Record<string, string> = {};
-  for (const line of text.split("\r\n")) {
-    const colon = line.indexOf(":");
-    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
-  }
-  return fields;
-}
-
 export interface Machine {
   cpu: string;
   cores: number;
@@ -50,14 +40,10 @@ export interface Machine {
 }
 
 export async function machine(redis: Redis, persistence: string): Promise<Machine> {
-  const server = await info(redis, "server");
-  const cores = cpus();
+  const { redisVersion, ...host } = await machineFacts(redis);
   return {
-    cpu: cores[0]?.model.trim() ?? "unknown",
-    cores: cores.length,
-    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    node: process.version,
-    redis: `${server.redis_version ?? "?"} (redis:7-bookworm container, persistence ${persistence})`,
+    ...host,
+    redis: `${redisVersion} (redis:7-bookworm container, persistence ${persistence})`,
     persistence,
   };
 }

@@ -12,7 +12,7 @@
 import { createBus, processedKey, streamKey } from "@retail/bus";
 import { Redis } from "ioredis";
 import { benchCatalog } from "./catalog.js";
-import { info, silentLogger } from "./lib.js";
+import { redisInfo, silentLogger } from "./lib.js";
 import type { MemorySample } from "./memory-stats.js";
 
 // Bounded: the parent gone, this process goes too.
@@ -40,7 +40,7 @@ async function sample(handled: number): Promise<void> {
   (gc as () => void)();
   const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
   const [memory, streamLength, marks] = await Promise.all([
-    info(admin, "memory"),
+    redisInfo(admin, "memory"),
     admin.xlen(streamKey("bench.event", 0)),
     admin.zcard(processedKey(GROUP)),
   ]);

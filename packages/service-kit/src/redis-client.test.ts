@@ -1,5 +1,4 @@
-import { createServer } from "node:net";
-import { useRedisServer } from "@retail/testing";
+import { freePort, useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "./app.js";
@@ -13,15 +12,6 @@ function contextFor(url: string, lines: string[] = []) {
     env: { PORT: "0", REDIS_URL: url, LOG_LEVEL: "warn" },
     logDestination: { write: (line: string) => void lines.push(line) },
   });
-}
-
-/** A port with nobody listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("createRedisClient", () => {
@@ -40,7 +30,7 @@ describe("createRedisClient", () => {
 
   it("fails a command after one retry while Redis is unreachable, and logs the errors at a limited rate", async () => {
     const lines: string[] = [];
-    const client = createRedisClient(contextFor(`redis://127.0.0.1:${await closedPort()}`, lines), {
+    const client = createRedisClient(contextFor(`redis://127.0.0.1:${await freePort()}`, lines), {
       errorLogIntervalMs: 60_000,
     });
     let errors = 0;

@@ -3,6 +3,8 @@
  * `pnpm bench:system`): both start their Redis through this package, and print their
  * results the same way. Missing figures (NaN, Infinity) print as a dash.
  */
+import { cpus, totalmem } from "node:os";
+import type { Redis } from "ioredis";
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -13,7 +15,11 @@ export function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-/** Nearest-rank percentile of values already sorted ascending; NaN when there are none. */
+/**
+ * Nearest-rank percentile of values already sorted ascending: always one of the
+ * values. NaN when there are none, so that a report prints a dash: 0 would read as a
+ * measured (and perfect) latency.
+ */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -59,4 +65,40 @@ export function table(rows: readonly (readonly string[])[]): string {
   return [line(header), `|${widths.map((width) => "-".repeat(width + 2)).join("|")}|`]
     .concat(body.map(line))
     .join("\n");
+}
+
+/** One `INFO` section of a Redis server as a map. */
+export async function redisInfo(
+  redis: Pick<Redis, "info">,
+  section: string,
+): Promise<Record<string, string>> {
+  const text = await redis.info(section);
+  const fields: Record<string, string> = {};
+  for (const line of text.split("\r\n")) {
+    const colon = line.indexOf(":");
+    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
+  }
+  return fields;
+}
+
+/** The machine a benchmark ran on, for the top of its report. */
+export interface MachineFacts {
+  cpu: string;
+  cores: number;
+  memory: string;
+  node: string;
+  /** `redis_version` of the server measured, `?` when INFO does not say. */
+  redisVersion: string;
+}
+
+export async function machineFacts(redis: Pick<Redis, "info">): Promise<MachineFacts> {
+  const server = await redisInfo(redis, "server");
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? "unknown",
+    cores: cores.length,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    redisVersion: server.redis_version ?? "?",
+  };
 }

@@ -1,4 +1,11 @@
 export {
+  NoFreePortError,
+  NoRedisServerError,
+  TestingError,
+  WaitTimeoutError,
+} from "./errors.js";
+export { freePort } from "./ports.js";
+export {
   CONTAINER_LABEL,
   REDIS_IMAGE,
   type RedisServer,
@@ -6,3 +13,4 @@ export {
   startRedisServer,
 } from "./redis-server.js";
 export { useRedisServer } from "./vitest.js";
+export { type PollOptions, pollUntil } from "./wait.js";

@@ -1,10 +1,24 @@
 import { getContainerRuntimeClient } from "testcontainers";
 import { describe, expect, it, vi } from "vitest";
+import { NoRedisServerError } from "./errors.js";
 import { startRedisServer } from "./redis-server.js";
 import { useRedisServer } from "./vitest.js";
 
 describe("a Redis server with AOF on (the default)", () => {
   const redis = useRedisServer();
+  // while the file's tests are collected, before any hook ran
+  const tooEarly = (() => {
+    try {
+      return redis();
+    } catch (error) {
+      return error;
+    }
+  })();
+
+  it("exists only inside tests and hooks: the getter throws a coded error before", () => {
+    expect(tooEarly).toBeInstanceOf(NoRedisServerError);
+    expect(tooEarly).toMatchObject({ code: "TESTING_ERR_NO_REDIS_SERVER" });
+  });
 
   it("keeps acknowledged writes across a hard kill and restart, on the same URL", async () => {
     const client = redis().client({ maxRetriesPerRequest: null });

@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
 import {
   GenericContainer,
@@ -6,6 +5,8 @@ import {
   type StartedTestContainer,
   Wait,
 } from "testcontainers";
+import { freePort } from "./ports.js";
+import { pollUntil } from "./wait.js";
 
 /** The only image tests may run: the official name, a local stand-in where no registry is reachable. */
 export const REDIS_IMAGE = "redis:7-bookworm";
@@ -71,7 +72,7 @@ export interface RedisServer extends AsyncDisposable {
 
 /** Start a fresh Redis container. Always pair with `dispose()` (or `await using`). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const hostPort = await findFreePort();
+  const hostPort = await freePort(); // released for Docker to bind
   const container = await new GenericContainer(REDIS_IMAGE)
     .withCommand([
       "redis-server",
@@ -90,22 +91,6 @@ function persistenceArgs(persistence: "aof" | "none"): string[] {
   return persistence === "aof"
     ? ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
     : ["--appendonly", "no", "--save", ""];
-}
-
-/** Ask the kernel for a free port, then release it for Docker to bind. */
-async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("could not determine a free port"));
-      });
-    });
-  });
 }
 
 class ContainerRedisServer implements RedisServer {
@@ -191,20 +176,14 @@ class ContainerRedisServer implements RedisServer {
 
   /** Poll with PING until the restarted server answers: loading the AOF takes a moment. */
   private async waitUntilReady(timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError: unknown;
-    while (Date.now() < deadline) {
-      try {
+    await pollUntil(
+      `Redis on port ${this.port} to answer PING`,
+      async () => {
         await this.withAdminClient((admin) => admin.ping());
-        return;
-      } catch (error) {
-        lastError = error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    throw new Error(`Redis on port ${this.port} did not answer within ${timeoutMs} ms`, {
-      cause: lastError,
-    });
+        return true;
+      },
+      { timeoutMs },
+    );
   }
 
   private async withAdminClient<T>(work: (admin: Redis) => Promise<T>): Promise<T> {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from "vitest";
+import { NoRedisServerError } from "./errors.js";
 import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redis-server.js";
 
 /**
@@ -20,8 +21,7 @@ export function useRedisServer(options: RedisServerOptions = {}): () => RedisSer
     await server?.dispose();
   });
   return () => {
-    if (!server)
-      throw new Error("useRedisServer(): the server is only available inside tests and hooks");
+    if (!server) throw new NoRedisServerError();
     return server;
   };
 }

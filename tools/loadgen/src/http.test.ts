@@ -1,6 +1,5 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createLogger } from "@retail/service-kit";
+import { freePort } from "@retail/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { type StubAnswer, type StubServer, startStub } from "../test/stub-services.js";
 import {
@@ -37,15 +36,6 @@ function client(options: Partial<HttpClientOptions> = {}) {
   });
   cleanups.push(() => http.close(0));
   return { http, retries };
-}
-
-/** A port nothing listens on: a server that was started and closed again. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe("HttpClient", () => {
@@ -123,7 +113,7 @@ describe("HttpClient", () => {
   });
 
   it("retries a refused connection under `unsent`, but not a broken one", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { http, retries } = client({ maxAttempts: 3 });
     const refused = await http
       .request(`http://127.0.0.1:${port}/`, { method: "POST", body: {}, retry: "unsent" })
@@ -223,7 +213,7 @@ describe("waitUntilReady", () => {
   });
 
   it("gives up after timeoutMs, naming the service and the problem", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { http } = client();
     await expect(
       waitUntilReady(http, [{ name: "inventory", url: `http://127.0.0.1:${port}` }], {

@@ -23,13 +23,6 @@ export class BenchConfigError extends BenchError {
   }
 }
 
-/** A condition polled for did not hold before its deadline. */
-export class BenchTimeoutError extends BenchError {
-  constructor(what: string, timeoutMs: number, options?: ErrorOptions) {
-    super("SYSBENCH_ERR_TIMEOUT", `timed out after ${timeoutMs} ms waiting for ${what}`, options);
-  }
-}
-
 /** A child process (a service, a server of ours, the bus benchmark) failed. */
 export class ChildProcessError extends BenchError {
   constructor(message: string, options?: ErrorOptions) {

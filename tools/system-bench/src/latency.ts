@@ -4,9 +4,10 @@
  * order. Latency = the entry's arrival here − the order's due time, one clock.
  */
 import { setTimeout as delay } from "node:timers/promises";
+import { pollUntil } from "@retail/testing";
 import type { BenchConfig } from "./config.js";
 import { orderClient } from "./http-client.js";
-import { percentile, waitFor } from "./lib.js";
+import { percentile } from "./lib.js";
 import { seedProduct } from "./orders.js";
 import { startService } from "./processes.js";
 import { dueAt, dueCount, ordersIn } from "./schedule.js";
@@ -86,7 +87,7 @@ async function runRate(
     }
     const sendingMs = performance.now() - start;
     await Promise.all(pending);
-    await waitFor(
+    await pollUntil(
       "every placed order's shipment.created",
       () => (latencies.length >= placed ? true : undefined),
       { timeoutMs: DRAIN_MS, intervalMs: 50 },

@@ -1,9 +1,9 @@
 /** The machine the figures come from, for the top of the report. */
-import { cpus, loadavg, totalmem } from "node:os";
+import { loadavg } from "node:os";
+import { machineFacts } from "@retail/testing/bench-report";
 import type { Redis } from "ioredis";
 import type { Persistence } from "./config.js";
 import { formatLoad } from "./lib.js";
-import { info } from "./redis-memory.js";
 
 export interface Machine {
   cpu: string;
@@ -26,14 +26,10 @@ export async function machine(
   persistence: Persistence,
   route: string,
 ): Promise<Machine> {
-  const server = await info(redis, "server");
-  const cores = cpus();
+  const { redisVersion, ...host } = await machineFacts(redis);
   return {
-    cpu: cores[0]?.model.trim() ?? "unknown",
-    cores: cores.length,
-    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    node: process.version,
-    redis: `${server.redis_version ?? "?"} (redis:7-bookworm container; persistence ${PERSISTENCE_LABEL[persistence]})`,
+    ...host,
+    redis: `${redisVersion} (redis:7-bookworm container; persistence ${PERSISTENCE_LABEL[persistence]})`,
     route,
     loadAtStart: formatLoad(loadavg()),
   };

@@ -5,10 +5,10 @@
  * service's RSS, Redis `used_memory` and the streams' total length; a last sample once
  * every consumer group has caught up.
  */
+import { pollUntil } from "@retail/testing";
 import { Redis } from "ioredis";
 import type { BenchConfig } from "./config.js";
 import { orderClient } from "./http-client.js";
-import { waitFor } from "./lib.js";
 import { seedProduct } from "./orders.js";
 import { type Child, rssOf, type ServiceName, startService } from "./processes.js";
 import { type KeyKind, keyBreakdown, totalStreamLength, usedMemory } from "./redis-memory.js";
@@ -173,7 +173,7 @@ export async function benchMemory(
     const sendSeconds = (performance.now() - started) / 1_000;
     await sampling;
     await sample("all sent", placed);
-    const settled = await waitFor(
+    const settled = await pollUntil(
       "every consumer group to catch up",
       async () => ((await allGroupsCaughtUp(redis)) ? true : undefined),
       { timeoutMs: SETTLE_TIMEOUT_MS, intervalMs: 500 },

@@ -6,9 +6,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { freePort, pollUntil } from "@retail/testing";
 import { ChildProcessError } from "./errors.js";
-import { waitFor } from "./lib.js";
 import { benchDir, repoRoot } from "./paths.js";
 
 export { repoRoot } from "./paths.js";
@@ -34,22 +33,6 @@ export async function stopAll(): Promise<void> {
   await Promise.allSettled([...running].map((child) => child.stop()));
 }
 
-/** A port nobody listens on right now (the OS picks it; released before the child binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen({ host: HOST, port: 0 }, () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === "object") resolve(address.port);
-        else reject(new ChildProcessError("no free port assigned"));
-      });
-    });
-  });
-}
-
 async function startChild(options: {
   name: string;
   script: string;
@@ -58,7 +41,7 @@ async function startChild(options: {
   readyPath: string;
   execArgv?: string[];
 }): Promise<Child> {
-  const port = await freePort();
+  const port = await freePort(HOST); // released for the child to bind
   const process_: ChildProcess = spawn(
     process.execPath,
     ["--conditions=@retail/source", "--import", "tsx", ...(options.execArgv ?? []), options.script],
@@ -96,7 +79,7 @@ async function startChild(options: {
   running.add(child);
 
   try {
-    await waitFor(
+    await pollUntil(
       `${options.name} to answer ${options.readyPath}`,
       async () => {
         if (process_.exitCode !== null)

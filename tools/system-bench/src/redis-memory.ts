@@ -4,21 +4,11 @@
  */
 import { streamKey } from "@retail/bus";
 import { catalog, partitionsOf } from "@retail/contracts";
+import { redisInfo } from "@retail/testing/bench-report";
 import type { Redis } from "ioredis";
 
-/** One `INFO` section as a map. */
-export async function info(redis: Redis, section: string): Promise<Record<string, string>> {
-  const text = (await redis.info(section)) as string;
-  const fields: Record<string, string> = {};
-  for (const line of text.split("\r\n")) {
-    const colon = line.indexOf(":");
-    if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
-  }
-  return fields;
-}
-
 export async function usedMemory(redis: Redis): Promise<number> {
-  return Number((await info(redis, "memory")).used_memory);
+  return Number((await redisInfo(redis, "memory")).used_memory);
 }
 
 /** Entries in every partition stream of every topic of the catalog. */

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { percentile } from "./lib.js";
 import { dueAt, dueCount, ordersIn } from "./schedule.js";
 
 describe("the open-loop schedule", () => {
@@ -30,20 +29,5 @@ describe("the open-loop schedule", () => {
   it("sizes a run as seconds × rate", () => {
     expect(ordersIn(10, 500)).toBe(5_000);
     expect(ordersIn(3, 100)).toBe(300);
-  });
-});
-
-describe("percentile", () => {
-  const sorted = Array.from({ length: 100 }, (_, index) => index + 1);
-
-  it("is the nearest rank of sorted values", () => {
-    expect(percentile(sorted, 50)).toBe(50);
-    expect(percentile(sorted, 99)).toBe(99);
-    expect(percentile(sorted, 100)).toBe(100);
-    expect(percentile([7], 99)).toBe(7);
-  });
-
-  it("is NaN for no values, so a table shows a dash instead of a made-up figure", () => {
-    expect(percentile([], 50)).toBeNaN();
   });
 });
