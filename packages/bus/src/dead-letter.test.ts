@@ -10,17 +10,11 @@ describe("failure handling and dead letters", () => {
   const testbed = useBusTestbed();
 
   it("retries a failing handler with backoff until it succeeds, counting each delivery", async () => {
-    const worker = testbed.bus("worker");
     const attempts: number[] = [];
-    worker.subscribe(
-      "test.order-placed",
-      (_event, context) => {
-        attempts.push(context.attempt);
-        if (attempts.length < 3) throw new Error("flaky downstream");
-      },
-      fast,
-    );
-    await worker.start();
+    const worker = await testbed.worker((_event, context) => {
+      attempts.push(context.attempt);
+      if (attempts.length < 3) throw new Error("flaky downstream");
+    }, fast);
     await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
     // Pending is 0 before the first delivery too: wait for the third attempt as well.
     await vi.waitFor(async () => {
@@ -31,17 +25,14 @@ describe("failure handling and dead letters", () => {
   });
 
   it("dead-letters after maxDeliveries with the envelope, error, handler, attempts and failure times, then acks", async () => {
-    const worker = testbed.bus("worker");
     let calls = 0;
-    worker.subscribe(
-      "test.order-placed",
+    const worker = await testbed.worker(
       () => {
         calls += 1;
         throw new Error(`boom ${calls}`);
       },
       { ...fast, maxDeliveries: 3, name: "reserve-stock" },
     );
-    await worker.start();
     const published = await testbed
       .bus("tester")
       .publish("test.order-placed", { orderId: "o", seq: 1 });
@@ -72,17 +63,11 @@ describe("failure handling and dead letters", () => {
   });
 
   it("dead-letters at once when the handler says retrying cannot help", async () => {
-    const worker = testbed.bus("worker");
     let calls = 0;
-    worker.subscribe(
-      "test.order-placed",
-      () => {
-        calls += 1;
-        throw new NonRetryableError("address cannot be served");
-      },
-      fast,
-    );
-    await worker.start();
+    const worker = await testbed.worker(() => {
+      calls += 1;
+      throw new NonRetryableError("address cannot be served");
+    }, fast);
     await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
     await vi.waitFor(async () =>
       expect(await worker.admin.listDeadLetters("test.order-placed")).toHaveLength(1),
@@ -230,15 +215,9 @@ describe("failure handling and dead letters", () => {
         pipeline.xadd(deadLetters, "*", "reason", "max_deliveries", "error", "earlier outage");
       await pipeline.exec();
     }
-    const worker = testbed.bus("worker");
-    worker.subscribe(
-      "test.order-placed",
-      () => {
-        throw new NonRetryableError("downstream refused");
-      },
-      fast,
-    );
-    await worker.start();
+    await testbed.worker(() => {
+      throw new NonRetryableError("downstream refused");
+    }, fast);
     await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
     await vi.waitFor(async () => expect(await client.xlen(deadLetters)).toBe(10_501));
     client.disconnect();

@@ -7,10 +7,8 @@ describe("retries parked in Redis", () => {
   const testbed = useBusTestbed();
 
   it("retries a failing entry for as long as its time budget lasts, not a fixed count: an outage of many attempts dead-letters nothing", async () => {
-    const worker = testbed.bus("worker");
     const attempts: number[] = [];
-    worker.subscribe(
-      "test.order-placed",
+    const worker = await testbed.worker(
       (_event, context) => {
         attempts.push(context.attempt);
         // downstream is down for twelve attempts: more than a count of five would allow
@@ -18,7 +16,6 @@ describe("retries parked in Redis", () => {
       },
       { retry: { initialDelayMs: 5, maxDelayMs: 20 } },
     );
-    await worker.start();
     await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
     await vi.waitFor(
       async () => {
@@ -32,11 +29,9 @@ describe("retries parked in Redis", () => {
   });
 
   it("frees the slot of an entry waiting to retry: other keys go on meanwhile", async () => {
-    const worker = testbed.bus("worker");
     const handled: string[] = [];
     let failures = 0;
-    worker.subscribe(
-      "test.order-placed",
+    const worker = await testbed.worker(
       (event) => {
         // the first key fails until the second key has been handled: with one slot that
         // only happens if the waiting entry gave its slot up
@@ -48,7 +43,6 @@ describe("retries parked in Redis", () => {
       },
       { concurrency: 1, retry: { initialDelayMs: 20, maxDelayMs: 50 } },
     );
-    await worker.start();
     const tester = testbed.bus("tester");
     await tester.publish("test.order-placed", { orderId: "a", seq: 1 });
     await tester.publish("test.order-placed", { orderId: "b", seq: 2 });
@@ -58,11 +52,9 @@ describe("retries parked in Redis", () => {
   });
 
   it("keeps a waiting entry's turn: later events of its key wait, then run after it in stream order", async () => {
-    const worker = testbed.bus("worker");
     const order: number[] = [];
     let failures = 0;
-    worker.subscribe(
-      "test.order-placed",
+    await testbed.worker(
       (event) => {
         if (event.payload.seq === 1 && failures < 3) {
           failures += 1;
@@ -72,7 +64,6 @@ describe("retries parked in Redis", () => {
       },
       { concurrency: 4, retry: { initialDelayMs: 20, maxDelayMs: 50 } },
     );
-    await worker.start();
     const tester = testbed.bus("tester");
     for (const [orderId, seq] of [
       ["k", 1],
@@ -88,17 +79,14 @@ describe("retries parked in Redis", () => {
   });
 
   it("dead-letters an entry once its retry budget is spent", async () => {
-    const worker = testbed.bus("worker");
     let calls = 0;
-    worker.subscribe(
-      "test.order-placed",
+    const worker = await testbed.worker(
       () => {
         calls += 1;
         throw new Error(`still down ${calls}`);
       },
       { retry: { initialDelayMs: 20, maxDelayMs: 50, budgetMs: 300 } },
     );
-    await worker.start();
     await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
     await vi.waitFor(
       async () => expect(await worker.admin.listDeadLetters("test.order-placed")).toHaveLength(1),
@@ -192,17 +180,14 @@ describe("retries parked in Redis", () => {
   });
 
   it("does not retry an entry whose handler says retrying cannot help", async () => {
-    const worker = testbed.bus("worker");
     let calls = 0;
-    worker.subscribe(
-      "test.order-placed",
+    const worker = await testbed.worker(
       () => {
         calls += 1;
         throw new NonRetryableError("cannot be served");
       },
       { retry: { initialDelayMs: 5, maxDelayMs: 5 } },
     );
-    await worker.start();
     await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
     await vi.waitFor(async () =>
       expect(await worker.admin.listDeadLetters("test.order-placed")).toHaveLength(1),

@@ -1,11 +1,17 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Catalog } from "@retail/contracts";
+import type { Catalog, TopicName } from "@retail/contracts";
 import { type RedisServerOptions, useRedisServer } from "@retail/testing";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { afterEach, beforeEach } from "vitest";
-import { type Bus, type BusOptions, createBus } from "../src/index.js";
+import {
+  type Bus,
+  type BusOptions,
+  createBus,
+  type Handler,
+  type SubscribeOptions,
+} from "../src/index.js";
 import { catalog, catalogV2, type TestCatalog, type TestCatalogV2 } from "./fixtures-catalog.js";
 
 export { catalog, catalogV2, type TestCatalog, type TestCatalogV2 };
@@ -28,22 +34,38 @@ export function useBusTestbed(serverOptions: RedisServerOptions = {}) {
     await Promise.all(buses.splice(0).map((bus) => bus.close()));
   });
 
+  function bus<C extends Catalog = TestCatalog>(
+    service: string,
+    options: Partial<BusOptions<C>> & { catalog?: C } = {},
+  ): Bus<C> {
+    const created = createBus<C>({
+      service,
+      catalog: (options.catalog ?? catalog) as C,
+      redis: redis().url,
+      logger: testLogger,
+      shutdownTimeoutMs: 2_000,
+      ...options,
+    });
+    buses.push(created as unknown as Bus<Catalog>);
+    return created;
+  }
+
   return {
     redis,
-    bus<C extends Catalog = TestCatalog>(
-      service: string,
-      options: Partial<BusOptions<C>> & { catalog?: C } = {},
-    ): Bus<C> {
-      const bus = createBus<C>({
-        service,
-        catalog: (options.catalog ?? catalog) as C,
-        redis: redis().url,
-        logger: testLogger,
-        shutdownTimeoutMs: 2_000,
-        ...options,
-      });
-      buses.push(bus as unknown as Bus<Catalog>);
-      return bus;
+    bus,
+    /**
+     * Most tests' consumer: a bus of the group "worker" handling one topic (default
+     * `test.order-placed`) with `handler`, started.
+     */
+    async worker<T extends TopicName<TestCatalog> = "test.order-placed">(
+      handler: Handler<TestCatalog, T>,
+      options: SubscribeOptions = {},
+      topic: T = "test.order-placed" as T,
+    ): Promise<Bus<TestCatalog>> {
+      const worker = bus("worker");
+      worker.subscribe(topic, handler, options);
+      await worker.start();
+      return worker;
     },
   };
 }
