@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { machineFacts } from "@retail/testing/bench-report";
+import { type MachineFacts, machineFacts } from "@retail/testing/bench-report";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 
@@ -30,11 +30,8 @@ export function rate(count: number, ms: number): number {
   return (count * 1_000) / ms;
 }
 
-export interface Machine {
-  cpu: string;
-  cores: number;
-  memory: string;
-  node: string;
+export interface Machine extends Omit<MachineFacts, "redisVersion"> {
+  /** The version, and how this run's server runs. */
   redis: string;
   persistence: string;
 }

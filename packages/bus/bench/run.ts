@@ -28,7 +28,7 @@ import {
 } from "./lib.js";
 import { benchMemory, type MemoryResult } from "./memory.js";
 import type { MemorySample } from "./memory-stats.js";
-import { benchPublish, type PublishResult } from "./publish.js";
+import { benchPublish, type PublishResult, type Throughput } from "./publish.js";
 
 /**
  * "Flat" for the memory verdict: RSS growth per event handled, between samples of the
@@ -98,34 +98,14 @@ try {
     print(
       table([
         ["contender", "events/s (median)", "rounds", "÷ raw, same round", "client CPU µs/event"],
-        [
+        publishRow(
           "bus publish",
-          formatRate(bus.perSecond),
-          bus.rounds.join(", "),
+          bus,
           publish.busToRaw.map((value) => `${value.toFixed(2)}×`).join(", "),
-          bus.cpuUs.toFixed(1),
-        ],
-        [
-          "raw XADD (auto-pipelined)",
-          formatRate(raw.perSecond),
-          raw.rounds.join(", "),
-          "",
-          raw.cpuUs.toFixed(1),
-        ],
-        [
-          "BullMQ queue.add",
-          formatRate(bullmq.perSecond),
-          bullmq.rounds.join(", "),
-          "",
-          bullmq.cpuUs.toFixed(1),
-        ],
-        [
-          "BullMQ addBulk",
-          formatRate(bullmqBulk.perSecond),
-          bullmqBulk.rounds.join(", "),
-          "",
-          bullmqBulk.cpuUs.toFixed(1),
-        ],
+        ),
+        publishRow("raw XADD (auto-pipelined)", raw),
+        publishRow("BullMQ queue.add", bullmq),
+        publishRow("BullMQ addBulk", bullmqBulk),
       ]),
     );
     print(
@@ -247,6 +227,17 @@ try {
 } finally {
   admin.disconnect();
   await server.dispose();
+}
+
+/** A publish contender's row: label, median rate, each round's rate, its ratios to raw, CPU. */
+function publishRow(label: string, result: Throughput, toRaw = ""): string[] {
+  return [
+    label,
+    formatRate(result.perSecond),
+    result.rounds.join(", "),
+    toRaw,
+    result.cpuUs.toFixed(1),
+  ];
 }
 
 /**

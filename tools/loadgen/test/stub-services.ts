@@ -80,6 +80,16 @@ function respond(recorded: RecordedRequest, answer: StubAnswer, res: ServerRespo
 }
 
 /** A product as the stub inventory lists it. */
+/** `GET /health/ready`: "not ready" (503) for the first `notReadyLooks` looks, then ready. */
+function readiness(notReadyLooks = 0): () => StubAnswer {
+  let notReady = notReadyLooks;
+  return () => {
+    if (notReady <= 0) return { status: 200, body: { status: "ready" } };
+    notReady--;
+    return { status: 503, body: { status: "not_ready", error: { code: "not_ready" } } };
+  };
+}
+
 export interface StubProduct {
   sku: string;
   name: string;
@@ -106,18 +116,12 @@ export interface InventoryStubOptions {
  * (paged by SKU), orders (any line of 20+ units is out of stock), cancels, restocks.
  */
 export async function startInventoryStub(options: InventoryStubOptions = {}) {
-  let notReady = options.notReadyLooks ?? 0;
+  const ready = readiness(options.notReadyLooks);
   let drops = options.dropOrders ?? 0;
   const placed = new Set<string>();
   const stub = await startStub((request) => {
     const { method, path } = request;
-    if (method === "GET" && path === "/health/ready") {
-      if (notReady > 0) {
-        notReady--;
-        return { status: 503, body: { status: "not_ready", error: { code: "not_ready" } } };
-      }
-      return { status: 200, body: { status: "ready" } };
-    }
+    if (method === "GET" && path === "/health/ready") return ready();
     if (method === "GET" && path === "/products") {
       const after = request.query.get("after");
       const limit = Number(request.query.get("limit") ?? "100");
@@ -210,16 +214,10 @@ export interface MonitoringStubOptions {
 
 /** Client-monitoring's public API as the load generator uses it: readiness, heartbeats, telemetry. */
 export async function startMonitoringStub(options: MonitoringStubOptions = {}) {
-  let notReady = options.notReadyLooks ?? 0;
+  const ready = readiness(options.notReadyLooks);
   return startStub(async (request) => {
     const { method, path } = request;
-    if (method === "GET" && path === "/health/ready") {
-      if (notReady > 0) {
-        notReady--;
-        return { status: 503, body: { status: "not_ready", error: { code: "not_ready" } } };
-      }
-      return { status: 200, body: { status: "ready" } };
-    }
+    if (method === "GET" && path === "/health/ready") return ready();
     if (method === "POST" && /^\/clients\/[^/]+\/heartbeat$/.test(path)) {
       if (options.holdHeartbeats) await options.holdHeartbeats;
       return { status: 204 };

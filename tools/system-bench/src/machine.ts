@@ -1,15 +1,12 @@
 /** The machine the figures come from, for the top of the report. */
 import { loadavg } from "node:os";
-import { machineFacts } from "@retail/testing/bench-report";
+import { type MachineFacts, machineFacts } from "@retail/testing/bench-report";
 import type { Redis } from "ioredis";
 import type { Persistence } from "./config.js";
 import { formatLoad } from "./lib.js";
 
-export interface Machine {
-  cpu: string;
-  cores: number;
-  memory: string;
-  node: string;
+export interface Machine extends Omit<MachineFacts, "redisVersion"> {
+  /** The version, and how this run's server persists. */
   redis: string;
   route: string;
   loadAtStart: string;
