@@ -9,14 +9,8 @@ describe("Redis restarted with AOF on", () => {
   const testbed = useBusTestbed({ persistence: "aof" });
 
   it("loses no acknowledged publish, and the consumer resumes where it was", async () => {
-    const worker = testbed.bus("worker");
     const handled = new Set<number>();
-    worker.subscribe(
-      "test.order-placed",
-      (event) => void handled.add(event.payload.seq),
-      quickReclaim,
-    );
-    await worker.start();
+    await testbed.worker((event) => void handled.add(event.payload.seq), quickReclaim);
     const tester = testbed.bus("tester", { publishTimeoutMs: 30_000 });
 
     for (let seq = 0; seq < 50; seq += 1)
@@ -122,14 +116,8 @@ describe("Redis restarted without persistence", () => {
   const testbed = useBusTestbed({ persistence: "none" });
 
   it("recreates the lost consumer group (NOGROUP) and goes on consuming", async () => {
-    const worker = testbed.bus("worker");
     const handled: number[] = [];
-    worker.subscribe(
-      "test.order-placed",
-      (event) => void handled.push(event.payload.seq),
-      quickReclaim,
-    );
-    await worker.start();
+    await testbed.worker((event) => void handled.push(event.payload.seq), quickReclaim);
     const tester = testbed.bus("tester", { publishTimeoutMs: 30_000 });
     await tester.publish("test.order-placed", { orderId: "o", seq: 1 });
     await vi.waitFor(() => expect(handled).toEqual([1]));
