@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/testbed.js";
+import { anOrder, useShippingTestbed } from "../test/harness.js";
 import {
   cancelledOrderKey,
   PROCESSED_KEY,

@@ -1,6 +1,6 @@
 import type { Bus } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { ShipmentStore } from "./store.js";
+import type { ShipmentStore } from "./store/shipments.js";
 
 /**
  * Shipping's two subscriptions, in its consumer group. The bus has validated each

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/testbed.js";
+import { anOrder, useShippingTestbed } from "../test/harness.js";
 import type { ShippingService } from "./service.js";
 
 /** `bus_events_published_total` by topic, as the service's `/metrics` route shows it. */

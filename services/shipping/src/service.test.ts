@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { useShippingTestbed } from "../test/testbed.js";
+import { useShippingTestbed } from "../test/harness.js";
 import type { ShippingService } from "./service.js";
 
 describe("shipping while Redis is away", () => {

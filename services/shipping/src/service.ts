@@ -15,8 +15,8 @@ import {
 import { configSchema, type ShippingEnvConfig } from "./config.js";
 import { subscribeHandlers } from "./handlers.js";
 import { SERVICE_NAME } from "./keys.js";
-import { shipmentRoutes } from "./routes.js";
-import { ShipmentStore } from "./store.js";
+import { shipmentRoutes } from "./routes/shipments.js";
+import { ShipmentStore } from "./store/shipments.js";
 import { TimerLoop } from "./timers.js";
 
 export type ShippingConfig = BaseConfig & ShippingEnvConfig;

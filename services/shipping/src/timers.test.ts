@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/testbed.js";
+import { anOrder, useShippingTestbed } from "../test/harness.js";
 import { TIMERS_KEY } from "./keys.js";
 
 const FAST = {

@@ -1,5 +1,5 @@
 import type { Logger } from "@retail/service-kit";
-import type { ShipmentStore } from "./store.js";
+import type { ShipmentStore } from "./store/shipments.js";
 
 export interface TimerLoopOptions {
   store: ShipmentStore;

@@ -2,7 +2,7 @@ import type { Bus, PreparedEvent } from "@retail/bus";
 import type { OrderPlaced, RetailCatalog, ShipmentCancelRefused } from "@retail/contracts";
 import type { Counter } from "@retail/service-kit";
 import type { Redis } from "ioredis";
-import { type Cause, planShipment, type ShippingRules } from "./creation.js";
+import { type Cause, planShipment, type ShippingRules } from "./shipment-plan.js";
 import {
   cancelledOrderKey,
   PROCESSED_KEY,
@@ -13,11 +13,11 @@ import {
   shipmentKey,
   TIMERS_KEY,
   timerMember,
-} from "./keys.js";
-import { CREATE_SHIPMENT, REFUSE_CANCELLATION, REMEMBER_CANCELLATION, TRANSITION } from "./lua.js";
-import { fromHash, ORDER_CANCELLED, type ShipmentStatus, type StoredShipment } from "./shipment.js";
+} from "../keys.js";
+import { CREATE_SHIPMENT, REFUSE_CANCELLATION, REMEMBER_CANCELLATION, TRANSITION } from "../lua.js";
+import { fromHash, ORDER_CANCELLED, type ShipmentStatus, type StoredShipment } from "../shipment.js";
 
-export type { Cause, ShippingRules } from "./creation.js";
+export type { Cause, ShippingRules } from "./shipment-plan.js";
 
 export interface ShipmentStoreOptions {
   redis: Redis;

@@ -1,8 +1,8 @@
 import { errorBodySchema } from "@retail/service-kit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/testbed.js";
-import type { ShippingService } from "./service.js";
+import { anOrder, useShippingTestbed } from "../../test/harness.js";
+import type { ShippingService } from "../service.js";
 
 /** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
 function expectClientSafe(response: { statusCode: number; json(): unknown }): void {

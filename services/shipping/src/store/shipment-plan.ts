@@ -7,7 +7,7 @@ import {
   shipmentKey,
   TIMERS_KEY,
   timerMember,
-} from "./keys.js";
+} from "../keys.js";
 import {
   newShipmentId,
   newTrackingNumber,
@@ -16,7 +16,7 @@ import {
   type StoredShipment,
   toHashFields,
   UNSUPPORTED_COUNTRY,
-} from "./shipment.js";
+} from "../shipment.js";
 
 /** What deciding a new shipment needs to know about the carrier and the countries served. */
 export interface ShippingRules {

@@ -1,9 +1,9 @@
 import { errorBodySchema } from "@retail/service-kit";
 import { describe, expect, it } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/testbed.js";
-import { TIMERS_KEY } from "./keys.js";
-import type { ShippingService } from "./service.js";
-import { shipmentSchema } from "./shipment.js";
+import { anOrder, useShippingTestbed } from "../../test/harness.js";
+import { TIMERS_KEY } from "../keys.js";
+import type { ShippingService } from "../service.js";
+import { shipmentSchema } from "../shipment.js";
 
 describe("HTTP API", () => {
   const testbed = useShippingTestbed();

@@ -1,10 +1,10 @@
 import { fields } from "@retail/contracts";
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
-import { InvalidShipmentStateError, ShipmentNotFoundError } from "./errors.js";
-import type { Step } from "./keys.js";
-import { publicView, shipmentSchema } from "./shipment.js";
-import { type ShipmentStore, STEP_RULES } from "./store.js";
+import { InvalidShipmentStateError, ShipmentNotFoundError } from "../errors.js";
+import type { Step } from "../keys.js";
+import { publicView, shipmentSchema } from "../shipment.js";
+import { type ShipmentStore, STEP_RULES } from "../store/shipments.js";
 
 const shipmentParams = z.object({ id: fields.id("The shipment's id.") });
 const listQuery = z.object({ orderId: fields.id("The order whose shipment to list.") });

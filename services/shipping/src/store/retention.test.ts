@@ -1,10 +1,10 @@
 import { streamKey } from "@retail/bus";
 import { catalog, examplePayloads, partitionsOf } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/testbed.js";
-import { shipmentByOrderKey, shipmentKey } from "./keys.js";
-import type { ShippingService } from "./service.js";
-import type { ShipmentStatus } from "./shipment.js";
+import { anOrder, useShippingTestbed } from "../../test/harness.js";
+import { shipmentByOrderKey, shipmentKey } from "../keys.js";
+import type { ShippingService } from "../service.js";
+import type { ShipmentStatus } from "../shipment.js";
 
 const RETENTION_MS = 60_000;
 const WAIT = { timeout: 15_000, interval: 20 } as const;
