@@ -39,8 +39,9 @@ export function renderTopicTable(topics: Catalog = catalog): string {
     retentionText(retentionOf(topic)),
     firstSentence(topic.description),
   ]);
+  // Three dashes at least: what a Markdown table's delimiter row needs (and Biome writes).
   const widths = HEADER.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] as string).length)),
+    Math.max(3, title.length, ...rows.map((row) => (row[column] as string).length)),
   );
   const line = (cells: readonly string[]) =>
     `| ${cells.map((cell, column) => cell.padEnd(widths[column] as number)).join(" | ")} |`;

@@ -65,7 +65,7 @@ describe("renderTopicTable", () => {
       ),
     );
     expect(table.split("\n")[2]).toMatch(
-      /^\| `test\.piped` \| 2 +\| inventory +\| shipping +\| — +\| 1 +\| ~2 h +\| Says a \\\| b\. +\|$/,
+      /^\| `test\.piped` \| 2 {3}\| inventory +\| shipping +\| — +\| 1 +\| ~2 h +\| Says a \\\| b\. +\|$/,
     );
   });
 });
