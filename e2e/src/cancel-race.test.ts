@@ -69,12 +69,7 @@ describe("cancels racing the dispatch timer", () => {
   }
 
   it("ends every order in the state its one shipment is in, with the stock adding up", async () => {
-    const put = await system.inventory.inject({
-      method: "PUT",
-      url: `/products/${SKU}`,
-      payload: { name: "Race mug", priceCents: 500, available: ORDERS },
-    });
-    expect(put.statusCode).toBe(201);
+    expect(await system.product(SKU, ORDERS)).toBe(201);
 
     // 0 to 2.5 × the dispatch delay after placing: before the shipment exists, while it
     // is pending, as its timer fires, and after it left.

@@ -25,12 +25,7 @@ describe("the order saga across inventory, shipping and client-monitoring", () =
   });
 
   async function product(sku: string, available: number) {
-    const response = await system.inventory.inject({
-      method: "PUT",
-      url: `/products/${sku}`,
-      payload: { name: `Product ${sku}`, priceCents: 1_250, available },
-    });
-    expect(response.statusCode).toBeLessThan(300);
+    expect(await system.product(sku, available, 1_250)).toBeLessThan(300);
   }
 
   async function placeOrder(sku: string, quantity: number, country = "DE", headers = {}) {

@@ -132,6 +132,14 @@ export async function startSystem(
     shipping: shipping.app,
     monitoring: monitoring.app,
     ...(listen ? { urls: { inventory: inventoryUrl, monitoring: monitoringUrl } } : {}),
+    async product(sku, available, priceCents = 1_000) {
+      const response = await inventory.app.inject({
+        method: "PUT",
+        url: `/products/${sku}`,
+        payload: { name: `Product ${sku}`, priceCents, available },
+      });
+      return response.statusCode;
+    },
     /** Lines describing every broken stock invariant; empty when all hold. */
     invariantViolations: () => stockInvariantViolations(redis),
     async close() {
@@ -146,6 +154,8 @@ export interface System {
   inventory: Awaited<ReturnType<typeof createInventoryService>>["app"];
   shipping: Awaited<ReturnType<typeof createShippingService>>["app"];
   monitoring: Awaited<ReturnType<typeof createClientMonitoringService>>["app"];
+  /** Create or replace a product with `available` units (PUT /products/:sku); resolves to the status. */
+  product(sku: string, available: number, priceCents?: number): Promise<number>;
   /** Lines describing every broken stock invariant; empty when all hold. */
   invariantViolations(): Promise<string[]>;
   close(): Promise<void>;
