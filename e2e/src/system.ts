@@ -3,8 +3,8 @@ import {
   configSchema as monitoringConfig,
 } from "@retail/client-monitoring";
 import {
-  createInventoryService,
-  configSchema as inventoryConfig,
+  type InventoryService,
+  inventoryService,
   stockInvariantViolations,
 } from "@retail/inventory";
 import { createServiceContext } from "@retail/service-kit";
@@ -81,16 +81,12 @@ export async function startSystem(
   const monitoringPort = listen ? await freePort(HOST) : 0;
   const monitoringUrl = `http://${HOST}:${monitoringPort}`;
 
-  const inventory = await createInventoryService({
-    context: createServiceContext({
-      name: "inventory",
-      configSchema: inventoryConfig,
-      env: environment(redisUrl, {
-        SEED_DEMO_CATALOG: "false",
-        LOW_STOCK_THRESHOLD: "2",
-        ...(listen ? { CORS_ORIGINS: monitoringUrl } : {}),
-        ...options.env?.inventory,
-      }),
+  const inventory = await inventoryService.create({
+    env: environment(redisUrl, {
+      SEED_DEMO_CATALOG: "false",
+      LOW_STOCK_THRESHOLD: "2",
+      ...(listen ? { CORS_ORIGINS: monitoringUrl } : {}),
+      ...options.env?.inventory,
     }),
     bus: { shutdownTimeoutMs: 2_000, subscribeDefaults: fastRetries },
   });
@@ -144,14 +140,15 @@ export async function startSystem(
     invariantViolations: () => stockInvariantViolations(redis),
     async close() {
       await Promise.all([inventory.close(), shipping.close(), monitoring.close()]);
-      await Promise.all([inventory.app.close(), shipping.app.close(), monitoring.app.close()]);
+      // inventory.close() closed its app too
+      await Promise.all([shipping.app.close(), monitoring.app.close()]);
       redis.disconnect();
     },
   };
 }
 
 export interface System {
-  inventory: Awaited<ReturnType<typeof createInventoryService>>["app"];
+  inventory: InventoryService["app"];
   shipping: Awaited<ReturnType<typeof createShippingService>>["app"];
   monitoring: Awaited<ReturnType<typeof createClientMonitoringService>>["app"];
   /** Create or replace a product with `available` units (PUT /products/:sku); resolves to the status. */

@@ -1,52 +1,46 @@
 import { type Envelope, type HandlerContext, NonRetryableError } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { InventoryBus } from "./model.js";
-import type { OrderStore } from "./orders-store.js";
-import type { OrderSaga, ShipmentKind, ShipmentPayload } from "./saga.js";
-
-const SHIPMENT_TOPICS = {
-  "shipment.created": "created",
-  "shipment.dispatched": "dispatched",
-  "shipment.delivered": "delivered",
-  "shipment.failed": "failed",
-  "shipment.cancelled": "cancelled",
-  "shipment.cancel-refused": "cancel_refused",
-} as const satisfies Record<string, ShipmentKind>;
-
-type ShipmentTopic = keyof typeof SHIPMENT_TOPICS;
+import type { Handlers } from "@retail/service-kit";
+import type { OrderSaga, ShipmentKind, ShipmentPayload } from "./store/order-saga.js";
+import type { OrderStore } from "./store/orders.js";
 
 /**
- * Subscribe the `inventory` group to every shipment topic. Each handler has one shape:
- * read the order (its lines never change), apply the event in one atomic step that also
+ * The `inventory` group's handlers: every shipment topic, one shape. Read the order
+ * (its lines never change), apply the event in one step that continues its trace and
  * marks it processed, log what happened.
  */
-export function subscribeShipmentHandlers(
-  bus: InventoryBus,
-  orders: OrderStore,
-  saga: OrderSaga,
-): void {
-  for (const [topic, kind] of Object.entries(SHIPMENT_TOPICS) as [ShipmentTopic, ShipmentKind][]) {
-    bus.subscribe(topic, (event, context) =>
-      handleShipmentEvent(kind, event, context, orders, saga),
-    );
-  }
+export function inventoryHandlers(deps: {
+  orders: OrderStore;
+  saga: OrderSaga;
+}): Handlers<RetailCatalog> {
+  const on =
+    (kind: ShipmentKind) =>
+    (event: Envelope<ShipmentPayload>, context: HandlerContext<RetailCatalog>) =>
+      onShipmentEvent(deps, kind, event, context);
+  return {
+    "shipment.created": on("created"),
+    "shipment.dispatched": on("dispatched"),
+    "shipment.delivered": on("delivered"),
+    "shipment.failed": on("failed"),
+    "shipment.cancelled": on("cancelled"),
+    "shipment.cancel-refused": on("cancel_refused"),
+  };
 }
 
-async function handleShipmentEvent(
+async function onShipmentEvent(
+  { orders, saga }: { orders: OrderStore; saga: OrderSaga },
   kind: ShipmentKind,
   event: Envelope<ShipmentPayload>,
   context: HandlerContext<RetailCatalog>,
-  orders: OrderStore,
-  saga: OrderSaga,
 ): Promise<void> {
   const { orderId, shipmentId } = event.payload;
   const log = context.logger.child({ orderId, shipmentId });
   const order = await orders.get(orderId);
   // order.placed is appended in the same step as the order is stored: an unknown order
   // is not late, it is not ours. Dead-letter it for an operator to look at.
-  if (!order) throw new NonRetryableError(`shipment ${kind} for unknown order ${orderId}`);
-  const result = await saga.apply(kind, event, order);
-  switch (result.outcome) {
+  const result = order ? await saga.apply(kind, event, order, context) : undefined;
+  switch (result?.outcome) {
+    case undefined:
     case "missing":
       throw new NonRetryableError(`shipment ${kind} for unknown order ${orderId}`);
     case "duplicate":

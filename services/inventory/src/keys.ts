@@ -1,3 +1,8 @@
+/** The service's name: its bus publisher, consumer group, logger and key hash tag. */
+export const SERVICE_NAME = "inventory";
+
+const TAG = `{${SERVICE_NAME}}`;
+
 /**
  * Every Redis key of the inventory service. All share the `{inventory}` hash tag, so
  * they live in one Redis Cluster slot together with the bus's processed-event marks
@@ -5,15 +10,15 @@
  */
 export const keys = {
   /** Hash: one product and its stock counters. */
-  product: (sku: string) => `{inventory}:product:${sku}`,
+  product: (sku: string) => `${TAG}:product:${sku}`,
   /** Sorted set (all scores 0, so ordered by SKU): every product's SKU. */
-  products: "{inventory}:products",
+  products: `${TAG}:products`,
   /** Hash: one order. */
-  order: (orderId: string) => `{inventory}:order:${orderId}`,
+  order: (orderId: string) => `${TAG}:order:${orderId}`,
   /** Sorted set: every order id, scored by creation time (ms). */
-  orders: "{inventory}:orders",
+  orders: `${TAG}:orders`,
   /** Hash with a TTL: an `Idempotency-Key` of `POST /orders` → body hash and order id. */
-  idempotency: (key: string) => `{inventory}:idempotency:${key}`,
+  idempotency: (key: string) => `${TAG}:idempotency:${key}`,
   /** String: set once the demo catalog was seeded. */
-  seeded: "{inventory}:seeded",
+  seeded: `${TAG}:seeded`,
 } as const;

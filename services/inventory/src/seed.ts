@@ -1,4 +1,4 @@
-import type { ProductInput } from "./products-store.js";
+import type { ProductInput } from "./store/products.js";
 
 /**
  * The demo catalog seeded on first start (`SEED_DEMO_CATALOG`). The smartwatch starts

@@ -7,7 +7,7 @@ import {
   useInventoryTestbed,
   WAIT,
 } from "../test/harness.js";
-import { REPLAYED_HEADER } from "./orders-routes.js";
+import { REPLAYED_HEADER } from "./routes/orders.js";
 
 describe("inventory while Redis is away", () => {
   const testbed = useInventoryTestbed();

@@ -1,4 +1,4 @@
-import type { RedisClient } from "@retail/bus";
+import { LuaScript, type RedisClient } from "@retail/bus";
 import { keys } from "./keys.js";
 import { ORDER_FIELDS, orderFrom, PRODUCT_FIELDS, productFrom } from "./model.js";
 
@@ -11,16 +11,7 @@ type Row = [string, unknown[]];
  * placed or dispatched between two reads looks like a violation that is not there.
  * Every key is inventory's (one hash slot), so this runs on a Cluster too.
  */
-const SNAPSHOT = `
-local function rows(index, prefix, fields)
-  local found = {}
-  for _, id in ipairs(redis.call('ZRANGE', index, 0, -1)) do
-    found[#found + 1] = { id, redis.call('HMGET', prefix .. id, unpack(fields)) }
-  end
-  return found
-end
-return { rows(KEYS[1], ARGV[1], cjson.decode(ARGV[3])), rows(KEYS[2], ARGV[2], cjson.decode(ARGV[4])) }
-`;
+const SNAPSHOT = LuaScript.load(new URL("./stock-snapshot-2.lua", import.meta.url));
 
 /**
  * Check the stock invariants of every product and order in this Redis; resolves to one
@@ -38,15 +29,15 @@ export async function stockInvariantViolations(redis: RedisClient): Promise<stri
   const violations: string[] = [];
   const held = new Map<string, number>();
   const shipped = new Map<string, number>();
-  const [orders, products] = (await redis.eval(
-    SNAPSHOT,
-    2,
-    keys.orders,
-    keys.products,
-    keys.order(""),
-    keys.product(""),
-    JSON.stringify(ORDER_FIELDS),
-    JSON.stringify(PRODUCT_FIELDS),
+  const [orders, products] = (await SNAPSHOT.run(
+    redis,
+    [keys.orders, keys.products],
+    [
+      keys.order(""),
+      keys.product(""),
+      JSON.stringify(ORDER_FIELDS),
+      JSON.stringify(PRODUCT_FIELDS),
+    ],
   )) as [Row[], Row[]];
   for (const [orderId, fields] of orders) {
     const order = orderFrom(fields);

@@ -1,12 +1,11 @@
 import { type Bus, createBus, decodeEnvelope, type Envelope, streamKey } from "@retail/bus";
 import { catalog, partitionsOf, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
-import { createServiceContext, type Env } from "@retail/service-kit";
+import type { Env } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect, vi } from "vitest";
-import { configSchema } from "../src/config.js";
-import { createInventoryService, type InventoryService } from "../src/service.js";
+import { type InventoryService, inventoryService } from "../src/service.js";
 import { stockInvariantViolations } from "../src/testing.js";
 
 /** What `app.inject` resolves to, as far as the tests look at it. */
@@ -37,41 +36,41 @@ export function useInventoryTestbed() {
   });
   afterEach(async () => {
     await Promise.all(buses.splice(0).map((bus) => bus.close()));
-    await Promise.all(
-      services.splice(0).map(async (service) => {
-        await service.app.close();
-        await service.close();
-      }),
-    );
+    await Promise.all(services.splice(0).map((service) => service.close()));
     for (const client of clients.splice(0)) client.disconnect();
   });
+
+  async function created(env: Env): Promise<InventoryService> {
+    const service = await inventoryService.create({
+      env: {
+        PORT: "0",
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+        REDIS_URL: redis().url,
+        SEED_DEMO_CATALOG: "false",
+        ...env,
+      },
+      bus: {
+        shutdownTimeoutMs: 2_000,
+        subscribeDefaults: { retry: { initialDelayMs: 10, maxDelayMs: 50 } },
+      },
+    });
+    services.push(service);
+    return service;
+  }
 
   return {
     redis,
     /** A started inventory service (no demo catalog unless `env` asks for it). */
     async service(env: Env = {}): Promise<InventoryService> {
-      const context = createServiceContext({
-        name: "inventory",
-        configSchema,
-        env: {
-          PORT: "0",
-          LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
-          REDIS_URL: redis().url,
-          SEED_DEMO_CATALOG: "false",
-          ...env,
-        },
-      });
-      const service = await createInventoryService({
-        context,
-        bus: {
-          shutdownTimeoutMs: 2_000,
-          subscribeDefaults: { retry: { initialDelayMs: 10, maxDelayMs: 50 } },
-        },
-      });
-      services.push(service);
+      const service = await created(env);
       await service.start();
       return service;
     },
+    /**
+     * An inventory service built but not started: its routes answer, its handlers read
+     * nothing, so a test's own bus can handle shipment events in the `inventory` group.
+     */
+    created: (env: Env = {}) => created(env),
     /** A bus publishing as `service` (e.g. "shipping", as a stand-in for that service). */
     bus(service: string): Bus<RetailCatalog> {
       const bus = createBus({ service, catalog, redis: redis().url, logger: testLogger });

@@ -6,10 +6,10 @@ import {
   OrderNotFoundError,
   OutOfStockError,
   UnknownSkuError,
-} from "./errors.js";
-import type { Order } from "./model.js";
-import type { OrderPlacement } from "./order-placement.js";
-import type { OrderStore } from "./orders-store.js";
+} from "../errors.js";
+import type { Order } from "../model.js";
+import type { OrderPlacement } from "../store/order-placement.js";
+import type { OrderStore } from "../store/orders.js";
 import {
   cancelBodySchema,
   cancelledOrderSchema,

@@ -10,9 +10,9 @@ import {
   putProduct,
   useInventoryTestbed,
   WAIT,
-} from "../test/harness.js";
-import { REPLAYED_HEADER } from "./orders-routes.js";
-import type { InventoryService } from "./service.js";
+} from "../../test/harness.js";
+import type { InventoryService } from "../service.js";
+import { REPLAYED_HEADER } from "./orders.js";
 
 describe("POST /orders", () => {
   const testbed = useInventoryTestbed();

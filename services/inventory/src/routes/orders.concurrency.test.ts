@@ -6,7 +6,7 @@ import {
   placeOrder,
   putProduct,
   useInventoryTestbed,
-} from "../test/harness.js";
+} from "../../test/harness.js";
 
 describe("concurrent orders", () => {
   const testbed = useInventoryTestbed();

@@ -1,9 +1,15 @@
 import { streamKey } from "@retail/bus";
 import { catalog, partitionsOf } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { cancelOrder, placeOrder, putProduct, useInventoryTestbed, WAIT } from "../test/harness.js";
-import { keys } from "./keys.js";
-import type { InventoryService } from "./service.js";
+import {
+  cancelOrder,
+  placeOrder,
+  putProduct,
+  useInventoryTestbed,
+  WAIT,
+} from "../../test/harness.js";
+import { keys } from "../keys.js";
+import type { InventoryService } from "../service.js";
 
 const RETENTION_MS = 60_000;
 const now = () => new Date().toISOString();

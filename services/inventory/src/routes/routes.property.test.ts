@@ -1,9 +1,14 @@
 import { errorBodySchema } from "@retail/service-kit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ADDRESS, expectStockInvariant, type Reply, useInventoryTestbed } from "../test/harness.js";
-import { DEMO_CATALOG } from "./seed.js";
-import type { InventoryService } from "./service.js";
+import {
+  ADDRESS,
+  expectStockInvariant,
+  type Reply,
+  useInventoryTestbed,
+} from "../../test/harness.js";
+import { DEMO_CATALOG } from "../seed.js";
+import type { InventoryService } from "../service.js";
 
 /** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
 function expectClientSafe(response: Reply): void {

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
+import { defineScript, type Step } from "@retail/bus";
+import type { RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
-import { PriceChangedError } from "./errors.js";
-import { lowStockEvents } from "./events.js";
-import { keys } from "./keys.js";
-import { LuaScript, ScriptInput } from "./lua.js";
-import type { InventoryBus, Order, OrderLine, ShippingAddress, ShortLine } from "./model.js";
-import type { OrderStore } from "./orders-store.js";
+import { PriceChangedError } from "../errors.js";
+import { keys } from "../keys.js";
+import type { InventoryBus, Order, OrderLine, ShippingAddress, ShortLine } from "../model.js";
+import { readOrder } from "./orders.js";
+import { lowStockEvents } from "./stock-low.js";
 
 type PlaceReply =
   | { outcome: "placed" }
@@ -15,64 +16,7 @@ type PlaceReply =
   | { outcome: "unknown"; sku: string }
   | { outcome: "stale"; sku: string };
 
-/**
- * Place an order in one step: the Idempotency-Key check, a check of every line, then
- * either every reservation + the order + order.placed (+ stock.low on crossings), or
- * the rejected order + order.rejected; the key is remembered with either outcome.
- * A price that changed since it was read ("stale") writes nothing: the caller retries.
- * With a retention, a rejected order expires after it, and every placement drops the
- * index entries created before it (each entry is removed once, so the cost is amortised).
- */
-const PLACE_ORDER = new LuaScript<PlaceReply>(`
-local idem = spec.idem
-if idem then
-  local record = redis.call('HMGET', KEYS[idem.k], 'hash', 'orderId')
-  if record[1] then
-    if record[1] == idem.hash then return cjson.encode({ outcome = 'replay', orderId = record[2] }) end
-    return cjson.encode({ outcome = 'reused' })
-  end
-end
-local short = {}
-for _, line in ipairs(spec.lines) do
-  require_low(line.sku)
-  local product = redis.call('HMGET', KEYS[line.k], 'priceCents', 'available')
-  if not product[1] then return cjson.encode({ outcome = 'unknown', sku = line.sku }) end
-  if product[1] ~= line.price then return cjson.encode({ outcome = 'stale', sku = line.sku }) end
-  local available = tonumber(product[2])
-  if available < line.q then
-    short[#short + 1] = { sku = line.sku, requested = line.q, available = math.max(available, 0) }
-  end
-end
-local order = KEYS[spec.order]
-local function remember()
-  if idem then
-    redis.call('HSET', KEYS[idem.k], 'hash', idem.hash, 'orderId', spec.orderId)
-    redis.call('EXPIRE', KEYS[idem.k], idem.ttl)
-  end
-end
-redis.call('HSET', order, unpack(spec.fields))
-redis.call('ZADD', KEYS[spec.index], spec.nowMs, spec.orderId)
-if spec.retentionMs > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[spec.index], '-inf', '(' .. spec.indexedSince)
-end
-if #short > 0 then
-  redis.call('HSET', order, 'status', 'rejected', 'stock', 'none', 'reason', 'out_of_stock',
-    'rejectedLines', cjson.encode(short))
-  if spec.retentionMs > 0 then redis.call('PEXPIRE', order, spec.retentionMs) end
-  append(spec.rejected, { lines = short })
-  remember()
-  return cjson.encode({ outcome = 'rejected', lines = short })
-end
-for _, line in ipairs(spec.lines) do
-  redis.call('HINCRBY', KEYS[line.k], 'available', -line.q)
-  redis.call('HINCRBY', KEYS[line.k], 'reserved', line.q)
-end
-redis.call('HSET', order, 'status', 'reserved', 'stock', 'held')
-append(spec.placed)
-for _, line in ipairs(spec.lines) do check_low(KEYS[line.k], line.sku) end
-remember()
-return cjson.encode({ outcome = 'placed' })
-`);
+const PLACE_ORDER = defineScript<PlaceReply>(new URL("./place-order.lua", import.meta.url));
 
 export interface NewOrder {
   customerId: string;
@@ -96,12 +40,12 @@ export class OrderPlacement {
   constructor(
     private readonly redis: Redis,
     private readonly bus: InventoryBus,
-    private readonly orders: OrderStore,
     private readonly settings: {
       lowStockThreshold: number;
       idempotencyTtlSeconds: number;
       /** How long an order is kept once terminal, in ms; `0` keeps it forever (`ORDER_RETENTION_MS`). */
       orderRetentionMs: number;
+      now: () => number;
     },
   ) {}
 
@@ -126,7 +70,9 @@ export class OrderPlacement {
         unitPriceCents: Number(prices[index]),
       }));
       const draft = this.draft(order, lines);
-      const reply = await PLACE_ORDER.run(this.redis, this.placeInput(draft, hash, idempotencyKey));
+      const reply = await this.bus.commit(PLACE_ORDER, (step) =>
+        this.placeSpec(step, draft, hash, idempotencyKey),
+      );
       switch (reply.outcome) {
         case "placed":
           return { kind: "placed", order: draft, replayed: false };
@@ -156,7 +102,7 @@ export class OrderPlacement {
   }
 
   private async replay(orderId: string | null | undefined): Promise<PlaceOutcome> {
-    const order = orderId ? await this.orders.get(orderId) : undefined;
+    const order = orderId ? await readOrder(this.redis, orderId) : undefined;
     // The key's order is written in the same step as the key itself.
     if (!order) throw new Error(`Idempotency-Key refers to a missing order ${orderId}`);
     return order.status === "rejected"
@@ -165,7 +111,7 @@ export class OrderPlacement {
   }
 
   private draft(order: NewOrder, lines: OrderLine[]): Order {
-    const now = new Date().toISOString();
+    const now = new Date(this.settings.now()).toISOString();
     return {
       orderId: randomUUID(),
       customerId: order.customerId,
@@ -179,9 +125,14 @@ export class OrderPlacement {
     };
   }
 
-  private placeInput(draft: Order, hash: string, idempotencyKey: string | undefined): ScriptInput {
+  /** The spec of `place-order.lua`: the order, its keys, and every event it may emit. */
+  private placeSpec(
+    step: Step<RetailCatalog>,
+    draft: Order,
+    hash: string,
+    idempotencyKey: string | undefined,
+  ) {
     const { orderId, customerId, lines, totalCents, shippingAddress, createdAt } = draft;
-    const input = new ScriptInput();
     const options = { correlationId: orderId };
     const fields = [
       "orderId",
@@ -200,20 +151,20 @@ export class OrderPlacement {
       createdAt,
     ];
     if (idempotencyKey !== undefined) fields.push("idempotencyKey", idempotencyKey);
-    Object.assign(input.spec, {
+    return {
       orderId,
       fields,
       nowMs: String(Date.parse(createdAt)),
       retentionMs: this.settings.orderRetentionMs,
       indexedSince: String(Date.parse(createdAt) - this.settings.orderRetentionMs),
       threshold: this.settings.lowStockThreshold,
-      order: input.key(keys.order(orderId)),
-      index: input.key(keys.orders),
+      order: step.key(keys.order(orderId)),
+      index: step.key(keys.orders),
       idem:
         idempotencyKey === undefined
           ? false
           : {
-              k: input.key(keys.idempotency(idempotencyKey)),
+              k: step.key(keys.idempotency(idempotencyKey)),
               hash,
               ttl: this.settings.idempotencyTtlSeconds,
             },
@@ -221,38 +172,32 @@ export class OrderPlacement {
         sku: line.sku,
         q: line.quantity,
         price: String(line.unitPriceCents),
-        k: input.key(keys.product(line.sku)),
+        k: step.key(keys.product(line.sku)),
       })),
-      placed: input.event(
-        this.bus.prepare(
-          "order.placed",
-          { orderId, customerId, lines, totalCents, shippingAddress, placedAt: createdAt },
-          options,
-        ),
+      placed: step.event(
+        "order.placed",
+        { orderId, customerId, lines, totalCents, shippingAddress, placedAt: createdAt },
+        options,
       ),
-      rejected: input.event(
-        this.bus.prepare(
-          "order.rejected",
-          {
-            orderId,
-            customerId,
-            reason: "out_of_stock",
-            // placeholders: the script writes the short lines with their available stock
-            lines: lines.map((line) => ({ sku: line.sku, requested: line.quantity, available: 0 })),
-            rejectedAt: createdAt,
-          },
-          options,
-        ),
+      // The script emits the short lines only, with what each had available.
+      rejected: step.event(
+        "order.rejected",
+        {
+          orderId,
+          customerId,
+          reason: "out_of_stock",
+          lines: lines.map((line) => ({ sku: line.sku, requested: line.quantity, available: 0 })),
+          rejectedAt: createdAt,
+        },
+        { ...options, fill: { lines: { rows: ["available"] } } },
       ),
       low: lowStockEvents(
-        this.bus,
-        input,
+        step,
         lines.map((line) => line.sku),
         createdAt,
         options,
       ),
-    });
-    return input;
+    };
   }
 }
 

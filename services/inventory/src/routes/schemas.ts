@@ -1,7 +1,7 @@
 import { fields } from "@retail/contracts";
 import { z } from "zod";
+import { CANCEL_STATES, ORDER_STATUSES, RESERVATION_STATES } from "../model.js";
 import { COUNTRY_CODES } from "./countries.js";
-import { CANCEL_STATES, ORDER_STATUSES, RESERVATION_STATES } from "./model.js";
 
 /** SKUs the HTTP API accepts: letters, digits, `.`, `_`, `-`; at most 64 characters. */
 export const skuSchema = z

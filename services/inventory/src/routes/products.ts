@@ -1,7 +1,7 @@
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
-import { ProductNotFoundError } from "./errors.js";
-import type { ProductStore } from "./products-store.js";
+import { ProductNotFoundError } from "../errors.js";
+import type { ProductStore } from "../store/products.js";
 import {
   listProductsQuery,
   productBodySchema,
