@@ -11,21 +11,20 @@ import {
 import { atSteadyRate, request, Tally } from "./load.js";
 import {
   compose,
-  hostPort,
   killAndRestart,
+  URLS,
   waitForHealthyStack,
   waitUntil,
   waitUntilReady,
 } from "./stack.js";
 
-const INVENTORY = "http://127.0.0.1:3001";
+const INVENTORY = URLS.inventory;
 const ADMIN_REDIS = `redis://default:${process.env.REDIS_ADMIN_PASSWORD ?? "demo-admin-password"}@127.0.0.1:6379`;
 const ORDERS_PER_SECOND = 20;
 /** Orders between two faults, and after the last one: every fault hits orders in flight. */
 const ORDERS_BETWEEN_FAULTS = 40;
 /** A bound on the load, however long the faults take. */
 const MAX_ORDERS = 1_200;
-const PORTS = { inventory: 3001, shipping: 3002, "client-monitoring": 3003 } as const;
 
 /** What the run saw, for the summary: filled in as the test goes. */
 interface Run {
@@ -57,12 +56,13 @@ function faults(tally: Tally): readonly [string, () => Promise<void>][] {
   ];
 }
 
-async function crashAndRecover(service: keyof typeof PORTS): Promise<void> {
+async function crashAndRecover(service: keyof typeof URLS): Promise<void> {
   await killAndRestart(service);
   await ready(service);
 }
 
-const ready = (service: keyof typeof PORTS) => waitUntilReady(service, PORTS[service], 120_000);
+// shipping's readiness is asked through shipping-gateway: its one replica's answer
+const ready = (service: keyof typeof URLS) => waitUntilReady(service, 120_000);
 
 /** Orders at a steady rate while the faults run one after another, and a little after. */
 async function loadThroughFaults(run: Run): Promise<void> {
@@ -119,7 +119,7 @@ async function settle(run: Run, accepted: readonly Outcome[]): Promise<void> {
 async function shipmentProblems(run: Run, accepted: readonly Outcome[], redis: Redis) {
   const problems: string[] = [];
   const idsByOrder = await shipmentIdsByOrder(redis);
-  const shipping = `http://127.0.0.1:${await hostPort("shipping", PORTS.shipping)}`;
+  const shipping = URLS.shipping;
   await inBatches(accepted, async ({ placed }) => {
     const orderId: string = placed?.body.orderId;
     const ids = idsByOrder.get(orderId) ?? new Set();

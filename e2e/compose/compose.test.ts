@@ -4,10 +4,12 @@ import { promisify } from "node:util";
 import { stockInvariantViolations } from "@retail/inventory/testing";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { compose, containersOf, docker, waitUntil } from "./stack.js";
+import { compose, containersOf, docker, URLS, waitUntil } from "./stack.js";
 
-const INVENTORY = "http://127.0.0.1:3001";
-const MONITORING = "http://127.0.0.1:3003";
+const INVENTORY = URLS.inventory;
+const MONITORING = URLS["client-monitoring"];
+/** The README's localhost:3002: shipping-gateway, in front of the restarted shipping. */
+const SHIPPING = URLS.shipping;
 const run = promisify(execFile);
 const ADMIN_REDIS = `redis://default:${process.env.REDIS_ADMIN_PASSWORD ?? "demo-admin-password"}@127.0.0.1:6379`;
 const OPERATOR_REDIS = `redis://operator:${process.env.REDIS_OPERATOR_PASSWORD ?? "demo-operator-password"}@127.0.0.1:6379`;
@@ -114,10 +116,8 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
     );
 
     for (const order of placed) {
-      const shipments = await http(
-        "GET",
-        `http://127.0.0.1:${await shippingPort()}/shipments?orderId=${order.orderId}`,
-      );
+      const shipments = await http("GET", `${SHIPPING}/shipments?orderId=${order.orderId}`);
+      expect(shipments.status).toBe(200);
       expect(shipments.body).toHaveLength(1);
       const timeline = await http("GET", `${MONITORING}/orders/${order.orderId}/timeline`);
       const types = (timeline.body.events as { type: string }[]).map((event) => event.type);
@@ -181,10 +181,3 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
     }
   });
 });
-
-/** The host port of the (restarted) shipping container: compose publishes it from a range. */
-async function shippingPort(): Promise<string> {
-  const [shipping] = await containersOf("shipping");
-  const mapping = await docker("port", shipping as string, "3002/tcp");
-  return (mapping.split("\n")[0] ?? "").split(":").pop() ?? "3002";
-}

@@ -67,12 +67,29 @@ export async function waitUntil(
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
 }
 
+/**
+ * Where the README says each HTTP service answers on the host: fixed ports, whatever
+ * restarts or scaling happened (shipping's through shipping-gateway).
+ */
+export const URLS = {
+  inventory: "http://127.0.0.1:3001",
+  shipping: "http://127.0.0.1:3002",
+  "client-monitoring": "http://127.0.0.1:3003",
+} as const;
+
 /** Every service container healthy (loadgen has no health check: running is enough). */
 export async function waitForHealthyStack(timeoutMs: number): Promise<void> {
   await waitUntil(
     "every service to be healthy",
     async () => {
-      for (const service of ["redis", "inventory", "shipping", "client-monitoring", "loadgen"]) {
+      for (const service of [
+        "redis",
+        "inventory",
+        "shipping",
+        "shipping-gateway",
+        "client-monitoring",
+        "loadgen",
+      ]) {
         const [container] = await containersOf(service);
         if (!container) return false;
         const health = await healthOf(container);
@@ -84,25 +101,12 @@ export async function waitForHealthyStack(timeoutMs: number): Promise<void> {
   );
 }
 
-/** The host port a service's container publishes `containerPort` on (it may change on a restart). */
-export async function hostPort(service: string, containerPort: number): Promise<number> {
-  const [container] = await containersOf(service);
-  if (!container) throw new Error(`no container for ${service}`);
-  const mapping = (await docker("port", container, `${containerPort}/tcp`)).split("\n")[0] ?? "";
-  return Number(mapping.split(":").pop());
-}
-
-/** Until the service answers 200 on `/health/ready` (Redis reachable, every subscription reading). */
-export async function waitUntilReady(
-  service: string,
-  containerPort: number,
-  timeoutMs: number,
-): Promise<void> {
+/** Until the service answers 200 on `/health/ready` at its documented URL (Redis reachable, every subscription reading). */
+export async function waitUntilReady(service: keyof typeof URLS, timeoutMs: number): Promise<void> {
   await waitUntil(
     `${service} to be ready`,
     async () => {
-      const port = await hostPort(service, containerPort);
-      const response = await fetch(`http://127.0.0.1:${port}/health/ready`, {
+      const response = await fetch(`${URLS[service]}/health/ready`, {
         signal: AbortSignal.timeout(2_000),
       });
       return response.status === 200;
