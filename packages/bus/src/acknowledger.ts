@@ -1,5 +1,6 @@
 import type { ProcessedEvents } from "./idempotency.js";
-import { type RedisClient, Script } from "./redis.js";
+import { LuaScript } from "./lua-script.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * Acknowledges the entries this consumer still owns and counts the others: an entry
@@ -13,32 +14,8 @@ import { type RedisClient, Script } from "./redis.js";
  * the heartbeat clears it): then one `XPENDING` over this consumer's own pending list,
  * between the batch's smallest and largest ids, says which it still owns. Otherwise
  * everything it holds is still its own, and the batch is acknowledged at once.
- *
- * KEYS: [stream, retry records, takeovers]
- * ARGV: [group, consumer, smallest id, largest id, …entry ids]
- * Returns how many were refused.
  */
-const ACK_OWNED = new Script(`
-local acked, refused = {}, 0
-if redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then
-  for index = 5, #ARGV do acked[#acked + 1] = ARGV[index] end
-else
-  local owned = {}
-  for _, row in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[4], 1000000, ARGV[2])) do
-    owned[row[1]] = true
-  end
-  for index = 5, #ARGV do
-    if owned[ARGV[index]] then acked[#acked + 1] = ARGV[index] else refused = refused + 1 end
-  end
-end
-local records = redis.call('EXISTS', KEYS[2]) == 1
-for first = 1, #acked, 1000 do
-  local last = math.min(first + 999, #acked)
-  redis.call('XACK', KEYS[1], ARGV[1], unpack(acked, first, last))
-  if records then redis.call('HDEL', KEYS[2], unpack(acked, first, last)) end
-end
-return refused
-`);
+const ACK_OWNED = LuaScript.load(new URL("./ack-owned-3.lua", import.meta.url));
 
 /** Why an entry is acknowledged: counted per batch, once Redis has the acks. */
 export type AckOutcome =

@@ -1,6 +1,7 @@
-import type { ValidationIssue } from "./errors.js";
+import { AdminBatchAbortedError, type ValidationIssue } from "./errors.js";
 import type { PartitionKeys } from "./keys.js";
-import { type RedisClient, Script } from "./redis.js";
+import { LuaScript } from "./lua-script.js";
+import type { RedisClient } from "./redis.js";
 
 /** Why an entry was dead-lettered. */
 export type DeadLetterReason =
@@ -57,47 +58,8 @@ export interface DeadLetterInput {
  * threshold) must not dead-letter what the other may be handling right now. Drops
  * the entry's retry record too. Dead-letter streams are never trimmed: a dead letter
  * stays until it is replayed or purged.
- *
- * KEYS: [stream, dead letters, retry records]   ARGV: [group, consumer, entry id, …record fields]
- * Returns 1 when moved, 0 when refused.
  */
-const MOVE_OWNED = new Script(`
-local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)[1]
-if not pending or pending[2] ~= ARGV[2] then return 0 end
-redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
-redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])
-redis.call('HDEL', KEYS[3], ARGV[3])
-return 1
-`);
-
-/**
- * A Lua function for the scripts that find a pending entry trimmed from its stream:
- * it can never be delivered again, so it leaves the pending list and its retry record,
- * counts as trimmed (`pending`), and — when the group kept its fields in a record —
- * becomes a dead letter (`trimmed`) written from them, as `moveToDeadLetter` would
- * have. Arguments: the stream, dead-letter, retry-records and trimmed-count keys, the
- * group, the handler's name, the entry id, the record (JSON, or false) and the time now
- * (ISO).
- */
-export const GIVE_UP_TRIMMED = `
-local function give_up_trimmed(stream, dead, records, trimmed, group, handler, id, record, now)
-  if record then
-    local kept = cjson.decode(record)
-    local error = 'trimmed from its stream while it waited to be retried'
-    if kept.error and kept.error ~= '' then error = error .. '; last error: ' .. kept.error end
-    local first = kept.firstFailedAt
-    if not first or first == '' then first = now end
-    local last = kept.lastFailedAt
-    if not last or last == '' then last = now end
-    redis.call('XADD', dead, '*', 'reason', 'trimmed', 'error', error, 'handler', handler,
-      'group', group, 'attempts', tostring(kept.failures or 0), 'firstFailedAt', first,
-      'lastFailedAt', last, 'sourceStream', stream, 'sourceEntryId', id, 'entry', kept.entry)
-  end
-  redis.call('XACK', stream, group, id)
-  redis.call('HDEL', records, id)
-  redis.call('HINCRBY', trimmed, 'pending', 1)
-end
-`;
+const MOVE_OWNED = LuaScript.load(new URL("./move-to-dead-letter-3.lua", import.meta.url));
 
 /**
  * Move an entry to its dead-letter stream and acknowledge it, in one script, if this
@@ -182,7 +144,9 @@ export function parseDeadLetter(
 /**
  * Append a dead letter's original entry to its stream again, marked for its group only
  * (`replayFor`), and delete the dead letter — one MULTI, same slot. The event keeps
- * its id, so a group that did process it after all drops it as a duplicate.
+ * its id, so a group that did process it after all drops it as a duplicate. Throws
+ * `AdminBatchAbortedError` when the MULTI comes back with no replies (it is unknown
+ * whether it ran), or the error of a command that failed in it.
  */
 export async function replayDeadLetter(
   redis: RedisClient,
@@ -199,8 +163,9 @@ export async function replayDeadLetter(
     .xadd(deadLetter.sourceStream, "*", ...fields)
     .xdel(deadLetterStream, deadLetter.id)
     .exec();
-  const failed = results?.find(([error]) => error);
-  if (!results || failed) throw failed?.[0] ?? new Error("replay transaction was aborted");
+  if (!results) throw new AdminBatchAbortedError(2);
+  const failed = results.find(([error]) => error);
+  if (failed) throw failed[0];
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -1,18 +1,13 @@
-import { type RedisClient, Script } from "./redis.js";
+import { LuaScript } from "./lua-script.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * Removes the consumer only if it holds no pending entries, in one step: with the
  * check and the delete apart, a read of the consumer's that lands in between would
  * hand it entries that the delete then drops with its pending list, never to be
  * delivered again.
- *
- * KEYS: [stream]   ARGV: [group, consumer]   Returns 1 when removed.
  */
-const LEAVE_IF_IDLE = new Script(`
-if #redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2]) > 0 then return 0 end
-redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2])
-return 1
-`);
+const LEAVE_IF_IDLE = LuaScript.load(new URL("./leave-group-if-idle-1.lua", import.meta.url));
 
 /**
  * Remove a consumer from its group when it holds no pending entries, so that groups

@@ -1,4 +1,5 @@
-import { type RedisClient, Script } from "./redis.js";
+import { LuaScript } from "./lua-script.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * Resets the idle time of entries this consumer still owns (`XCLAIM … JUSTID` does
@@ -12,25 +13,8 @@ import { type RedisClient, Script } from "./redis.js";
  * takeovers hash: its later acks need no check one by one until another consumer takes
  * one over. (With entries lost it stays on, until it has let go of them: its acks of
  * entries in flight keep being checked.)
- *
- * KEYS: [stream, takeovers]   ARGV: [group, consumer, …entry ids]
- * Returns the ids no longer owned.
  */
-const REFRESH_CLAIMS = new Script(`
-local lost = {}
-for index = 3, #ARGV do
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[index], ARGV[index], 1)
-  if pending[1] and pending[1][2] == ARGV[2] then
-    if #redis.call('XRANGE', KEYS[1], ARGV[index], ARGV[index]) > 0 then
-      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[index], 'JUSTID')
-    end
-  else
-    lost[#lost + 1] = ARGV[index]
-  end
-end
-if #lost == 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end
-return lost
-`);
+const REFRESH_CLAIMS = LuaScript.load(new URL("./refresh-claims-2.lua", import.meta.url));
 
 /**
  * Refresh this consumer's claims on `entryIds` (every entry it holds); resolves to the

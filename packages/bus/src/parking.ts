@@ -1,7 +1,7 @@
-import { GIVE_UP_TRIMMED } from "./dead-letter.js";
 import type { PartitionKeys } from "./keys.js";
+import { LuaScript } from "./lua-script.js";
 import type { RawEntry } from "./reader.js";
-import { type RedisClient, Script } from "./redis.js";
+import type { RedisClient } from "./redis.js";
 import { decodeRecord, encodeRecord, type RetryRecord } from "./retry-record.js";
 
 /**
@@ -39,88 +39,24 @@ export interface TakenEntry {
  * parked — moving it would drop it from the pending list — but dead-lettered from
  * its record at once. An entry parked already counts as parked: the client sends a
  * command again after a reconnect when its reply was lost.
- *
- * KEYS: [stream, parked, retry records, dead letters, trimmed]
- * ARGV: [group, consumer, parked consumer, handler, now (ISO), (id, due, record, deliveries or "")…]
- * Returns [refused ids, trimmed ids].
  */
-const PARK = new Script(`${GIVE_UP_TRIMMED}
-local refused, trimmed = {}, {}
-for index = 6, #ARGV, 4 do
-  local id, due, record, deliveries = ARGV[index], ARGV[index + 1], ARGV[index + 2], ARGV[index + 3]
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
-  if pending and pending[2] == ARGV[3] and redis.call('ZSCORE', KEYS[2], id) then
-    -- parked already: this call was sent again after its reply was lost
-  elseif not pending or pending[2] ~= ARGV[2] then
-    refused[#refused + 1] = id
-  elseif #redis.call('XRANGE', KEYS[1], id, id) == 0 then
-    give_up_trimmed(KEYS[1], KEYS[4], KEYS[3], KEYS[5], ARGV[1], ARGV[4], id, record, ARGV[5])
-    trimmed[#trimmed + 1] = id
-  else
-    if deliveries == '' then
-      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'JUSTID')
-    else
-      redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[3], 0, id, 'RETRYCOUNT', deliveries, 'JUSTID')
-    end
-    redis.call('ZADD', KEYS[2], due, id)
-    redis.call('HSET', KEYS[3], id, record)
-  end
-end
-return { refused, trimmed }
-`);
+const PARK = LuaScript.load(new URL("./park-5.lua", import.meta.url));
 
 /**
  * Takes up to `count` parked entries that are due, oldest due first, claiming each for
  * this consumer (a delivery). One whose stream entry was trimmed meanwhile is
  * dead-lettered from its record instead; one the group no longer has pending (the
  * group was recreated) is forgotten.
- *
- * KEYS: [stream, parked, retry records, dead letters, trimmed]
- * ARGV: [group, consumer, now (ms), count, handler, now (ISO)]
- * Returns [[id, fields, deliveries, record or false]…, trimmed ids, next due or false].
  */
-const TAKE_DUE = new Script(`${GIVE_UP_TRIMMED}
-local taken, trimmed = {}, {}
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[3], 'LIMIT', 0, tonumber(ARGV[4]))
-for _, id in ipairs(ids) do
-  redis.call('ZREM', KEYS[2], id)
-  local record = redis.call('HGET', KEYS[3], id)
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
-  if #redis.call('XRANGE', KEYS[1], id, id) == 0 then
-    give_up_trimmed(KEYS[1], KEYS[4], KEYS[3], KEYS[5], ARGV[1], ARGV[5], id, record, ARGV[6])
-    trimmed[#trimmed + 1] = id
-  elseif not pending then
-    redis.call('HDEL', KEYS[3], id)
-  else
-    local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)
-    taken[#taken + 1] = { id, claimed[1][2], pending[4] + 1, record }
-  end
-end
-local next = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')[2]
-return { taken, trimmed, next or false }
-`);
+const TAKE_DUE = LuaScript.load(new URL("./take-due-5.lua", import.meta.url));
 
 /**
  * Of some entries, those pending with this consumer, with their fields, deliveries and
  * records: entries it took back from parking without ever seeing the reply (the
  * connection dropped), which it would otherwise find only by reclaiming them from
  * itself after the idle threshold.
- *
- * KEYS: [stream, retry records]   ARGV: [group, consumer, …entry ids]
- * Returns [[id, fields, deliveries, record or false]…].
  */
-const OWNED_UNSEEN = new Script(`
-local owned = {}
-for index = 3, #ARGV do
-  local id = ARGV[index]
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)[1]
-  local entry = redis.call('XRANGE', KEYS[1], id, id)[1]
-  if pending and pending[2] == ARGV[2] and entry then
-    owned[#owned + 1] = { id, entry[2], pending[4], redis.call('HGET', KEYS[2], id) }
-  end
-end
-return owned
-`);
+const OWNED_UNSEEN = LuaScript.load(new URL("./owned-unseen-2.lua", import.meta.url));
 
 /**
  * A group's entries of one partition that wait to be retried, kept in Redis (a sorted

@@ -1,7 +1,7 @@
-import { GIVE_UP_TRIMMED } from "./dead-letter.js";
 import type { PartitionKeys } from "./keys.js";
+import { LuaScript } from "./lua-script.js";
 import { PARKED_CONSUMER, type TakenEntry } from "./parking.js";
-import { type RedisClient, Script } from "./redis.js";
+import type { RedisClient } from "./redis.js";
 import { decodeRecord } from "./retry-record.js";
 
 export interface ReclaimedBatch {
@@ -23,36 +23,8 @@ export interface ReclaimedBatch {
  * fields in a retry record. The consumers entries were taken from are noted in the
  * takeovers hash, so that their acks check ownership entry by entry until they have
  * checked their claims again.
- *
- * KEYS: [stream, retry records, dead letters, trimmed, takeovers]
- * ARGV: [group, consumer, parked consumer, min idle ms, count, handler, now (ISO)]
- * Returns [[id, fields, deliveries, record or false]…, [id, dead-lettered 0/1]…].
  */
-const RECLAIM = new Script(`${GIVE_UP_TRIMMED}
-local claimed, trimmed = {}, {}
-local wanted = tonumber(ARGV[5])
-for _, row in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
-  if #claimed >= wanted then break end
-  local name
-  for index = 1, #row, 2 do if row[index] == 'name' then name = row[index + 1] end end
-  if name and name ~= ARGV[3] then
-    local idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[4], '-', '+', wanted - #claimed, name)
-    for _, pending in ipairs(idle) do
-      local id = pending[1]
-      local record = redis.call('HGET', KEYS[2], id)
-      if #redis.call('XRANGE', KEYS[1], id, id) == 0 then
-        give_up_trimmed(KEYS[1], KEYS[3], KEYS[2], KEYS[4], ARGV[1], ARGV[6], id, record, ARGV[7])
-        trimmed[#trimmed + 1] = { id, record and 1 or 0 }
-      else
-        local entry = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id)
-        claimed[#claimed + 1] = { id, entry[1][2], pending[4] + 1, record }
-        redis.call('HSET', KEYS[5], name, 1)
-      end
-    end
-  end
-end
-return { claimed, trimmed }
-`);
+const RECLAIM = LuaScript.load(new URL("./reclaim-5.lua", import.meta.url));
 
 /**
  * Takes over entries that other consumers of the group (or this one, in an earlier

@@ -1,4 +1,5 @@
-import { type RedisClient, Script } from "./redis.js";
+import { LuaScript } from "./lua-script.js";
+import type { RedisClient } from "./redis.js";
 
 /**
  * Counts the entries of a stream that were trimmed before the group read them, and
@@ -10,48 +11,10 @@ import { type RedisClient, Script } from "./redis.js";
  * to read is known cheaply when the group is caught up (nothing), when it has not
  * reached the first entry (everything), or else by counting the entries after its
  * position; past 10 000 of those the check waits for a cheaper moment.
- *
- * KEYS: [stream, trimmed counts]   ARGV: [group]
- * Returns how many more entries were lost since the last check, or false when Redis
- * cannot tell now (no such group, or its lag is unknown).
  */
-const COUNT_TRIMMED_UNREAD = new Script(`
-local function fields(row)
-  local map = {}
-  for index = 1, #row, 2 do map[row[index]] = row[index + 1] end
-  return map
-end
-local function before(left, right)
-  local lms, lseq = string.match(left, '^(%d+)-(%d+)$')
-  local rms, rseq = string.match(right, '^(%d+)-(%d+)$')
-  lms, lseq, rms, rseq = tonumber(lms), tonumber(lseq), tonumber(rms), tonumber(rseq)
-  return lms < rms or (lms == rms and lseq < rseq)
-end
-local group
-for _, row in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-  local candidate = fields(row)
-  if candidate['name'] == ARGV[1] then group = candidate end
-end
-if not group or not group['lag'] then return false end
-local lag = tonumber(group['lag'])
-local position = group['last-delivered-id']
-local stream = fields(redis.call('XINFO', 'STREAM', KEYS[1]))
-local unread
-if stream['length'] == 0 or not before(position, stream['last-generated-id']) then
-  unread = 0
-elseif before(position, stream['first-entry'][1]) then
-  unread = stream['length']
-elseif lag > 10000 then
-  return false
-else
-  unread = #redis.call('XRANGE', KEYS[1], '(' .. position, '+', 'COUNT', lag + 1)
-end
-local lost = math.max(0, lag - unread)
-local counted = tonumber(redis.call('HGET', KEYS[2], 'unread') or '0')
-if lost ~= counted then redis.call('HSET', KEYS[2], 'unread', lost) end
--- fewer than counted: the group was recreated and counts from nothing again
-return math.max(0, lost - counted)
-`);
+const COUNT_TRIMMED_UNREAD = LuaScript.load(
+  new URL("./count-trimmed-unread-2.lua", import.meta.url),
+);
 
 /**
  * Entries trimmed (by `MAXLEN` or `MINID`) before this group read them: counted once
