@@ -7,7 +7,7 @@
 import { createBus, streamKey } from "@retail/bus";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
-import { benchCatalog, benchPayload } from "./catalog.js";
+import { benchCatalog, benchCatalogFor, benchPayload } from "./catalog.js";
 import { config } from "./config.js";
 import { median, rate, silentLogger, sleep } from "./lib.js";
 import { rawPayload, replyEntries } from "./raw.js";
@@ -131,7 +131,7 @@ async function drainWithBus(
   const group = `bus-c${concurrency}${idempotency ? "" : "-noidem"}-r${round}`;
   const bus = createBus({
     service: "bench-worker",
-    catalog: benchCatalog,
+    catalog: benchCatalogFor(group),
     redis: url,
     logger: silentLogger,
   });

@@ -23,6 +23,20 @@ describe("consumer groups", () => {
     client.disconnect();
   });
 
+  it("refuses a subscription in a group the catalog does not list as the topic's consumer", () => {
+    const stranger = testbed.bus("stranger");
+    expect(() => stranger.subscribe("test.order-placed", () => {})).toThrow(
+      expect.objectContaining({
+        code: "BUS_ERR_SUBSCRIPTION",
+        message: expect.stringMatching(/not a consumer/),
+      }),
+    );
+    const worker = testbed.bus("worker");
+    expect(() => worker.subscribe("test.order-placed", () => {}, { group: "auditors" })).toThrow(
+      /group "auditors" is not a consumer/,
+    );
+  });
+
   it("delivers each event once per group: two groups both get it, two consumers of one group share it", async () => {
     const handled: string[] = [];
     const record = (who: string) => (event: Envelope<{ seq: number }>) => {

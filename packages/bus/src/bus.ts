@@ -191,8 +191,9 @@ export class Bus<C extends Catalog> {
   }
 
   /**
-   * Handle a topic's events in this service's consumer group (or `options.group`).
-   * Call before `start()`; a subscription added later starts at once.
+   * Handle a topic's events in this service's consumer group (or `options.group`),
+   * which the catalog must list among the topic's consumers (`SubscriptionError`
+   * otherwise). Call before `start()`; a subscription added later starts at once.
    */
   subscribe<T extends TopicName<C>>(
     topic: T,
@@ -206,6 +207,13 @@ export class Bus<C extends Catalog> {
       ...this.options.subscribeDefaults,
       ...options,
     });
+    if (!(definition.consumers as readonly string[]).includes(resolved.group)) {
+      // The ACL and the dashboards are built from the catalog's consumers: a group it does
+      // not list would fail later, at run time, with NOPERM (or read unseen).
+      throw new SubscriptionError(
+        `group "${resolved.group}" is not a consumer of "${topic}" in the catalog (consumers: ${definition.consumers.join(", ") || "none"}); add it there first`,
+      );
+    }
     if (
       this.subscriptions.some(
         (existing) => existing.topic === topic && existing.group === resolved.group,

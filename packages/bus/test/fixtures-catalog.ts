@@ -15,7 +15,8 @@ export const catalog = defineCatalog(
     description: "an order event for tests",
     schema: orderEvent,
     publisher: "tester",
-    consumers: ["worker", "auditor"],
+    // "worker-replica" and the start-position groups are the groups tests subscribe with
+    consumers: ["worker", "auditor", "worker-replica", "beginning", "time", "new"],
     partitionKey: "orderId",
   }),
   defineTopic({
