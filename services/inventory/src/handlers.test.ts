@@ -1,5 +1,4 @@
-import type { Bus } from "@retail/bus";
-import type { RetailCatalog, RetailTopicName } from "@retail/contracts";
+import type { RetailTopicName } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
 import {
   cancelOrder,
@@ -9,56 +8,11 @@ import {
   getProduct,
   placeOrder,
   putProduct,
+  shipmentOf,
   useInventoryTestbed,
   WAIT,
 } from "../test/harness.js";
 import type { InventoryService } from "./service.js";
-
-const now = () => new Date().toISOString();
-const parcel = { carrier: "dhl", trackingNumber: "JD0001" };
-
-/** Shipping's events for one order, published by a stand-in for the shipping service. */
-function shipmentOf(shipping: Bus<RetailCatalog>, orderId: string, shipmentId = `shp-${orderId}`) {
-  const options = { correlationId: orderId };
-  return {
-    created: () =>
-      shipping.publish(
-        "shipment.created",
-        { shipmentId, orderId, ...parcel, destinationCountry: "GB", createdAt: now() },
-        options,
-      ),
-    dispatched: (eventId?: string) =>
-      shipping.publish(
-        "shipment.dispatched",
-        { shipmentId, orderId, ...parcel, dispatchedAt: now() },
-        eventId === undefined ? options : { ...options, eventId },
-      ),
-    delivered: () =>
-      shipping.publish(
-        "shipment.delivered",
-        { shipmentId, orderId, ...parcel, deliveredAt: now() },
-        options,
-      ),
-    failed: (reason = "unsupported_country") =>
-      shipping.publish(
-        "shipment.failed",
-        { shipmentId, orderId, reason, failedAt: now() },
-        options,
-      ),
-    cancelled: (reason = "order_cancelled") =>
-      shipping.publish(
-        "shipment.cancelled",
-        { shipmentId, orderId, reason, cancelledAt: now() },
-        options,
-      ),
-    refused: (status: "dispatched" | "delivered" = "dispatched") =>
-      shipping.publish(
-        "shipment.cancel-refused",
-        { shipmentId, orderId, reason: "already_dispatched", status, refusedAt: now() },
-        options,
-      ),
-  };
-}
 
 /** Wait until the inventory group has handled (acknowledged) everything on `topic`. */
 async function settled(service: InventoryService, topic: RetailTopicName): Promise<void> {

@@ -1,4 +1,11 @@
-import { type Bus, createBus, decodeEnvelope, type Envelope, streamKey } from "@retail/bus";
+import {
+  type Bus,
+  createBus,
+  decodeEnvelope,
+  type Envelope,
+  type PublishOptions,
+  streamKey,
+} from "@retail/bus";
 import { catalog, partitionsOf, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import type { Env } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
@@ -169,6 +176,61 @@ export async function getOrder(service: InventoryService, orderId: string) {
   };
 }
 
+const now = () => new Date().toISOString();
+const parcel = { carrier: "dhl", trackingNumber: "JD0001" };
+
+/**
+ * Shipping's events for one order (shipment `shp-<orderId>`), published by a stand-in
+ * for the shipping service (`testbed.bus("shipping")`) with the order id as correlation
+ * id; `options` (e.g. a traceparent) over that.
+ */
+export function shipmentOf(
+  shipping: Bus<RetailCatalog>,
+  orderId: string,
+  options: PublishOptions = {},
+) {
+  const shipmentId = `shp-${orderId}`;
+  const published = { correlationId: orderId, ...options };
+  return {
+    created: () =>
+      shipping.publish(
+        "shipment.created",
+        { shipmentId, orderId, ...parcel, destinationCountry: "GB", createdAt: now() },
+        published,
+      ),
+    dispatched: (eventId?: string) =>
+      shipping.publish(
+        "shipment.dispatched",
+        { shipmentId, orderId, ...parcel, dispatchedAt: now() },
+        eventId === undefined ? published : { ...published, eventId },
+      ),
+    delivered: () =>
+      shipping.publish(
+        "shipment.delivered",
+        { shipmentId, orderId, ...parcel, deliveredAt: now() },
+        published,
+      ),
+    failed: (reason = "unsupported_country") =>
+      shipping.publish(
+        "shipment.failed",
+        { shipmentId, orderId, reason, failedAt: now() },
+        published,
+      ),
+    cancelled: (reason = "order_cancelled") =>
+      shipping.publish(
+        "shipment.cancelled",
+        { shipmentId, orderId, reason, cancelledAt: now() },
+        published,
+      ),
+    refused: (status: "dispatched" | "delivered" = "dispatched") =>
+      shipping.publish(
+        "shipment.cancel-refused",
+        { shipmentId, orderId, reason: "already_dispatched", status, refusedAt: now() },
+        published,
+      ),
+  };
+}
+
 /**
  * Cancel an order the way the saga does: ask inventory (202), then `shipping` (a
  * stand-in bus) answers with shipment.cancelled; resolves once the order is cancelled.
@@ -185,16 +247,7 @@ export async function cancelOrder(
     ...(reason === undefined ? {} : { payload: { reason } }),
   });
   expect(response.statusCode, response.body).toBe(202);
-  await shipping.publish(
-    "shipment.cancelled",
-    {
-      shipmentId: `shp-${orderId}`,
-      orderId,
-      reason: "order_cancelled",
-      cancelledAt: new Date().toISOString(),
-    },
-    { correlationId: orderId },
-  );
+  await shipmentOf(shipping, orderId).cancelled();
   await vi.waitFor(
     async () => expect((await getOrder(service, orderId)).status).toBe("cancelled"),
     WAIT,

@@ -8,15 +8,13 @@ import {
   getProduct,
   placeOrder,
   putProduct,
+  shipmentOf,
   useInventoryTestbed,
   WAIT,
 } from "../../test/harness.js";
 import type { InventoryService } from "../service.js";
 import type { TransitionReply } from "./order-saga.js";
 import { readOrder } from "./orders.js";
-
-const now = () => new Date().toISOString();
-const parcel = { carrier: "dhl", trackingNumber: "JD0001" };
 
 /** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`). */
 const traceIdOf = (traceparent: string) => traceparent.split("-")[1];
@@ -60,41 +58,22 @@ describe("the order saga", () => {
       payload: { reason: "changed my mind" },
     });
     expect(cancel.statusCode).toBe(202);
-    const shipmentOf = (orderId: string) => ({ shipmentId: `shp-${orderId}`, orderId });
 
     // Each shipment event in a trace of its own, as if from a different order's flow.
-    const handled: Envelope[] = [];
     let trace = 0;
-    const traced = () => ({ traceparent: traceparentOf(++trace) });
-    handled.push(
-      await shipping.publish(
-        "shipment.delivered",
-        { ...shipmentOf(delivered), ...parcel, deliveredAt: now() },
-        traced(),
-      ),
-      await shipping.publish(
-        "shipment.cancelled",
-        { ...shipmentOf(cancelled), reason: "order_cancelled", cancelledAt: now() },
-        traced(),
-      ),
-      await shipping.publish(
-        "shipment.cancelled",
-        { ...shipmentOf(late), reason: "carrier_unavailable", cancelledAt: now() },
-        traced(),
-      ),
-    );
+    const shipment = (orderId: string) =>
+      shipmentOf(shipping, orderId, { traceparent: traceparentOf(++trace) });
+    const handled: Envelope[] = [
+      await shipment(delivered).delivered(),
+      await shipment(cancelled).cancelled("order_cancelled"),
+      await shipment(late).cancelled("carrier_unavailable"),
+    ];
     await vi.waitFor(
       async () => expect((await getOrder(service, late)).status).toBe("cancelled"),
       WAIT,
     );
     // the parcel left anyway: its units come out of available, 9 → 5 again (stock.low)
-    handled.push(
-      await shipping.publish(
-        "shipment.dispatched",
-        { ...shipmentOf(late), ...parcel, dispatchedAt: now() },
-        traced(),
-      ),
-    );
+    handled.push(await shipment(late).dispatched());
     await vi.waitFor(
       async () => expect((await getOrder(service, late)).reservation).toBe("shipped"),
       WAIT,
@@ -134,12 +113,11 @@ describe("the order saga", () => {
     await putProduct(service, "MUG-1", 10);
     const orderId = await placed(service, "MUG-1", 3);
     const consumer: Bus<RetailCatalog> = testbed.bus("inventory");
-    const shipment = { shipmentId: "shp-1", orderId, ...parcel };
-    return { service, orderId, consumer, shipment, shipping: testbed.bus("shipping") };
+    return { service, orderId, consumer, shipment: shipmentOf(testbed.bus("shipping"), orderId) };
   }
 
   it("applies an event once however often and however concurrently it is applied", async () => {
-    const { service, orderId, consumer, shipment, shipping } = await handledByTest();
+    const { service, orderId, consumer, shipment } = await handledByTest();
     const outcomes: TransitionReply["outcome"][] = [];
     consumer.subscribe(
       "shipment.dispatched",
@@ -156,9 +134,9 @@ describe("the order saga", () => {
       { idempotency: false }, // so that the redelivery below reaches the saga
     );
     await consumer.start();
-    const dispatched = { ...shipment, dispatchedAt: now() };
-    const first = await shipping.publish("shipment.dispatched", dispatched);
-    await shipping.publish("shipment.dispatched", dispatched, { eventId: first.id });
+    const first = await shipment.dispatched();
+    await shipment.dispatched(first.id); // shipping retrying its publish: the same event
+
     await vi.waitFor(() => expect(outcomes).toHaveLength(10), WAIT);
 
     expect(outcomes.filter((outcome) => outcome === "applied")).toHaveLength(1);
@@ -174,7 +152,7 @@ describe("the order saga", () => {
   });
 
   it("reports a new event that changes nothing as unchanged, and marks it processed", async () => {
-    const { service, orderId, consumer, shipment, shipping } = await handledByTest();
+    const { service, orderId, consumer, shipment } = await handledByTest();
     const replies: TransitionReply[] = [];
     consumer.subscribe("shipment.dispatched", async (event, context) => {
       const order = await readOrder(service.redis, orderId);
@@ -182,12 +160,9 @@ describe("the order saga", () => {
       replies.push(await service.expose.saga.apply("dispatched", event, order, context));
     });
     await consumer.start();
-    await shipping.publish("shipment.dispatched", { ...shipment, dispatchedAt: now() });
+    await shipment.dispatched();
     await vi.waitFor(() => expect(replies).toHaveLength(1), WAIT);
-    const second = await shipping.publish("shipment.dispatched", {
-      ...shipment,
-      dispatchedAt: now(),
-    });
+    const second = await shipment.dispatched(); // a new event: its id is new
     await vi.waitFor(() => expect(replies).toHaveLength(2), WAIT);
 
     expect(replies.map((reply) => reply.outcome)).toEqual(["applied", "unchanged"]);
@@ -197,7 +172,7 @@ describe("the order saga", () => {
   });
 
   it("cancels with the customer's reason when their request landed after the handler read the order", async () => {
-    const { service, orderId, consumer, shipment, shipping } = await handledByTest();
+    const { service, orderId, consumer, shipment } = await handledByTest();
     const readBefore = await readOrder(service.redis, orderId);
     if (!readBefore) throw new Error("order missing");
     const cancel = await service.app.inject({
@@ -211,12 +186,7 @@ describe("the order saga", () => {
       replies.push(await service.expose.saga.apply("cancelled", event, readBefore, context));
     });
     await consumer.start();
-    await shipping.publish("shipment.cancelled", {
-      shipmentId: shipment.shipmentId,
-      orderId,
-      reason: "order_cancelled",
-      cancelledAt: now(),
-    });
+    await shipment.cancelled();
     await vi.waitFor(() => expect(replies).toHaveLength(1), WAIT);
 
     expect(replies[0]).toMatchObject({ outcome: "applied", to: "cancelled" });
