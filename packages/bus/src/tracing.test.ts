@@ -8,6 +8,11 @@ import {
 } from "@opentelemetry/sdk-trace";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
+import { defineScript } from "./service-script.js";
+
+const RESERVE_OR_REJECT = defineScript<{ outcome: string }>(
+  new URL("../test/scripts/reserve-or-reject.lua", import.meta.url),
+);
 
 const PARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 const traceIdOf = (traceparent: string) => traceparent.split("-")[1];
@@ -119,5 +124,25 @@ describe("producer spans with an OpenTelemetry SDK", () => {
     } finally {
       context.disable();
     }
+  });
+
+  it("exports the span of a step's event only when the script emitted it", async () => {
+    const bus = testbed.bus("tester");
+    const client = testbed.redis().client();
+    await client.set("{tester}:stock", "1");
+    client.disconnect();
+    let reserved = "";
+    await bus.commit(RESERVE_OR_REJECT, (step) => {
+      const event = step.event("test.order-placed", { orderId: "o-1", seq: 1 });
+      reserved = event.envelope.traceparent;
+      return {
+        stock: step.key("{tester}:stock"),
+        reserved: event,
+        rejected: step.event("test.order-placed", { orderId: "o-1", seq: 1, note: "none left" }),
+      };
+    });
+    const spans = producerSpans();
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.spanContext().spanId).toBe(spanIdOf(reserved));
   });
 });
