@@ -1,7 +1,4 @@
-import {
-  createClientMonitoringService,
-  configSchema as monitoringConfig,
-} from "@retail/client-monitoring";
+import { type ClientMonitoringService, clientMonitoringService } from "@retail/client-monitoring";
 import {
   type InventoryService,
   inventoryService,
@@ -108,16 +105,12 @@ export async function startSystem(
     }),
     bus: { shutdownTimeoutMs: 2_000, subscribeDefaults: fastRetries },
   });
-  const monitoring = await createClientMonitoringService({
-    context: createServiceContext({
-      name: "client-monitoring",
-      configSchema: monitoringConfig,
-      env: environment(redisUrl, {
-        ...(listen ? { INVENTORY_PUBLIC_URL: inventoryUrl } : {}),
-        ...options.env?.monitoring,
-      }),
+  const monitoring = await clientMonitoringService.create({
+    env: environment(redisUrl, {
+      ...(listen ? { INVENTORY_PUBLIC_URL: inventoryUrl } : {}),
+      ...options.env?.monitoring,
     }),
-    subscribeDefaults: fastRetries,
+    bus: { subscribeDefaults: fastRetries },
   });
   if (listen) await monitoring.app.listen({ host: HOST, port: monitoringPort });
   await Promise.all([inventory.start(), shipping.start(), monitoring.start()]);
@@ -150,7 +143,7 @@ export async function startSystem(
 export interface System {
   inventory: InventoryService["app"];
   shipping: Awaited<ReturnType<typeof createShippingService>>["app"];
-  monitoring: Awaited<ReturnType<typeof createClientMonitoringService>>["app"];
+  monitoring: ClientMonitoringService["app"];
   /** Create or replace a product with `available` units (PUT /products/:sku); resolves to the status. */
   product(sku: string, available: number, priceCents?: number): Promise<number>;
   /** Lines describing every broken stock invariant; empty when all hold. */

@@ -1,7 +1,20 @@
-import { examplePayloads } from "@retail/contracts";
+import { examplePayloads, topicsConsumedBy } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
 import { useMonitoring } from "../test/harness.js";
 import { openSse } from "../test/sse-client.js";
+import { clientMonitoringHandlers } from "./handlers.js";
+import type { LiveFeed } from "./live-feed.js";
+import type { EventLog } from "./store/event-log.js";
+
+describe("clientMonitoringHandlers", () => {
+  it("has one entry per topic the catalog lists client-monitoring as a consumer of", () => {
+    const handlers = clientMonitoringHandlers({
+      events: {} as EventLog,
+      feed: {} as LiveFeed,
+    });
+    expect(Object.keys(handlers)).toEqual(topicsConsumedBy("client-monitoring"));
+  });
+});
 
 describe("the handler of every topic", () => {
   const monitoring = useMonitoring();
@@ -37,6 +50,22 @@ describe("the handler of every topic", () => {
       ]);
     });
     expect((await app.inject({ method: "GET", url: "/alerts?limit=1" })).json()).toHaveLength(1);
+  });
+
+  it("raises the alert as an event that continues the flow and the trace of the event behind it", async () => {
+    await monitoring.instance();
+    const low = await monitoring
+      .bus("inventory")
+      .publish("stock.low", examplePayloads["stock.low"], { correlationId: "o-low" });
+    await vi.waitFor(async () => expect(await monitoring.events("alert.raised")).toHaveLength(1));
+    const [alert] = await monitoring.events("alert.raised");
+    const traceId = (traceparent: string | undefined) => traceparent?.split("-")[1];
+    expect(alert).toMatchObject({
+      source: "client-monitoring",
+      correlationId: "o-low",
+      causationId: low.id,
+    });
+    expect(traceId(alert?.traceparent)).toBe(traceId(low.traceparent));
   });
 
   it("records and relays an event once when it is published twice with the same id", async () => {

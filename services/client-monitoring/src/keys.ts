@@ -1,12 +1,13 @@
+/** The service's name: its bus publisher name, consumer group and key prefix. */
+export const SERVICE_NAME = "client-monitoring";
+
+const prefix = `{${SERVICE_NAME}}`;
+
 /**
  * Every Redis key of client-monitoring's own state. All carry the `{client-monitoring}`
  * hash tag: one Redis Cluster slot, shared with the group's processed-event marks
  * (`processed:{client-monitoring}`), so a handler's writes and its mark commit together.
  */
-export const SERVICE = "client-monitoring";
-
-const prefix = `{${SERVICE}}`;
-
 export const keys = {
   /** Hash per client app: clientId, app, version, status, lastSeen, lastSeenMs, onlineAt, offlineAt. */
   client: (clientId: string) => `${prefix}:client:${clientId}`,

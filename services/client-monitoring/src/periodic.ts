@@ -1,3 +1,4 @@
+import type { BackgroundTask } from "@retail/service-kit";
 import type { Logger } from "pino";
 
 /**
@@ -5,14 +6,14 @@ import type { Logger } from "pino";
  * ends). A failing run is logged (at most once a minute per kind of failure) and the
  * loop goes on. `stop()` cancels the next run and waits for the current one.
  */
-export class PeriodicTask {
+export class PeriodicTask implements BackgroundTask {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
   private lastFailureLog = new Map<string, number>();
 
   constructor(
-    private readonly name: string,
+    readonly name: string,
     private readonly intervalMs: number,
     private readonly task: () => Promise<unknown>,
     private readonly logger: Logger,

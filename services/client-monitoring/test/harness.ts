@@ -7,15 +7,11 @@ import {
   streamKey,
 } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
-import { createServiceContext, errorBodySchema } from "@retail/service-kit";
+import { errorBodySchema } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect } from "vitest";
-import {
-  type ClientMonitoringService,
-  configSchema,
-  createClientMonitoringService,
-} from "../src/service.js";
+import { type ClientMonitoringService, clientMonitoringService } from "../src/service.js";
 
 /** Quiet unless TEST_LOG_LEVEL says otherwise. */
 export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -38,7 +34,7 @@ export interface Instance extends ClientMonitoringService {
 
 /**
  * One Redis for the test file (flushed before each test), client-monitoring instances
- * built as main.ts builds them, and buses standing in for the other services; all
+ * built as main.ts builds them (`clientMonitoringService.create`), and buses standing in for the other services; all
  * closed after each test.
  */
 export function useMonitoring() {
@@ -60,19 +56,11 @@ export function useMonitoring() {
       env: Record<string, string> = {},
       options: { start?: boolean } = {},
     ): Promise<Instance> {
-      const context = createServiceContext({
-        name: "client-monitoring",
-        configSchema,
+      const service = await clientMonitoringService.create({
         env: { ...QUIET_ENV, REDIS_URL: redis().url, ...env },
+        bus: { subscribeDefaults: { retry: { initialDelayMs: 5, maxDelayMs: 20 } } },
       });
-      const service = await createClientMonitoringService({
-        context,
-        subscribeDefaults: { retry: { initialDelayMs: 5, maxDelayMs: 20 } },
-      });
-      closers.push(async () => {
-        await service.app.close();
-        await service.close();
-      });
+      closers.push(() => service.close());
       if (options.start !== false) await service.start();
       let address: Promise<string> | undefined;
       return Object.assign(service, {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { expectError, useMonitoring } from "../test/harness.js";
-import { openSse } from "../test/sse-client.js";
+import { expectError, useMonitoring } from "../../test/harness.js";
+import { openSse } from "../../test/sse-client.js";
 
 describe("direct messages to client apps", () => {
   const monitoring = useMonitoring();

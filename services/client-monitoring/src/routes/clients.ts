@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { DirectChannel } from "@retail/bus";
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
-import type { ClientRegistry } from "./clients.js";
-import { ClientNotConnectedError, ClientNotFoundError } from "./errors.js";
+import { ClientNotConnectedError, ClientNotFoundError } from "../errors.js";
 import {
   appVersionSchema,
   type ClientMessage,
   clientAppSchema,
   clientIdSchema,
   eventStreamResponse,
-} from "./schemas.js";
-import type { SseHub } from "./sse.js";
+} from "../schemas.js";
+import type { SseHub } from "../sse.js";
+import type { ClientRegistry } from "../store/clients.js";
 
 const clientParams = z.object({ clientId: clientIdSchema });
 

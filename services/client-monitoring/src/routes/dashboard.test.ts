@@ -4,8 +4,8 @@ import { topicNames } from "@retail/contracts";
 import { dashboardDirectory, topicViews } from "@retail/dashboard";
 import { baseConfigSchema, loadConfig } from "@retail/service-kit";
 import { describe, expect, it } from "vitest";
-import { expectError, useMonitoring } from "../test/harness.js";
-import { configSchema } from "./config.js";
+import { expectError, useMonitoring } from "../../test/harness.js";
+import { configSchema } from "../config.js";
 
 describe("the dashboard", () => {
   const monitoring = useMonitoring();

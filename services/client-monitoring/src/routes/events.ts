@@ -1,32 +1,16 @@
-import type { Bus } from "@retail/bus";
-import type { RetailCatalog } from "@retail/contracts";
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
-import type { Redis } from "ioredis";
 import { z } from "zod";
-import type { AlertBook } from "./alerts.js";
-import { OrderNotFoundError } from "./errors.js";
-import type { LiveFeed } from "./live-feed.js";
-import { alertSchema, eventStreamResponse, orderIdSchema, topicFilterSchema } from "./schemas.js";
-import type { SseHub } from "./sse.js";
-import { collectStats, statsSchema } from "./stats.js";
-import { readTimeline, timelineEventSchema } from "./timeline.js";
+import type { LiveFeed } from "../live-feed.js";
+import { eventStreamResponse, orderIdSchema, topicFilterSchema } from "../schemas.js";
+import type { SseHub } from "../sse.js";
 
 export interface EventRoutesDependencies {
-  bus: Bus<RetailCatalog>;
-  redis: Redis;
   feed: LiveFeed;
-  alerts: AlertBook;
   hub: SseHub;
 }
 
-/** The live event feed, order timelines, bus statistics and alerts. */
-export function eventRoutes({
-  bus,
-  redis,
-  feed,
-  alerts,
-  hub,
-}: EventRoutesDependencies): RoutesPlugin {
+/** The live event feed: every event of every topic, as server-sent events. */
+export function eventRoutes({ feed, hub }: EventRoutesDependencies): RoutesPlugin {
   return async (app) => {
     app.get(
       "/events/stream",
@@ -60,60 +44,6 @@ export function eventRoutes({
         }
         connection.ready();
       },
-    );
-
-    app.get(
-      "/orders/:orderId/timeline",
-      {
-        schema: {
-          tags: ["events"],
-          summary: "An order's events in the order they happened, with each hop's latency",
-          params: z.object({ orderId: orderIdSchema }),
-          response: {
-            200: z.object({ orderId: z.string(), events: z.array(timelineEventSchema) }),
-            400: errorBodySchema,
-            404: errorBodySchema,
-          },
-        },
-      },
-      async (request) => {
-        const { orderId } = request.params;
-        const events = await readTimeline(redis, orderId);
-        if (events.length === 0) throw new OrderNotFoundError(`No event of order ${orderId}`);
-        return { orderId, events };
-      },
-    );
-
-    app.get(
-      "/stats",
-      {
-        schema: {
-          tags: ["events"],
-          summary: "Streams, consumer groups and dead letters of every topic",
-          response: { 200: statsSchema },
-        },
-      },
-      async () => collectStats(bus, redis),
-    );
-
-    app.get(
-      "/alerts",
-      {
-        schema: {
-          tags: ["alerts"],
-          summary: "The most recent alerts, newest first",
-          querystring: z.object({
-            limit: z.coerce
-              .number()
-              .int()
-              .min(1)
-              .max(alerts.keptCount)
-              .default(Math.min(50, alerts.keptCount)),
-          }),
-          response: { 200: z.array(alertSchema), 400: errorBodySchema },
-        },
-      },
-      async (request) => alerts.recent(request.query.limit),
     );
   };
 }

@@ -2,7 +2,7 @@ import { topicNames } from "@retail/contracts";
 import { errorBodySchema } from "@retail/service-kit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Instance, useMonitoring } from "../test/harness.js";
+import { type Instance, useMonitoring } from "../../test/harness.js";
 
 interface Answer {
   statusCode: number;

@@ -1,7 +1,7 @@
 import { NonRetryableError } from "@retail/bus";
 import { examplePayloads, topicNames } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { useMonitoring } from "../test/harness.js";
+import { useMonitoring } from "../../test/harness.js";
 
 const placed = (orderId: string) => ({ ...examplePayloads["order.placed"], orderId });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectError, useMonitoring } from "../test/harness.js";
+import { expectError, useMonitoring } from "../../test/harness.js";
 
 const at = "2025-03-14T09:26:53.589Z";
 const batch = [

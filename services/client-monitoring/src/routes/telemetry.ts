@@ -2,9 +2,9 @@ import type { Bus } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
-import type { ClientRegistry } from "./clients.js";
-import { ClientNotFoundError } from "./errors.js";
-import { clientAppSchema, clientIdSchema, telemetryEventsSchema } from "./schemas.js";
+import { ClientNotFoundError } from "../errors.js";
+import { clientAppSchema, clientIdSchema, telemetryEventsSchema } from "../schemas.js";
+import type { ClientRegistry } from "../store/clients.js";
 
 export interface TelemetryRoutesDependencies {
   bus: Bus<RetailCatalog>;

@@ -1,39 +1,49 @@
 import { randomUUID } from "node:crypto";
-import type { AtomicBatch, Bus, PreparedEvent } from "@retail/bus";
+import type { Step, StepEvent } from "@retail/bus";
 import type { AlertRaised, RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
-import { keys } from "./keys.js";
-import { alertSchema } from "./schemas.js";
+import { keys } from "../keys.js";
+import { alertSchema } from "../schemas.js";
 
 /** What is wrong; the book adds the id and the time. */
 export type AlertInput = Omit<AlertRaised, "alertId" | "raisedAt">;
 
 /**
+ * An alert declared in a step, as `raise_alert` (raise-alert.lua, included by the
+ * scripts that raise alerts) takes it: the event, the list (KEYS index), its entry.
+ */
+export interface AlertSpec {
+  event: StepEvent;
+  list: number;
+  entry: string;
+  kept: number;
+}
+
+/**
  * The alerts this service raises: each one is an alert.raised event and an entry in a
- * capped list (newest first) for GET /alerts, written in the same atomic step.
+ * capped list (newest first) for GET /alerts, written in the same atomic step by the
+ * script that raises it.
  */
 export class AlertBook {
   constructor(
     private readonly redis: Redis,
-    private readonly bus: Bus<RetailCatalog>,
     private readonly kept: number,
   ) {}
 
-  /** Add an alert to a handler's atomic batch (event + list entry). */
-  raiseIn(batch: AtomicBatch<RetailCatalog>, input: AlertInput, now = new Date()): AlertRaised {
-    const alert = this.build(input, now);
-    batch.publish("alert.raised", alert);
-    this.recordIn(batch, alert);
-    return alert;
-  }
-
-  /**
-   * An alert prepared for a Lua script: the event to append and the list entry
-   * (`LPUSH` it, then `LTRIM 0 kept-1`).
-   */
-  prepare(input: AlertInput, now = new Date()): { event: PreparedEvent; entry: string } {
-    const alert = this.build(input, now);
-    return { event: this.bus.prepare("alert.raised", alert), entry: JSON.stringify(alert) };
+  /** Declare an alert in a step, for its script to raise with `raise_alert(spec.…)`. */
+  raiseIn(step: Step<RetailCatalog>, input: AlertInput, now: Date): AlertSpec {
+    const alert: AlertRaised = {
+      alertId: randomUUID(),
+      ...input,
+      message: truncate(input.message, 500),
+      raisedAt: now.toISOString(),
+    };
+    return {
+      event: step.event("alert.raised", alert),
+      list: step.key(keys.alerts),
+      entry: JSON.stringify(alert),
+      kept: this.kept,
+    };
   }
 
   get keptCount(): number {
@@ -47,20 +57,6 @@ export class AlertBook {
       const parsed = alertSchema.safeParse(safeJson(entry));
       return parsed.success ? [parsed.data] : [];
     });
-  }
-
-  private recordIn(batch: AtomicBatch<RetailCatalog>, alert: AlertRaised): void {
-    batch.call("LPUSH", keys.alerts, JSON.stringify(alert));
-    batch.call("LTRIM", keys.alerts, 0, this.kept - 1);
-  }
-
-  private build(input: AlertInput, now: Date): AlertRaised {
-    return {
-      alertId: randomUUID(),
-      ...input,
-      message: truncate(input.message, 500),
-      raisedAt: now.toISOString(),
-    };
   }
 }
 

@@ -1,9 +1,5 @@
-import { createBus } from "@retail/bus";
-import { catalog } from "@retail/contracts";
-import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
-import { expectError, testLogger, useMonitoring } from "../test/harness.js";
-import { ClientRegistry } from "./clients.js";
+import { expectError, useMonitoring } from "../../test/harness.js";
 
 /** vi.waitFor gives up after 1 s by default; CI runs every package's tests at once on 2 cores. */
 const UNDER_LOAD = { timeout: 10_000 };
@@ -118,60 +114,58 @@ describe("client heartbeats", () => {
     );
   });
 
+  /** The registries of `count` instances that do not consume: each its own Redis client and bus. */
+  async function registries(count: number, env: Record<string, string> = {}) {
+    const environment = {
+      CLIENT_OFFLINE_AFTER_MS: "1000",
+      CLIENT_FORGET_AFTER_MS: "3600000",
+      ...env,
+    };
+    const instances = await Promise.all(
+      Array.from({ length: count }, () => monitoring.instance(environment, { start: false })),
+    );
+    return instances.map(({ expose }) => expose.clients);
+  }
+
+  it("brings each client online once when instances race its first heartbeats", async () => {
+    const clientIds = ["till-1", "till-2", "web-1"];
+    await Promise.all(
+      (await registries(3)).flatMap((registry) =>
+        clientIds.map((clientId) =>
+          registry.heartbeat({ clientId, app: "till", version: "1" }, "t"),
+        ),
+      ),
+    );
+    const online = await monitoring.events("client.online");
+    expect(online.map(({ partitionKey }) => partitionKey).sort()).toEqual(clientIds);
+  });
+
   it("flips each client exactly once when sweeps race each other", async () => {
-    const redisUrl = monitoring.redis().url;
-    const registries = [1, 2, 3].map(() => {
-      const redis = new Redis(redisUrl);
-      const bus = createBus({ service: "client-monitoring", catalog, redis, logger: testLogger });
-      return {
-        redis,
-        bus,
-        registry: new ClientRegistry(redis, bus, {
-          offlineAfterMs: 1_000,
-          forgetAfterMs: 3_600_000,
-        }),
-      };
-    });
-    try {
-      const [{ registry }] = registries as [(typeof registries)[number]];
-      for (let index = 0; index < 30; index += 1)
-        await registry.heartbeat({ clientId: `till-${index}`, app: "till", version: "1" }, "test");
-      const later = new Date(Date.now() + 5_000);
-      const flipped = await Promise.all(
-        registries.flatMap(({ registry: each }) => [each.sweep(later), each.sweep(later)]),
-      );
-      expect(flipped.reduce((sum, count) => sum + count, 0)).toBe(30);
-      expect(await monitoring.events("client.offline")).toHaveLength(30);
-      // a client that sent a heartbeat since is left online
-      await registry.heartbeat({ clientId: "till-0", app: "till", version: "1" }, "test");
-      expect(await registry.sweep(new Date())).toBe(0);
-      expect((await registry.get("till-0"))?.status).toBe("online");
-    } finally {
-      for (const { bus, redis } of registries) {
-        await bus.close();
-        redis.disconnect();
-      }
-    }
+    const all = await registries(3);
+    const [registry] = all as [(typeof all)[number]];
+    for (let index = 0; index < 30; index += 1)
+      await registry.heartbeat({ clientId: `till-${index}`, app: "till", version: "1" }, "test");
+    const later = new Date(Date.now() + 5_000);
+    const flipped = await Promise.all(
+      all.flatMap((each) => [each.sweep(later), each.sweep(later)]),
+    );
+    expect(flipped.reduce((sum, count) => sum + count, 0)).toBe(30);
+    expect(await monitoring.events("client.offline")).toHaveLength(30);
+    // a client that sent a heartbeat since is left online
+    await registry.heartbeat({ clientId: "till-0", app: "till", version: "1" }, "test");
+    expect(await registry.sweep(new Date())).toBe(0);
+    expect((await registry.get("till-0"))?.status).toBe("online");
   });
 
   it("forgets clients that stayed offline past the retention", async () => {
-    const redis = new Redis(monitoring.redis().url);
-    const bus = createBus({ service: "client-monitoring", catalog, redis, logger: testLogger });
-    try {
-      const registry = new ClientRegistry(redis, bus, {
-        offlineAfterMs: 1_000,
-        forgetAfterMs: 10_000,
-      });
-      await registry.heartbeat({ clientId: "old", app: "till", version: "1" }, "test");
-      await registry.sweep(new Date(Date.now() + 2_000));
-      expect((await registry.get("old"))?.status).toBe("offline");
-      await registry.sweep(new Date(Date.now() + 20_000));
-      expect(await registry.get("old")).toBeUndefined();
-      expect(await registry.list(10)).toEqual([]);
-    } finally {
-      await bus.close();
-      redis.disconnect();
-    }
+    const [registry] = await registries(1, { CLIENT_FORGET_AFTER_MS: "10000" });
+    if (!registry) throw new Error("no registry");
+    await registry.heartbeat({ clientId: "old", app: "till", version: "1" }, "test");
+    await registry.sweep(new Date(Date.now() + 2_000));
+    expect((await registry.get("old"))?.status).toBe("offline");
+    await registry.sweep(new Date(Date.now() + 20_000));
+    expect(await registry.get("old")).toBeUndefined();
+    expect(await registry.list(10)).toEqual([]);
   });
 
   it("rejects a heartbeat with an unknown app or a malformed client id, and answers 404 for unknown clients", async () => {

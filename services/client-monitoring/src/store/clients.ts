@@ -1,10 +1,9 @@
-import type { Bus } from "@retail/bus";
+import { type Bus, defineScript, LuaScript } from "@retail/bus";
 import { CLIENT_APPS, type RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
 import type { z } from "zod";
-import { keys } from "./keys.js";
-import { LuaScript } from "./lua.js";
-import type { clientAppSchema } from "./schemas.js";
+import { keys } from "../keys.js";
+import type { clientAppSchema } from "../schemas.js";
 
 export type ClientApp = z.output<typeof clientAppSchema>;
 
@@ -16,95 +15,56 @@ export interface ClientRecord {
   lastSeen: string;
 }
 
-/**
- * Record a heartbeat; on the offline → online (or first) transition also append the
- * prepared client.online event. lastSeen never moves back (instances' clocks may differ
- * a little).
- * KEYS: client hash, all clients (zset), online clients (zset), client.online stream
- * ARGV: clientId, app, version, now (ms), now (ISO), XADD arguments…
- */
-const HEARTBEAT = new LuaScript(`
-local state = redis.call('HMGET', KEYS[1], 'status', 'lastSeenMs')
-local newer = (not state[2]) or tonumber(state[2]) <= tonumber(ARGV[4])
-redis.call('HSET', KEYS[1], 'clientId', ARGV[1], 'app', ARGV[2], 'version', ARGV[3])
-if newer then
-  redis.call('HSET', KEYS[1], 'lastSeen', ARGV[5], 'lastSeenMs', ARGV[4])
-  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-end
-local seen = redis.call('HGET', KEYS[1], 'lastSeenMs')
-if state[1] == 'online' then
-  redis.call('ZADD', KEYS[3], seen, ARGV[1])
-  return 0
-end
-redis.call('HSET', KEYS[1], 'status', 'online', 'onlineAt', ARGV[5])
-redis.call('ZADD', KEYS[3], seen, ARGV[1])
-redis.call('XADD', KEYS[4], unpack(ARGV, 6))
-return 1
-`);
-
-/**
- * Flip one client offline, only if it is still online with the lastSeen the sweep read
- * (a compare-and-set: a heartbeat in between, or another instance's sweep, wins), and
- * append the prepared client.offline event. A stale index entry is dropped.
- * KEYS: client hash, online clients (zset), client.offline stream
- * ARGV: clientId, expected lastSeenMs, offlineAt (ISO), XADD arguments…
- */
-const GO_OFFLINE = new LuaScript(`
-local state = redis.call('HMGET', KEYS[1], 'status', 'lastSeenMs')
-if state[1] ~= 'online' then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  return 0
-end
-if state[2] ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'status', 'offline', 'offlineAt', ARGV[3])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[3], unpack(ARGV, 4))
-return 1
-`);
-
-/**
- * Forget an offline client not seen since the expected lastSeenMs.
- * KEYS: client hash, all clients (zset), online clients (zset)   ARGV: clientId, expected lastSeenMs
- */
-const FORGET = new LuaScript(`
-local state = redis.call('HMGET', KEYS[1], 'status', 'lastSeenMs')
-if state[1] == 'online' or (state[2] and state[2] ~= ARGV[2]) then return 0 end
-redis.call('DEL', KEYS[1])
-redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('ZREM', KEYS[3], ARGV[1])
-return 1
-`);
+const RECORD_HEARTBEAT = defineScript<{ cameOnline: boolean }>(
+  new URL("./record-heartbeat.lua", import.meta.url),
+);
+const GO_OFFLINE = defineScript<{ flipped: boolean }>(new URL("./go-offline.lua", import.meta.url));
+const FORGET_CLIENT = LuaScript.load(new URL("./forget-client-3.lua", import.meta.url));
 
 const SWEEP_PAGE = 100;
 const SWEEP_MAX_PAGES = 10;
 
+export interface ClientRegistryOptions {
+  redis: Redis;
+  bus: Bus<RetailCatalog>;
+  now: () => number;
+  offlineAfterMs: number;
+  forgetAfterMs: number;
+}
+
 /** The client apps: heartbeats, their online/offline status, and the sweep that notices silence. */
 export class ClientRegistry {
-  constructor(
-    private readonly redis: Redis,
-    private readonly bus: Bus<RetailCatalog>,
-    private readonly options: { offlineAfterMs: number; forgetAfterMs: number },
-  ) {}
+  private readonly redis: Redis;
+  private readonly bus: Bus<RetailCatalog>;
+
+  constructor(private readonly options: ClientRegistryOptions) {
+    this.redis = options.redis;
+    this.bus = options.bus;
+  }
 
   /** Record a heartbeat. Resolves to true when it brought the client online (event published). */
   async heartbeat(
     heartbeat: { clientId: string; app: ClientApp; version: string },
     correlationId: string,
-    now = new Date(),
+    now = new Date(this.options.now()),
   ): Promise<boolean> {
     const { clientId, app, version } = heartbeat;
-    const prepared = this.bus.prepare(
-      "client.online",
-      { clientId, app, version, onlineAt: now.toISOString() },
-      { correlationId },
-    );
-    const cameOnline = await HEARTBEAT.run(
-      this.redis,
-      [keys.client(clientId), keys.clientsLastSeen, keys.clientsOnline, prepared.stream],
-      [clientId, app, version, now.getTime(), now.toISOString(), ...prepared.args],
-    );
-    if (cameOnline === 1) prepared.markPublished();
-    return cameOnline === 1;
+    const { cameOnline } = await this.bus.commit(RECORD_HEARTBEAT, (step) => ({
+      client: step.key(keys.client(clientId)),
+      lastSeen: step.key(keys.clientsLastSeen),
+      online: step.key(keys.clientsOnline),
+      clientId,
+      app,
+      version,
+      seenMs: String(now.getTime()),
+      seenAt: now.toISOString(),
+      cameOnline: step.event(
+        "client.online",
+        { clientId, app, version, onlineAt: now.toISOString() },
+        { correlationId },
+      ),
+    }));
+    return cameOnline;
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
@@ -141,7 +101,7 @@ export class ClientRegistry {
    * each, publishing client.offline. Resolves to how many this call flipped (with
    * several instances sweeping, each transition happens in exactly one of them).
    */
-  async sweep(now = new Date()): Promise<number> {
+  async sweep(now = new Date(this.options.now())): Promise<number> {
     let flipped = 0;
     const cutoff = now.getTime() - this.options.offlineAfterMs;
     for (let page = 0; page < SWEEP_MAX_PAGES; page += 1) {
@@ -172,25 +132,28 @@ export class ClientRegistry {
     // A heartbeat came in since the scan: its score moved too, nothing to do.
     if (lastSeenMs && Number(lastSeenMs) > cutoff) return false;
     const parsedApp = toApp(app);
-    if (!parsedApp || !version || !lastSeen || !lastSeenMs) {
-      // No usable record: the script drops the index entry unless the client is online.
-      await GO_OFFLINE.run(this.redis, [key, keys.clientsOnline], [clientId, "", ""]);
-      return false;
-    }
-    const prepared = this.bus.prepare("client.offline", {
+    const record =
+      parsedApp && version && lastSeen && lastSeenMs
+        ? { app: parsedApp, version, lastSeen, lastSeenMs }
+        : undefined;
+    const { flipped } = await this.bus.commit(GO_OFFLINE, (step) => ({
+      client: step.key(key),
+      online: step.key(keys.clientsOnline),
       clientId,
-      app: parsedApp,
-      version,
-      lastSeenAt: lastSeen,
-      offlineAt: now.toISOString(),
-    });
-    const flipped = await GO_OFFLINE.run(
-      this.redis,
-      [key, keys.clientsOnline, prepared.stream],
-      [clientId, lastSeenMs, now.toISOString(), ...prepared.args],
-    );
-    if (flipped === 1) prepared.markPublished();
-    return flipped === 1;
+      // No usable record: the script only drops the index entry, unless the client is online.
+      ...(record && {
+        lastSeenMs: record.lastSeenMs,
+        offlineAt: now.toISOString(),
+        wentOffline: step.event("client.offline", {
+          clientId,
+          app: record.app,
+          version: record.version,
+          lastSeenAt: record.lastSeen,
+          offlineAt: now.toISOString(),
+        }),
+      }),
+    }));
+    return flipped;
   }
 
   private async forgetOld(now: Date): Promise<void> {
@@ -206,7 +169,7 @@ export class ClientRegistry {
     for (const id of ids) {
       const lastSeenMs = await this.redis.hget(keys.client(id), "lastSeenMs");
       if (lastSeenMs !== null && Number(lastSeenMs) > cutoff) continue;
-      await FORGET.run(
+      await FORGET_CLIENT.run(
         this.redis,
         [keys.client(id), keys.clientsLastSeen, keys.clientsOnline],
         [id, lastSeenMs ?? ""],

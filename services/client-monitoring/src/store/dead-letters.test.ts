@@ -1,29 +1,17 @@
-import { type Bus, createBus, NonRetryableError } from "@retail/bus";
-import { catalog, examplePayloads, type RetailCatalog } from "@retail/contracts";
-import { Redis } from "ioredis";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { testLogger, useMonitoring } from "../test/harness.js";
-import { AlertBook } from "./alerts.js";
-import { DeadLetterWatch } from "./dead-letters.js";
+import { NonRetryableError } from "@retail/bus";
+import { examplePayloads } from "@retail/contracts";
+import { describe, expect, it, vi } from "vitest";
+import { useMonitoring } from "../../test/harness.js";
+import type { DeadLetterWatch } from "./dead-letters.js";
 
 const placed = (orderId: string) => ({ ...examplePayloads["order.placed"], orderId });
 
 describe("the dead_letters_growing alert", () => {
   const monitoring = useMonitoring();
-  const opened: { bus: Bus<RetailCatalog>; redis: Redis }[] = [];
-  afterEach(async () => {
-    for (const { bus, redis } of opened.splice(0)) {
-      await bus.close();
-      redis.disconnect();
-    }
-  });
 
-  /** A watch as one instance has it: its own Redis client and bus. */
-  function watch(): DeadLetterWatch {
-    const redis = new Redis(monitoring.redis().url);
-    const bus = createBus({ service: "client-monitoring", catalog, redis, logger: testLogger });
-    opened.push({ bus, redis });
-    return new DeadLetterWatch(redis, bus, new AlertBook(redis, bus, 100));
+  /** The watch of an instance that does not consume: its own Redis client and bus. */
+  async function watch(): Promise<DeadLetterWatch> {
+    return (await monitoring.instance({}, { start: false })).expose.deadLetters;
   }
 
   /**
@@ -48,7 +36,7 @@ describe("the dead_letters_growing alert", () => {
 
   it("is raised once per increase however many instances check at the same time", async () => {
     await deadLetters(2);
-    const watches = [watch(), watch(), watch()];
+    const watches = await Promise.all([watch(), watch(), watch()]);
     const raised = await Promise.all(watches.flatMap((each) => [each.check(), each.check()]));
     expect(raised.reduce((sum, count) => sum + count, 0)).toBe(1);
     const alerts = await monitoring.events("alert.raised");
@@ -72,7 +60,7 @@ describe("the dead_letters_growing alert", () => {
 
   it("follows the count down after dead letters are purged, and raises again when it grows", async () => {
     await deadLetters(2);
-    const first = watch();
+    const first = await watch();
     expect(await first.check()).toBe(1);
     const shipping = monitoring.bus("shipping");
     expect(await shipping.admin.purgeDeadLetters("order.placed", { group: "shipping" })).toBe(2);
@@ -131,7 +119,7 @@ describe("the dead_letters_growing alert", () => {
       ({ group }) => group === "shipping",
     );
     expect(stats?.trimmed).toBeGreaterThan(0);
-    const watches = [watch(), watch()];
+    const watches = await Promise.all([watch(), watch()]);
     const raised = await Promise.all(watches.map((each) => each.check()));
     expect(raised.reduce((sum, count) => sum + count, 0)).toBe(1);
     const alerts = await monitoring.events("alert.raised");

@@ -1,9 +1,8 @@
-import type { Bus, PreparedEvent } from "@retail/bus";
+import { type Bus, defineScript } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
+import { keys } from "../keys.js";
 import type { AlertBook, AlertInput } from "./alerts.js";
-import { keys } from "./keys.js";
-import { LuaScript } from "./lua.js";
 
 export interface DeadLetterCount {
   topic: string;
@@ -13,24 +12,9 @@ export interface DeadLetterCount {
   lost: number;
 }
 
-/**
- * Store a topic/group's dead-letter count only if the stored one is still the one the
- * check read (compare-and-set, so several instances never raise the same alert), and
- * when it grew, raise the alert in the same step.
- * KEYS: seen counts (hash), alerts (list), alert.raised stream (only when raising)
- * ARGV: field, expected count ("" when none), new count, alerts kept, alert entry, XADD arguments…
- */
-const COMPARE_AND_RAISE = new LuaScript(`
-local current = redis.call('HGET', KEYS[1], ARGV[1])
-if not current then current = '' end
-if current ~= ARGV[2] then return -1 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-if #ARGV < 6 then return 0 end
-redis.call('LPUSH', KEYS[2], ARGV[5])
-redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
-redis.call('XADD', KEYS[3], unpack(ARGV, 6))
-return 1
-`);
+const COMPARE_AND_RAISE = defineScript<{ outcome: "stale" | "stored" | "raised" }>(
+  new URL("./compare-and-raise.lua", import.meta.url),
+);
 
 /** Every topic's dead letters (and entries lost to trimming) per consumer group. */
 export async function deadLetterCounts(bus: Bus<RetailCatalog>): Promise<DeadLetterCount[]> {
@@ -84,10 +68,11 @@ export class DeadLetterWatch {
     private readonly redis: Redis,
     private readonly bus: Bus<RetailCatalog>,
     private readonly alerts: AlertBook,
+    private readonly now: () => number,
   ) {}
 
   /** Resolves to how many alerts this call raised. */
-  async check(now = new Date()): Promise<number> {
+  async check(now = new Date(this.now())): Promise<number> {
     const rows = await deadLetterCounts(this.bus);
     const watched = MEASURES.flatMap((measure) =>
       rows
@@ -107,19 +92,16 @@ export class DeadLetterWatch {
       const previous = seen[index] ?? null;
       if (previous !== null && Number(previous) === count) continue;
       const grew = count > Number(previous ?? 0);
-      const args: (string | number)[] = [field, previous ?? "", count, this.alerts.keptCount];
-      const scriptKeys: string[] = [keys.deadLettersSeen, keys.alerts];
-      let event: PreparedEvent | undefined;
-      if (grew) {
-        const prepared = this.alerts.prepare(measure.alert(row, Number(previous ?? 0), count), now);
-        event = prepared.event;
-        args.push(prepared.entry, ...event.args);
-        scriptKeys.push(event.stream);
-      }
-      if ((await COMPARE_AND_RAISE.run(this.redis, scriptKeys, args)) === 1) {
-        event?.markPublished();
-        raised += 1;
-      }
+      const { outcome } = await this.bus.commit(COMPARE_AND_RAISE, (step) => ({
+        seen: step.key(keys.deadLettersSeen),
+        field,
+        expected: previous ?? "",
+        count: String(count),
+        ...(grew && {
+          alert: this.alerts.raiseIn(step, measure.alert(row, Number(previous ?? 0), count), now),
+        }),
+      }));
+      if (outcome === "raised") raised += 1;
     }
     return raised;
   }

@@ -1,8 +1,8 @@
 import { streamKey } from "@retail/bus";
 import { catalog, examplePayloads, partitionsOf } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { useMonitoring } from "../test/harness.js";
-import { keys } from "./keys.js";
+import { useMonitoring } from "../../test/harness.js";
+import { keys } from "../keys.js";
 
 describe("retention", () => {
   const monitoring = useMonitoring();

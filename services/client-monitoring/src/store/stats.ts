@@ -2,7 +2,7 @@ import type { Bus } from "@retail/bus";
 import { type RetailCatalog, topicNames } from "@retail/contracts";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { keys } from "./keys.js";
+import { keys } from "../keys.js";
 
 /** The rate is over the last minute. */
 export const RATE_WINDOW_SECONDS = 60;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type TimelineEntry, withLatencies } from "./timeline.js";
+import { type TimelineEntry, withLatencies } from "./timelines.js";
 
 const entry = (
   id: string,

@@ -1,6 +1,8 @@
+import type { Envelope } from "@retail/bus";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { keys } from "./keys.js";
+import { keys } from "../keys.js";
+import { orderIdOf } from "../live-feed.js";
 
 /** An event as a timeline stores it. */
 export const timelineEntrySchema = z.object({
@@ -22,6 +24,31 @@ export const timelineEventSchema = timelineEntrySchema.extend({
     ),
 });
 export type TimelineEvent = z.output<typeof timelineEventSchema>;
+
+/**
+ * The timelines an event belongs to: its correlation id (an order's saga uses the order
+ * id) and its `payload.orderId`. Events about client apps (`client.*`) belong to no
+ * order and come in volume (telemetry), so they are not filed by correlation id.
+ */
+export function timelineKeysOf(event: Envelope): string[] {
+  const ids = new Set<string>();
+  const orderId = orderIdOf(event.payload);
+  if (orderId) ids.add(orderId);
+  if (!event.type.startsWith("client.")) ids.add(event.correlationId);
+  return [...ids].map((id) => keys.timeline(id));
+}
+
+/** The event as its timelines store it, received at `receivedAt`. */
+export function timelineEntryOf(event: Envelope, receivedAt: Date): TimelineEntry {
+  return {
+    id: event.id,
+    type: event.type,
+    source: event.source,
+    occurredAt: event.occurredAt,
+    receivedAt: receivedAt.toISOString(),
+    causationId: event.causationId ?? null,
+  };
+}
 
 /** An order's events in order of occurredAt, with the latency of each hop. Empty when unknown. */
 export async function readTimeline(redis: Redis, orderId: string): Promise<TimelineEvent[]> {
