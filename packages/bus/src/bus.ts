@@ -12,7 +12,13 @@ import { type Logger, pino } from "pino";
 import { Registry } from "prom-client";
 import { BusAdmin, partitionStreams } from "./admin.js";
 import type { Envelope } from "./envelope.js";
-import { BusClosedError, StepError, SubscriptionError, UnknownTopicError } from "./errors.js";
+import {
+  BusClosedError,
+  BusNotReadyError,
+  StepError,
+  SubscriptionError,
+  UnknownTopicError,
+} from "./errors.js";
 import { EventHandlerContext } from "./handler-context.js";
 import { ProcessedEvents } from "./idempotency.js";
 import { partitionKeys } from "./keys.js";
@@ -307,9 +313,7 @@ export class Bus<C extends Catalog> {
       consumers.some((consumer) => !consumer.reading),
     );
     if (this.state === "started" && idle.length > 0) {
-      throw new Error(
-        `not reading: ${idle.map(({ group, topic }) => `${group}:${topic}`).join(", ")}`,
-      );
+      throw new BusNotReadyError(idle.map(({ group, topic }) => `${group}:${topic}`));
     }
   }
 

@@ -157,3 +157,10 @@ export class StepError extends BusError {
     super("BUS_ERR_STEP", message);
   }
 }
+
+/** `check()` of a started bus with subscriptions that are not reading (readiness fails). */
+export class BusNotReadyError extends BusError {
+  constructor(readonly idle: readonly string[]) {
+    super("BUS_ERR_NOT_READY", `not reading: ${idle.join(", ")}`);
+  }
+}

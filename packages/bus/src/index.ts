@@ -15,6 +15,7 @@ export {
   AdminBatchAbortedError,
   BusClosedError,
   BusError,
+  BusNotReadyError,
   EnvelopeError,
   HandlerTimeoutError,
   LuaScriptError,
