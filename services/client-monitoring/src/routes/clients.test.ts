@@ -1,21 +1,23 @@
 import { describe, expect, it, vi } from "vitest";
-import { expectError, useMonitoring } from "../../test/harness.js";
+import { expectError, type Instance, useMonitoring } from "../../test/harness.js";
 import { openSse } from "../../test/sse-client.js";
+
+/** POST a message to a client through one instance. */
+function sendMessage({ app }: Instance, clientId: string, text: string, correlationId?: string) {
+  return app.inject({
+    method: "POST",
+    url: `/clients/${clientId}/messages`,
+    ...(correlationId === undefined ? {} : { headers: { "x-correlation-id": correlationId } }),
+    payload: { text },
+  });
+}
 
 describe("direct messages to client apps", () => {
   const monitoring = useMonitoring();
 
   it("answers 404 client_not_connected when no instance has the client's stream open", async () => {
-    const { app } = await monitoring.instance();
-    expectError(
-      await app.inject({
-        method: "POST",
-        url: "/clients/till-1/messages",
-        payload: { text: "price update" },
-      }),
-      404,
-      "client_not_connected",
-    );
+    const instance = await monitoring.instance();
+    expectError(await sendMessage(instance, "till-1", "price update"), 404, "client_not_connected");
   });
 
   it("delivers a message posted to one instance to the client's stream on another", async () => {
@@ -29,12 +31,7 @@ describe("direct messages to client apps", () => {
       await vi.waitFor(() => expect(stream.comments).toContain("connected"));
       expect(stream.retry).toBe(1500);
 
-      const response = await b.app.inject({
-        method: "POST",
-        url: "/clients/till-1/messages",
-        headers: { "x-correlation-id": "msg-1" },
-        payload: { text: "price update: MUG-WHT 8.99" },
-      });
+      const response = await sendMessage(b, "till-1", "price update: MUG-WHT 8.99", "msg-1");
       expect(response.statusCode).toBe(202);
       expect(response.json()).toEqual({ delivered: 1 });
       await vi.waitFor(() =>
@@ -53,29 +50,13 @@ describe("direct messages to client apps", () => {
         ]),
       );
       // another client's messages do not reach it
-      expectError(
-        await b.app.inject({
-          method: "POST",
-          url: "/clients/till-2/messages",
-          payload: { text: "not for till 1" },
-        }),
-        404,
-        "client_not_connected",
-      );
+      expectError(await sendMessage(b, "till-2", "not for till 1"), 404, "client_not_connected");
     } finally {
       stream.close();
     }
     // the stream's listener goes away with the connection
     await vi.waitFor(async () =>
-      expectError(
-        await b.app.inject({
-          method: "POST",
-          url: "/clients/till-1/messages",
-          payload: { text: "gone?" },
-        }),
-        404,
-        "client_not_connected",
-      ),
+      expectError(await sendMessage(b, "till-1", "gone?"), 404, "client_not_connected"),
     );
   });
 
@@ -90,12 +71,7 @@ describe("direct messages to client apps", () => {
     try {
       for (const stream of streams)
         await vi.waitFor(() => expect(stream.comments).toContain("connected"));
-      const response = await a.app.inject({
-        method: "POST",
-        url: "/clients/mobile-1/messages",
-        payload: { text: "hello" },
-      });
-      expect(response.json()).toEqual({ delivered: 2 });
+      expect((await sendMessage(a, "mobile-1", "hello")).json()).toEqual({ delivered: 2 });
       for (const stream of streams)
         await vi.waitFor(() =>
           expect(stream.events.map((event) => event.event)).toEqual(["message"]),
