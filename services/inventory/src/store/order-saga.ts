@@ -170,10 +170,13 @@ export class OrderSaga {
       };
     }
     if (kind === "cancelled" && "reason" in payload) {
-      // When the customer asked (the order holds their reason), the script emits their
-      // reason and counts the release as theirs; else shipping's reason as prepared. A
-      // customer's reason is free text, so it cannot be a declared choice of the script:
-      // it is the one the order held when read (the script checks it still is).
+      // When the customer asked, the script emits their reason and counts the release
+      // as theirs (`order_cancelled`); else shipping's reason, as prepared. Their reason
+      // is free text, so the one value the script may fill in is the reason the order
+      // held when read (written once, by the request); the script checks the order still
+      // holds it, and answers `stale` before any write otherwise (see `apply`). Preparing
+      // the event from the order read beforehand keeps one event per outcome, and the
+      // payload appended is always one validated here.
       const customer = order.cancelReason;
       const asked = customer === undefined ? {} : { fill: { reason: { oneOf: [customer] } } };
       return {
