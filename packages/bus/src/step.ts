@@ -15,7 +15,9 @@ import type { ServiceScript } from "./service-script.js";
  *   each row set to counts (the lines an order is short of, with what is available).
  *
  * The prepared payload is validated as usual, and so is each value a fill may give:
- * every `oneOf` value, and counts and rows at their extremes.
+ * every `oneOf` value, and counts and rows at their extremes (0 and a billion). Filled
+ * values are re-encoded by Lua's cjson, which keeps 14 significant digits: counts are
+ * exact far beyond any stock level, and rows must be flat.
  */
 export type Fill = "count" | { oneOf: readonly (string | number)[] } | { rows: readonly string[] };
 
@@ -35,6 +37,15 @@ export interface StepCause extends CausingEvent {
   readonly handled: { key: string; id: string };
   /** Throws when the attempt is over (timed out): its writes are refused. */
   assertLive(): void;
+}
+
+function isFlatRow(row: unknown): boolean {
+  return (
+    typeof row === "object" &&
+    row !== null &&
+    !Array.isArray(row) &&
+    Object.values(row).every((value) => ["string", "number", "boolean"].includes(typeof value))
+  );
 }
 
 /** A large count, to check that a topic's schema accepts any count a script may fill in. */
@@ -134,7 +145,9 @@ function describeFills(
 ): Record<string, unknown> {
   const topic = definition.name;
   const described: Record<string, unknown> = {};
+  // Counts are tried at both ends: a schema refusing 0 or a large count is refused here.
   const extreme: Record<string, unknown> = { ...payload };
+  const zero: Record<string, unknown> = { ...payload };
   const alternatives: Record<string, unknown>[] = [];
   for (const [field, kind] of Object.entries(fill)) {
     if (!(field in payload))
@@ -145,6 +158,7 @@ function describeFills(
     if (kind === "count") {
       described[field] = "count";
       extreme[field] = LARGE_COUNT;
+      zero[field] = 0;
     } else if ("oneOf" in kind) {
       if (kind.oneOf.length === 0)
         throw new StepError(`${topic}: "${field}" has no values to fill`);
@@ -155,14 +169,21 @@ function describeFills(
       if (!Array.isArray(rows) || rows.length === 0) {
         throw new StepError(`${topic}: fill of "${field}" needs a non-empty array of rows`);
       }
+      // The script re-encodes the rows it fills (cjson): only flat rows survive that intact.
+      if (rows.some((row) => !isFlatRow(row))) {
+        throw new StepError(
+          `${topic}: rows of "${field}" must be objects of strings, numbers and booleans`,
+        );
+      }
       described[field] = { rows, counts: kind.rows };
       const [first] = rows as Record<string, unknown>[];
-      extreme[field] = [
-        { ...first, ...Object.fromEntries(kind.rows.map((count) => [count, LARGE_COUNT])) },
-      ];
+      const countsAt = (value: number) =>
+        Object.fromEntries(kind.rows.map((count) => [count, value]));
+      extreme[field] = [{ ...first, ...countsAt(LARGE_COUNT) }];
+      zero[field] = [{ ...first, ...countsAt(0) }];
     }
   }
-  for (const candidate of [extreme, ...alternatives]) {
+  for (const candidate of [extreme, zero, ...alternatives]) {
     const parsed = definition.schema.safeParse(candidate);
     if (!parsed.success) throw new PayloadValidationError(topic, toIssues(parsed.error));
   }
