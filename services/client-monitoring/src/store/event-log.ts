@@ -55,7 +55,7 @@ export class EventLog {
       (step) => ({
         timelines: timelineKeysOf(event).map((key) => step.key(key)),
         entry: JSON.stringify(timelineEntryOf(event, now)),
-        score: Date.parse(event.occurredAt),
+        score: String(Date.parse(event.occurredAt)),
         maxEvents: timelineMaxEvents,
         ttlMs: timelineTtlMs,
         rate: rateBucket(step, event, now),

@@ -29,6 +29,20 @@ describe("retention", () => {
     }
   });
 
+  it("keeps the newest TIMELINE_MAX_EVENTS events of a timeline, the oldest go", async () => {
+    const { app } = await monitoring.instance({ TIMELINE_MAX_EVENTS: "2" });
+    const inventory = monitoring.bus("inventory");
+    const payload = { ...examplePayloads["order.placed"], orderId: "o-cap" };
+    const ids: string[] = [];
+    // one order, one partition: recorded in the order published
+    for (let index = 0; index < 4; index++)
+      ids.push((await inventory.publish("order.placed", payload, { correlationId: "o-cap" })).id);
+    await vi.waitFor(async () => {
+      const timeline = (await app.inject({ method: "GET", url: "/orders/o-cap/timeline" })).json();
+      expect(timeline.events.map(({ id }: { id: string }) => id)).toEqual(ids.slice(2));
+    });
+  });
+
   it("trims its streams to about BUS_STREAM_MAX_LENGTH entries when it is set", async () => {
     const monitor = await monitoring.instance({ BUS_STREAM_MAX_LENGTH: "10" }, { start: false });
     for (let index = 0; index < 500; index++) {
