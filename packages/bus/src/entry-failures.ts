@@ -1,32 +1,17 @@
 import { setTimeout as delay } from "node:timers/promises";
-import type { TopicDefinition } from "@retail/contracts";
-import type { Logger } from "pino";
 import type { Rejection } from "./check-entry.js";
 import { moveToDeadLetter } from "./dead-letter.js";
 import { NonRetryableError } from "./errors.js";
 import type { HeldEntry } from "./held-entry.js";
-import type { PartitionKeys } from "./keys.js";
 import type { ParkedHead } from "./lanes.js";
-import type { BusMetrics } from "./metrics.js";
 import type { Parking, ParkingEntry } from "./parking.js";
-import type { RateLimitedLog } from "./rate-limited-log.js";
-import type { RedisClient } from "./redis.js";
+import type { PartitionScope } from "./partition-scope.js";
 import { freshRecord, type RetryRecord } from "./retry-record.js";
 import { backoffDelay, type ResolvedSubscribeOptions } from "./subscription.js";
 
-export interface EntryFailuresSettings {
-  topic: TopicDefinition;
-  keys: PartitionKeys;
-  options: ResolvedSubscribeOptions;
-  consumer: string;
-  commands: RedisClient;
+export interface EntryFailuresSettings extends PartitionScope {
   parking: Parking;
-  logger: Logger;
-  errors: RateLimitedLog;
-  metrics: BusMetrics;
-  /** The consumer is stopping: a write that Redis refuses is no longer retried. */
-  stopping: () => boolean;
-  /** Entries were parked: the earliest is due at `due` (epoch ms). */
+  /** Told when entries were parked: the earliest is due at `due` (epoch ms). */
   parked: (due: number) => void;
 }
 
@@ -36,23 +21,19 @@ export type ParkReason = "retry" | "unknown_version" | "handover";
 /**
  * What a consumer does with an entry whose handler failed or that cannot be handled:
  * park it in Redis until its backoff has passed, or move it to its dead-letter stream
- * once retrying cannot help or its budget is spent. Neither releases the entry's slot;
- * the consumer does. While Redis is unreachable both are retried, so a failure ends
+ * once retrying cannot help or its budget is spent. Neither releases the entry's slot
+ * (`EntryOutcomes` does). While Redis is unreachable both are retried, so a failure ends
  * as a retry or a dead letter, not as an entry silently left behind.
  */
 export class EntryFailures {
-  private readonly labels: { topic: string; group: string };
-
-  constructor(private readonly settings: EntryFailuresSettings) {
-    this.labels = { topic: settings.topic.name, group: settings.options.group };
-  }
+  constructor(private readonly settings: EntryFailuresSettings) {}
 
   /**
    * After a failed attempt: dead-letter the entry, or park it until its next attempt is
    * due. Resolves to where it was parked, or undefined when it is done with here.
    */
   async afterFailure(entry: HeldEntry, error: unknown): Promise<ParkedHead | undefined> {
-    const { options } = this.settings;
+    const { options, metrics, labels } = this.settings;
     const now = Date.now();
     const record = failedOnce(entry, error, now);
     const reason =
@@ -76,7 +57,7 @@ export class EntryFailures {
     this.logFailure(entry, error);
     const due = now + backoffDelay(options.retry, record.failures);
     const [parked] = await this.park([{ entryId: entry.entryId, due, record }], "retry");
-    if (parked) this.settings.metrics.retried.inc(this.labels);
+    if (parked) metrics.retried.inc(labels);
     return parked ? { entryId: entry.entryId, due } : undefined;
   }
 
@@ -102,7 +83,7 @@ export class EntryFailures {
 
   /** Move the entry to the dead-letter stream (acknowledging it there) if this consumer still owns it. */
   async deadLetter(entry: HeldEntry, rejection: Rejection): Promise<void> {
-    const { options, metrics, topic, keys, consumer, logger, commands } = this.settings;
+    const { options, metrics, labels, topic, keys, consumer, logger, commands } = this.settings;
     const moved = await this.untilWritten(`dead-letter ${keys.stream}`, () =>
       moveToDeadLetter(
         commands,
@@ -113,14 +94,14 @@ export class EntryFailures {
     );
     if (moved === undefined) return;
     if (!moved) {
-      metrics.refused.inc(this.labels);
+      metrics.refused.inc(labels);
       logger.warn(
         { entryId: entry.entryId, topic: topic.name },
         "another consumer owns the entry now; not dead-lettering it here",
       );
       return;
     }
-    metrics.deadLettered.inc({ ...this.labels, reason: rejection.reason });
+    metrics.deadLettered.inc({ ...labels, reason: rejection.reason });
     logger.error(
       {
         correlationId: entry.envelope?.correlationId,
@@ -142,10 +123,9 @@ export class EntryFailures {
    */
   reportTrimmed(entryIds: readonly string[], deadLettered: number): void {
     if (entryIds.length === 0) return;
-    const { metrics, logger, keys } = this.settings;
-    metrics.trimmed.inc({ ...this.labels, stage: "pending" }, entryIds.length);
-    if (deadLettered > 0)
-      metrics.deadLettered.inc({ ...this.labels, reason: "trimmed" }, deadLettered);
+    const { metrics, labels, logger, keys } = this.settings;
+    metrics.trimmed.inc({ ...labels, stage: "pending" }, entryIds.length);
+    if (deadLettered > 0) metrics.deadLettered.inc({ ...labels, reason: "trimmed" }, deadLettered);
     logger.error(
       { stream: keys.stream, entryIds, deadLettered },
       "pending entries were trimmed from the stream before they were handled; those with a retry record were dead-lettered from it",
@@ -166,18 +146,18 @@ export class EntryFailures {
   }
 
   private async park(entries: ParkingEntry[], reason: ParkReason): Promise<boolean[]> {
-    const { parking, metrics, keys } = this.settings;
+    const { parking, metrics, labels, keys } = this.settings;
     const outcome = await this.untilWritten(`park ${keys.stream}`, () => parking.park(entries));
     if (!outcome) return entries.map(() => false);
     const refused = new Set(outcome.refused);
     const trimmed = new Set(outcome.trimmed);
-    if (refused.size > 0) metrics.refused.inc(this.labels, refused.size);
+    if (refused.size > 0) metrics.refused.inc(labels, refused.size);
     // Parked entries always carry a record: each trimmed one was dead-lettered from it.
     this.reportTrimmed(outcome.trimmed, outcome.trimmed.length);
     const parked = entries.map(({ entryId }) => !refused.has(entryId) && !trimmed.has(entryId));
     const dues = entries.filter((_, index) => parked[index]).map(({ due }) => due);
     if (dues.length > 0) {
-      metrics.parked.inc({ ...this.labels, reason }, dues.length);
+      metrics.parked.inc({ ...labels, reason }, dues.length);
       this.settings.parked(Math.min(...dues));
     }
     return parked;
@@ -189,7 +169,7 @@ export class EntryFailures {
    * with this consumer, and is reclaimed by another after the idle threshold).
    */
   private async untilWritten<T>(kind: string, write: () => Promise<T>): Promise<T | undefined> {
-    const { errors, stopping } = this.settings;
+    const { errors, lifecycle } = this.settings;
     for (;;) {
       try {
         const result = await write();
@@ -197,7 +177,7 @@ export class EntryFailures {
         return result;
       } catch (error) {
         errors.error(kind, error, `${kind} failed; retrying`);
-        if (stopping()) return undefined;
+        if (lifecycle.stopping) return undefined;
         await delay(1_000, undefined, { ref: false });
       }
     }

@@ -79,4 +79,22 @@ describe("running a handler", () => {
     expect(await client.hget("{worker}:effects", event.id)).toBe("1");
     client.disconnect();
   });
+
+  it("fails an attempt whose handler rejects with no reason, and says so in the dead letter", async () => {
+    const worker = testbed.bus("worker");
+    worker.subscribe("test.order-placed", () => Promise.reject(undefined), {
+      retry: { budgetMs: 0 },
+    });
+    await worker.start();
+    await testbed.bus("tester").publish("test.order-placed", { orderId: "o", seq: 1 });
+
+    await vi.waitFor(async () =>
+      expect(await worker.admin.listDeadLetters("test.order-placed")).toEqual([
+        expect.objectContaining({
+          reason: "retry_budget",
+          error: 'handler "worker:test.order-placed" rejected without a reason',
+        }),
+      ]),
+    );
+  });
 });

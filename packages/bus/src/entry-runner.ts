@@ -1,40 +1,23 @@
 import type { Catalog } from "@retail/contracts";
 import type { EntryFailures } from "./entry-failures.js";
+import type { EntryOutcomes } from "./entry-outcomes.js";
 import type { Envelope } from "./envelope.js";
-import { HandlerTimeoutError } from "./errors.js";
+import { HandlerRejectedError, HandlerTimeoutError } from "./errors.js";
 import { EventHandlerContext, type HandlerContextSource } from "./handler-context.js";
-import type { HeldEntry } from "./held-entry.js";
+import type { CheckedEntry, HeldEntry } from "./held-entry.js";
 import type { ParkedHead } from "./lanes.js";
-import type { BusMetrics } from "./metrics.js";
+import type { PartitionScope } from "./partition-scope.js";
 import type { RecentIds } from "./recent-ids.js";
 import type { HandlerContext, ResolvedSubscribeOptions } from "./subscription.js";
 import { tracingActive, withConsumerSpan } from "./tracing.js";
 
-/** What the runner needs from its consumer, which owns each entry's slot and its ack. */
-export interface RunnerHost {
-  /** The consumer is stopping: an entry not started yet is handed over, not run. */
-  stopping(): boolean;
-  /** The consumer has closed: a failed entry is given up, not retried. */
-  closed(): boolean;
-  /** Acknowledge the entry and free its slot. */
-  acknowledge(entry: HeldEntry, outcome: "handled" | "duplicate"): void;
-  /** Free the entry's slot without acknowledging it: it stays pending for a later delivery. */
-  release(entry: HeldEntry): void;
-  /** The consumer is stopping: give the entry, not started, to the group's other consumers. */
-  handOver(entry: HeldEntry): void;
-  /** Park an entry whose schema version this consumer does not know; resolves to where. */
-  parkUnknownVersion(entry: HeldEntry): Promise<ParkedHead | undefined>;
-}
-
-export interface EntryRunnerSettings<C extends Catalog> {
-  options: ResolvedSubscribeOptions;
+export interface EntryRunnerSettings<C extends Catalog> extends PartitionScope {
   /** The subscription's handler; payloads reach it only after passing the topic's schema. */
   handler: (event: Envelope, context: HandlerContext<C>) => Promise<void> | void;
-  metrics: BusMetrics;
-  /** The metric labels of the subscription's topic and group, built once. */
-  labels: { topic: string; group: string };
   contextSource: HandlerContextSource;
   failures: EntryFailures;
+  /** Where each entry ends up: the runner tells it, and frees the entry's slot through it. */
+  outcomes: EntryOutcomes;
   /** Event ids this consumer acknowledged lately: a copy of one of them is a duplicate. */
   recent: RecentIds;
 }
@@ -42,35 +25,34 @@ export interface EntryRunnerSettings<C extends Catalog> {
 /**
  * Runs one attempt of an entry's handler, then acknowledges it, dead-letters it, or
  * parks it until its next attempt (its slot goes to other work meanwhile). An attempt
- * that runs past `handlerTimeoutMs` fails: the consumer's sweep abandons it.
+ * that runs past `handlerTimeoutMs` fails: the consumer's sweep (`abandonTimedOut`)
+ * abandons it.
  *
  * A synchronous handler that succeeds (with no OpenTelemetry SDK registered) is handled
  * and acknowledged before `run` returns, with no promise made for it: this runs for
  * every event.
  */
 export class EntryRunner<C extends Catalog> {
-  constructor(
-    private readonly settings: EntryRunnerSettings<C>,
-    private readonly host: RunnerHost,
-  ) {}
+  constructor(private readonly settings: EntryRunnerSettings<C>) {}
 
   /**
    * Returns a promise only while work remains: an async handler, or a failure to deal
    * with. It resolves to where the entry was parked, if it was.
    */
-  run(entry: HeldEntry): Promise<ParkedHead | undefined> | undefined {
-    const envelope = entry.envelope as Envelope;
+  run(entry: CheckedEntry): Promise<ParkedHead | undefined> | undefined {
+    const { outcomes, lifecycle, options, recent } = this.settings;
+    const { envelope } = entry;
     if (entry.lost) {
-      this.host.release(entry);
+      outcomes.release(entry);
       return undefined;
     }
-    if (this.host.stopping()) {
-      this.host.handOver(entry);
+    if (lifecycle.stopping) {
+      outcomes.handOverLate(entry);
       return undefined;
     }
-    if (entry.unknownVersion) return this.host.parkUnknownVersion(entry);
-    if (this.settings.options.idempotency && this.settings.recent.has(envelope.id)) {
-      this.host.acknowledge(entry, "duplicate");
+    if (entry.unknownVersion) return outcomes.parkUnknownVersion(entry);
+    if (options.idempotency && recent.has(envelope.id)) {
+      outcomes.acknowledge(entry, "duplicate");
       return undefined;
     }
     const started = performance.now();
@@ -94,7 +76,7 @@ export class EntryRunner<C extends Catalog> {
 
   /** Wait for an async attempt until it settles or the sweep abandons it at its deadline. */
   private awaitAttempt(
-    entry: HeldEntry,
+    entry: CheckedEntry,
     context: EventHandlerContext<C>,
     result: PromiseLike<unknown>,
     started: number,
@@ -118,7 +100,7 @@ export class EntryRunner<C extends Catalog> {
       };
       result.then(
         () => finish(),
-        (error: unknown) => finish(error ?? new Error("handler rejected without a reason")),
+        (error: unknown) => finish(error ?? new HandlerRejectedError(this.settings.options.name)),
       );
     });
   }
@@ -131,36 +113,43 @@ export class EntryRunner<C extends Catalog> {
       : handler(envelope, context);
   }
 
-  private succeeded(entry: HeldEntry, started: number): void {
+  private succeeded(entry: CheckedEntry, started: number): void {
     const { metrics, labels } = this.settings;
     metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
-    this.host.acknowledge(entry, "handled");
+    this.settings.outcomes.acknowledge(entry, "handled");
   }
 
   /** After a failed attempt: dead-letter the entry, give it up, or park it for the next. */
   private async failed(
-    entry: HeldEntry,
+    entry: CheckedEntry,
     error: unknown,
     started: number,
   ): Promise<ParkedHead | undefined> {
-    const { metrics, labels, failures } = this.settings;
+    const { metrics, labels, failures, outcomes, lifecycle } = this.settings;
     metrics.handlerDuration.observe(labels, (performance.now() - started) / 1_000);
     metrics.failed.inc(labels);
-    if (entry.lost || this.host.closed()) {
-      this.host.release(entry);
+    if (entry.lost || lifecycle.closed) {
+      outcomes.release(entry);
       return undefined;
     }
     try {
       return await failures.afterFailure(entry, error);
     } finally {
-      this.host.release(entry);
+      outcomes.release(entry);
     }
   }
 }
 
-/** The error an attempt past its deadline fails with. */
-export function timeoutError(options: ResolvedSubscribeOptions): HandlerTimeoutError {
-  return new HandlerTimeoutError(options.name, options.handlerTimeoutMs);
+/** Fail the async attempts that ran past `handlerTimeoutMs`: their entries are retried. */
+export function abandonTimedOut(
+  entries: Iterable<HeldEntry>,
+  options: ResolvedSubscribeOptions,
+): void {
+  const now = Date.now();
+  for (const entry of entries) {
+    if (entry.envelope !== undefined && entry.abandon && entry.attemptDeadline <= now)
+      entry.abandon(new HandlerTimeoutError(options.name, options.handlerTimeoutMs));
+  }
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

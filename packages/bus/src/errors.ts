@@ -138,6 +138,23 @@ export class HandlerTimeoutError extends BusError {
   }
 }
 
+/**
+ * A handler whose promise rejected with no reason (`undefined`): the attempt fails
+ * with this in its place, so the retry record and the dead letter still say something.
+ */
+export class HandlerRejectedError extends BusError {
+  constructor(readonly handler: string) {
+    super("BUS_ERR_HANDLER_REJECTED", `handler "${handler}" rejected without a reason`);
+  }
+}
+
+/** Work the bus stopped waiting for at a deadline (its shutdown's); the work itself goes on. */
+export class DeadlinePassedError extends BusError {
+  constructor() {
+    super("BUS_ERR_DEADLINE_PASSED", "the deadline passed before the work finished");
+  }
+}
+
 /** A Lua script file that cannot be loaded or run as declared (its key count, its includes). */
 export class LuaScriptError extends BusError {
   constructor(

@@ -1,4 +1,7 @@
+import { setTimeout as delay } from "node:timers/promises";
 import { LuaScript } from "./lua-script.js";
+import type { RateLimitedLog } from "./rate-limited-log.js";
+import { ensureGroup } from "./reader.js";
 import type { RedisClient } from "./redis.js";
 
 /**
@@ -20,4 +23,34 @@ export async function leaveGroupIfIdle(
   consumer: string,
 ): Promise<boolean> {
   return (await LEAVE_IF_IDLE.run(redis, [stream], [group, consumer])) === 1;
+}
+
+/**
+ * The group vanished (Redis restarted without persistence): create it again, from the
+ * start of the stream. When Redis refuses that too, wait a second (or until `signal`
+ * aborts) before the caller reads again.
+ */
+export async function recoverGroup(
+  redis: RedisClient,
+  stream: string,
+  group: string,
+  errors: RateLimitedLog,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    if (await ensureGroup(redis, stream, group, "0")) {
+      errors.warn(
+        `group ${stream}`,
+        undefined,
+        `consumer group ${group} on ${stream} was missing; recreated`,
+      );
+    }
+  } catch (error) {
+    errors.error(
+      `group ${stream}`,
+      error,
+      `recreating consumer group ${group} on ${stream} failed`,
+    );
+    await delay(1_000, undefined, { signal, ref: false }).catch(() => {});
+  }
 }

@@ -1,4 +1,9 @@
+import type { EntryOutcomes } from "./entry-outcomes.js";
+import type { HandlerSlots } from "./handler-slots.js";
+import type { CheckedEntry } from "./held-entry.js";
+import type { KeyLanes } from "./lanes.js";
 import { LuaScript } from "./lua-script.js";
+import type { PartitionScope } from "./partition-scope.js";
 import type { RedisClient } from "./redis.js";
 
 /**
@@ -32,4 +37,46 @@ export async function refreshClaims(
     [keys.stream, keys.takeovers],
     [group, consumer, ...entryIds],
   )) as string[];
+}
+
+export interface HeartbeatSettings extends PartitionScope {
+  slots: HandlerSlots;
+  lanes: KeyLanes<CheckedEntry>;
+  outcomes: EntryOutcomes;
+}
+
+/**
+ * Every `claimIdleMs / 3`: refreshes the claims of everything the consumer holds, and
+ * marks what it lost to another consumer — a lost entry that has not started is let go
+ * at once; one that runs is not acknowledged when it finishes.
+ */
+export class Heartbeat {
+  constructor(private readonly settings: HeartbeatSettings) {}
+
+  async beat(): Promise<void> {
+    const { keys, options, consumer, commands, logger, errors, slots, lanes, outcomes } =
+      this.settings;
+    // Also with nothing held: a clean check takes this consumer off the takeovers hash.
+    // The entries as they are now: a reply may come late (a command ioredis sent again
+    // after a reconnect), when an id names an entry taken back since, no longer this one.
+    const checked = slots.snapshot();
+    try {
+      const lostIds = await refreshClaims(commands, keys, options.group, consumer, [
+        ...checked.keys(),
+      ]);
+      for (const entryId of lostIds) {
+        const entry = slots.get(entryId);
+        if (!entry || entry !== checked.get(entryId)) continue;
+        entry.lost = true;
+        logger.warn(
+          { stream: keys.stream, entryId },
+          "another consumer reclaimed an entry this one still held",
+        );
+        if (entry.envelope !== undefined && lanes.remove(entry.envelope.partitionKey, entry))
+          outcomes.release(entry);
+      }
+    } catch (error) {
+      errors.warn(`heartbeat ${keys.stream}`, error, "refreshing claims failed");
+    }
+  }
 }

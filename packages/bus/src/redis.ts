@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { DeadlinePassedError } from "./errors.js";
 
 /** A standalone client or a Cluster: the bus works with either. */
 export type RedisClient = Redis | Cluster;
@@ -132,16 +133,14 @@ export function isNoGroupError(error: unknown): boolean {
 }
 
 /**
- * Wait for `work` until `deadline` (epoch ms) at the latest; rejects after that. The
- * work itself is not cancelled. The timer does not keep the process alive.
+ * Wait for `work` until `deadline` (epoch ms) at the latest; rejects with
+ * `DeadlinePassedError` after that. The work itself is not cancelled. The timer does
+ * not keep the process alive.
  */
 export async function beforeDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error("deadline passed")),
-      Math.max(0, deadline - Date.now()),
-    );
+    timer = setTimeout(() => reject(new DeadlinePassedError()), Math.max(0, deadline - Date.now()));
     timer.unref();
   });
   try {
