@@ -9,3 +9,13 @@ export const InvalidShipmentStateError = defineError(
   409,
   "The shipment is not in a state that allows this",
 );
+
+/**
+ * A cancel request found its shipment moving on at every look (a move that cannot
+ * repeat, so this should not happen): thrown by the handler, the bus retries it.
+ */
+export const CancelUndecidedError = defineError(
+  "cancel_undecided",
+  500,
+  "The cancel request could not be decided",
+);

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/harness.js";
+import { aCancelRequest, anOrder, useShippingHarness } from "../test/harness.js";
 import {
   cancelledOrderKey,
   PROCESSED_KEY,
@@ -10,14 +10,14 @@ import {
 import type { ShippingService } from "./service.js";
 
 describe("order.placed", () => {
-  const testbed = useShippingTestbed();
+  const harness = useShippingHarness();
 
   it("creates one pending shipment with a carrier and tracking number, and publishes shipment.created", async () => {
-    const shipping = await testbed.service({ SHIPPING_CARRIERS: "dhl,ups" });
-    const placed = await testbed.inventory().publish("order.placed", anOrder("ord-1", "DE"));
+    const shipping = await harness.service({ SHIPPING_CARRIERS: "dhl,ups" });
+    const placed = await harness.inventory().publish("order.placed", anOrder("ord-1", "DE"));
 
     const shipment = await vi.waitFor(async () => {
-      const found = await shipping.store.findByOrder("ord-1");
+      const found = await shipping.expose.store.findByOrder("ord-1");
       expect(found).toBeDefined();
       return found;
     });
@@ -32,7 +32,7 @@ describe("order.placed", () => {
     expect(shipment?.history).toEqual([{ status: "pending", at: shipment?.createdAt }]);
     expect(shipment?.reason).toBeUndefined();
 
-    const created = await testbed.events("shipment.created");
+    const created = await harness.events("shipment.created");
     expect(created).toHaveLength(1);
     expect(created[0]?.payload).toEqual({
       shipmentId: shipment?.shipmentId,
@@ -48,31 +48,31 @@ describe("order.placed", () => {
       causationId: placed.id,
       source: "shipping",
     });
-    const timers = await testbed.client().zrange(TIMERS_KEY, "0", "-1");
+    const timers = await harness.client().zrange(TIMERS_KEY, "0", "-1");
     expect(timers).toEqual([`${shipment?.shipmentId}|dispatch`]);
   });
 
   it("creates the shipment once when the same order.placed is delivered twice", async () => {
-    const shipping = await testbed.service();
-    const inventory = testbed.inventory();
+    const shipping = await harness.service();
+    const inventory = harness.inventory();
     const first = await inventory.publish("order.placed", anOrder("ord-1"));
     // a publisher retrying after a timeout sends the same event id again
     await inventory.publish("order.placed", anOrder("ord-1"), { eventId: first.id });
     // and a faulty one the same order under a new id
     const again = await inventory.publish("order.placed", anOrder("ord-1"));
-    await testbed.drained(shipping, "order.placed");
+    await harness.drained(shipping, "order.placed");
 
-    expect(await testbed.events("shipment.created")).toHaveLength(1);
-    const client = testbed.client();
+    expect(await harness.events("shipment.created")).toHaveLength(1);
+    const client = harness.client();
     expect(await client.zscore(PROCESSED_KEY, first.id)).not.toBeNull();
     expect(await client.zscore(PROCESSED_KEY, again.id)).not.toBeNull();
-    const shipment = await shipping.store.findByOrder("ord-1");
-    expect(shipment?.lastEventId).toBe((await testbed.events("shipment.created"))[0]?.id);
+    const shipment = await shipping.expose.store.findByOrder("ord-1");
+    expect(shipment?.lastEventId).toBe((await harness.events("shipment.created"))[0]?.id);
   });
 
   it("creates exactly one shipment per order when two instances share the group", async () => {
-    const instances = [await testbed.service(), await testbed.service()];
-    const inventory = testbed.inventory();
+    const instances = [await harness.service(), await harness.service()];
+    const inventory = harness.inventory();
     const orderIds = Array.from({ length: 30 }, (_, index) => `ord-${index}`);
     for (const orderId of orderIds) {
       const placed = await inventory.publish("order.placed", anOrder(orderId));
@@ -80,12 +80,12 @@ describe("order.placed", () => {
       if (orderId.endsWith("0"))
         await inventory.publish("order.placed", anOrder(orderId), { eventId: placed.id });
     }
-    for (const instance of instances) await testbed.drained(instance, "order.placed");
+    for (const instance of instances) await harness.drained(instance, "order.placed");
 
-    const created = await testbed.events("shipment.created");
+    const created = await harness.events("shipment.created");
     expect(created.map((event) => event.payload.orderId).sort()).toEqual([...orderIds].sort());
     expect(new Set(created.map((event) => event.payload.shipmentId)).size).toBe(orderIds.length);
-    const client = testbed.client();
+    const client = harness.client();
     for (const orderId of orderIds) {
       const shipmentId = await client.get(shipmentByOrderKey(orderId));
       expect(created.find((event) => event.payload.orderId === orderId)?.payload.shipmentId).toBe(
@@ -95,18 +95,18 @@ describe("order.placed", () => {
   });
 
   it("fails a shipment to a country it does not serve and publishes shipment.failed, not shipment.created", async () => {
-    const shipping = await testbed.service({ SHIPPING_COUNTRIES: "de, fr" });
-    await testbed.inventory().publish("order.placed", anOrder("ord-1", "GB"));
-    await testbed.drained(shipping, "order.placed");
+    const shipping = await harness.service({ SHIPPING_COUNTRIES: "de, fr" });
+    await harness.inventory().publish("order.placed", anOrder("ord-1", "GB"));
+    await harness.drained(shipping, "order.placed");
 
-    const shipment = await shipping.store.findByOrder("ord-1");
+    const shipment = await shipping.expose.store.findByOrder("ord-1");
     expect(shipment).toMatchObject({
       status: "failed",
       reason: "unsupported_country",
       destinationCountry: "GB",
     });
     expect(shipment?.history.map((entry) => entry.status)).toEqual(["failed"]);
-    const failed = await testbed.events("shipment.failed");
+    const failed = await harness.events("shipment.failed");
     expect(failed.map((event) => event.payload)).toEqual([
       {
         shipmentId: shipment?.shipmentId,
@@ -115,42 +115,36 @@ describe("order.placed", () => {
         failedAt: shipment?.createdAt,
       },
     ]);
-    expect(await testbed.events("shipment.created")).toEqual([]);
-    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
+    expect(await harness.events("shipment.created")).toEqual([]);
+    expect(await harness.client().zcard(TIMERS_KEY)).toBe(0);
   });
 });
 
 describe("order.cancel-requested", () => {
-  const testbed = useShippingTestbed();
-
-  const request = (orderId: string, reason = "Wrong size") => ({
-    orderId,
-    reason,
-    requestedAt: new Date().toISOString(),
-  });
+  const harness = useShippingHarness();
 
   async function dispatchedShipment(shipping: ShippingService, orderId: string) {
-    await testbed.inventory().publish("order.placed", anOrder(orderId));
-    await testbed.drained(shipping, "order.placed");
-    const pending = await shipping.store.findByOrder(orderId);
+    await harness.inventory().publish("order.placed", anOrder(orderId));
+    await harness.drained(shipping, "order.placed");
+    const pending = await shipping.expose.store.findByOrder(orderId);
     if (!pending) throw new Error("no shipment");
-    expect((await shipping.store.advance(pending, "dispatch")).outcome).toBe("applied");
+    expect((await shipping.expose.store.advance(pending, "dispatch")).outcome).toBe("applied");
     return pending.shipmentId;
   }
 
   it("cancels a pending shipment: status cancelled, timers removed, shipment.cancelled published", async () => {
-    const shipping = await testbed.service();
-    const inventory = testbed.inventory();
+    const shipping = await harness.service();
+    const inventory = harness.inventory();
     await inventory.publish("order.placed", anOrder("ord-1"));
-    await testbed.drained(shipping, "order.placed");
-    const cancel = await inventory.publish("order.cancel-requested", request("ord-1"));
-    await testbed.drained(shipping, "order.cancel-requested");
+    await harness.drained(shipping, "order.placed");
+    const cancel = await inventory.publish("order.cancel-requested", aCancelRequest("ord-1"));
+    await harness.drained(shipping, "order.cancel-requested");
 
-    const shipment = await shipping.store.findByOrder("ord-1");
+    const shipment = await shipping.expose.store.findByOrder("ord-1");
     expect(shipment).toMatchObject({ status: "cancelled", reason: "order_cancelled" });
     expect(shipment?.history.map((entry) => entry.status)).toEqual(["pending", "cancelled"]);
-    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
-    const cancelled = await testbed.events("shipment.cancelled");
+    expect(await harness.client().zcard(TIMERS_KEY)).toBe(0);
+    const cancelled = await harness.events("shipment.cancelled");
     expect(cancelled).toHaveLength(1);
     expect(cancelled[0]?.payload).toEqual({
       shipmentId: shipment?.shipmentId,
@@ -158,20 +152,27 @@ describe("order.cancel-requested", () => {
       reason: "order_cancelled",
       cancelledAt: shipment?.updatedAt,
     });
-    expect(cancelled[0]?.causationId).toBe(cancel.id);
-    expect(await testbed.events("shipment.cancel-refused")).toEqual([]);
+    // the answer continues the request: its correlation, causation and trace
+    expect(cancelled[0]).toMatchObject({
+      causationId: cancel.id,
+      correlationId: cancel.correlationId,
+    });
+    expect(cancelled[0]?.traceparent.split("-")[1]).toBe(cancel.traceparent.split("-")[1]);
+    expect(await harness.events("shipment.cancel-refused")).toEqual([]);
   });
 
   it("refuses a cancel for a dispatched shipment with shipment.cancel-refused and lets it go on", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const shipmentId = await dispatchedShipment(shipping, "ord-1");
 
-    const cancel = await testbed.inventory().publish("order.cancel-requested", request("ord-1"));
-    await testbed.drained(shipping, "order.cancel-requested");
+    const cancel = await harness
+      .inventory()
+      .publish("order.cancel-requested", aCancelRequest("ord-1"));
+    await harness.drained(shipping, "order.cancel-requested");
 
-    expect((await shipping.store.findByOrder("ord-1"))?.status).toBe("dispatched");
-    expect(await testbed.events("shipment.cancelled")).toEqual([]);
-    const [refused, ...more] = await testbed.events("shipment.cancel-refused");
+    expect((await shipping.expose.store.findByOrder("ord-1"))?.status).toBe("dispatched");
+    expect(await harness.events("shipment.cancelled")).toEqual([]);
+    const [refused, ...more] = await harness.events("shipment.cancel-refused");
     expect(more).toEqual([]);
     expect(refused?.payload).toMatchObject({
       shipmentId,
@@ -180,70 +181,73 @@ describe("order.cancel-requested", () => {
       status: "dispatched",
     });
     expect(refused).toMatchObject({ causationId: cancel.id, correlationId: cancel.correlationId });
+    expect(refused?.traceparent.split("-")[1]).toBe(cancel.traceparent.split("-")[1]);
     // the delivery timer still runs
-    expect(await testbed.client().zrange(TIMERS_KEY, "0", "-1")).toEqual([`${shipmentId}|deliver`]);
+    expect(await harness.client().zrange(TIMERS_KEY, "0", "-1")).toEqual([`${shipmentId}|deliver`]);
   });
 
   it("refuses a cancel for a failed shipment with reason shipment_failed", async () => {
-    const shipping = await testbed.service({ SHIPPING_COUNTRIES: "DE" });
-    const inventory = testbed.inventory();
+    const shipping = await harness.service({ SHIPPING_COUNTRIES: "DE" });
+    const inventory = harness.inventory();
     await inventory.publish("order.placed", anOrder("ord-1", "GB"));
-    await testbed.drained(shipping, "order.placed");
-    await inventory.publish("order.cancel-requested", request("ord-1"));
-    await testbed.drained(shipping, "order.cancel-requested");
+    await harness.drained(shipping, "order.placed");
+    await inventory.publish("order.cancel-requested", aCancelRequest("ord-1"));
+    await harness.drained(shipping, "order.cancel-requested");
 
-    expect((await shipping.store.findByOrder("ord-1"))?.status).toBe("failed");
-    const refusals = await testbed.events("shipment.cancel-refused");
+    expect((await shipping.expose.store.findByOrder("ord-1"))?.status).toBe("failed");
+    const refusals = await harness.events("shipment.cancel-refused");
     expect(refusals.map((event) => event.payload)).toEqual([
       expect.objectContaining({ reason: "shipment_failed", status: "failed" }),
     ]);
   });
 
   it("answers a request delivered twice once", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     await dispatchedShipment(shipping, "ord-1");
-    const inventory = testbed.inventory();
-    const first = await inventory.publish("order.cancel-requested", request("ord-1"));
-    await inventory.publish("order.cancel-requested", request("ord-1"), { eventId: first.id });
-    await testbed.drained(shipping, "order.cancel-requested");
+    const inventory = harness.inventory();
+    const first = await inventory.publish("order.cancel-requested", aCancelRequest("ord-1"));
+    await inventory.publish("order.cancel-requested", aCancelRequest("ord-1"), {
+      eventId: first.id,
+    });
+    await harness.drained(shipping, "order.cancel-requested");
 
-    expect(await testbed.events("shipment.cancel-refused")).toHaveLength(1);
-    expect(await testbed.client().zscore(PROCESSED_KEY, first.id)).not.toBeNull();
+    expect(await harness.events("shipment.cancel-refused")).toHaveLength(1);
+    expect(await harness.client().zscore(PROCESSED_KEY, first.id)).not.toBeNull();
   });
 
   it("decides each cancel racing its dispatch timer one way: cancelled and never dispatched, or dispatched and refused", async () => {
     let clock = Date.now();
-    const shipping = await testbed.service(
+    const shipping = await harness.service(
       { SHIPPING_DISPATCH_DELAY_MS: "1000" },
-      { start: false, now: () => clock },
+      { now: () => clock },
     );
+    const inventory = harness.inventory();
     const orderIds = Array.from({ length: 40 }, (_, index) => `ord-${index}`);
+    for (const orderId of orderIds) await inventory.publish("order.placed", anOrder(orderId));
+    await harness.drained(shipping, "order.placed");
     const timers = new Map<string, string>();
     for (const orderId of orderIds) {
-      const cause = { eventId: `evt-placed-${orderId}`, correlationId: orderId };
-      const created = await shipping.store.createForOrder(anOrder(orderId), cause);
-      if (created.outcome !== "created") throw new Error(created.outcome);
-      timers.set(orderId, timerMember(created.shipment.shipmentId, "dispatch"));
+      const shipment = await shipping.expose.store.findByOrder(orderId);
+      timers.set(orderId, timerMember(shipment?.shipmentId ?? "", "dispatch"));
     }
-    clock += 1_000; // every dispatch timer is due now
+    clock += 1_000; // every dispatch timer is due now: the instance's own loop fires them too
+    // each timer fired as its cancel request reaches the stream, for the handler to race
     await Promise.all(
-      orderIds.flatMap((orderId) => [
-        shipping.store.fireTimer(timers.get(orderId) ?? ""),
-        shipping.store.decideCancel(orderId, {
-          eventId: `evt-cancel-${orderId}`,
-          correlationId: orderId,
-        }),
-      ]),
+      orderIds.map(async (orderId) => {
+        await inventory.publish("order.cancel-requested", aCancelRequest(orderId));
+        await shipping.expose.store.fireTimer(timers.get(orderId) ?? "");
+      }),
     );
+    await harness.drained(shipping, "order.cancel-requested");
 
     const ordersOf = async (
       topic: "shipment.dispatched" | "shipment.cancelled" | "shipment.cancel-refused",
-    ) => new Set((await testbed.events(topic)).map((event) => event.payload.orderId));
+    ) => new Set((await harness.events(topic)).map((event) => event.payload.orderId));
     const dispatched = await ordersOf("shipment.dispatched");
     const cancelled = await ordersOf("shipment.cancelled");
     const refused = await ordersOf("shipment.cancel-refused");
     for (const orderId of orderIds) {
-      const status = (await shipping.store.findByOrder(orderId))?.status;
+      const status = (await shipping.expose.store.findByOrder(orderId))?.status;
       if (status === "cancelled") {
         expect([dispatched.has(orderId), cancelled.has(orderId), refused.has(orderId)]).toEqual([
           false,
@@ -262,21 +266,21 @@ describe("order.cancel-requested", () => {
   });
 
   it("creates the shipment cancelled when the request arrived before its order.placed", async () => {
-    const shipping = await testbed.service();
-    const inventory = testbed.inventory();
-    await inventory.publish("order.cancel-requested", request("ord-1", "Changed my mind"));
-    await testbed.drained(shipping, "order.cancel-requested");
-    const client = testbed.client();
+    const shipping = await harness.service();
+    const inventory = harness.inventory();
+    await inventory.publish("order.cancel-requested", aCancelRequest("ord-1", "Changed my mind"));
+    await harness.drained(shipping, "order.cancel-requested");
+    const client = harness.client();
     expect(await client.pttl(cancelledOrderKey("ord-1"))).toBeGreaterThan(0);
-    expect(await shipping.store.findByOrder("ord-1")).toBeUndefined();
+    expect(await shipping.expose.store.findByOrder("ord-1")).toBeUndefined();
 
     await inventory.publish("order.placed", anOrder("ord-1"));
-    await testbed.drained(shipping, "order.placed");
+    await harness.drained(shipping, "order.placed");
 
-    const shipment = await shipping.store.findByOrder("ord-1");
+    const shipment = await shipping.expose.store.findByOrder("ord-1");
     expect(shipment).toMatchObject({ status: "cancelled", reason: "order_cancelled" });
     expect(shipment?.history.map((entry) => entry.status)).toEqual(["cancelled"]);
-    expect((await testbed.events("shipment.cancelled")).map((event) => event.payload)).toEqual([
+    expect((await harness.events("shipment.cancelled")).map((event) => event.payload)).toEqual([
       {
         shipmentId: shipment?.shipmentId,
         orderId: "ord-1",
@@ -284,7 +288,7 @@ describe("order.cancel-requested", () => {
         cancelledAt: shipment?.createdAt,
       },
     ]);
-    expect(await testbed.events("shipment.created")).toEqual([]);
+    expect(await harness.events("shipment.created")).toEqual([]);
     expect(await client.zcard(TIMERS_KEY)).toBe(0);
     expect(await client.exists(cancelledOrderKey("ord-1"))).toBe(0);
   });

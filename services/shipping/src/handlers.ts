@@ -1,67 +1,66 @@
-import type { Bus } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
+import type { Handlers } from "@retail/service-kit";
 import type { ShipmentStore } from "./store/shipments.js";
 
 /**
  * Shipping's two subscriptions, in its consumer group. The bus has validated each
- * payload against its contract; each handler acts in one atomic step (state, timers,
- * event and processed mark) and logs what happened.
+ * payload against its contract; each handler acts in one step through the store (state,
+ * timers, event and the event's processed mark) and logs what happened.
  */
-export function subscribeHandlers(bus: Bus<RetailCatalog>, store: ShipmentStore): void {
-  bus.subscribe("order.placed", async (event, context) => {
-    const result = await store.createForOrder(event.payload, {
-      eventId: event.id,
-      correlationId: event.correlationId,
-      traceparent: event.traceparent,
-    });
-    switch (result.outcome) {
-      case "created":
-      case "failed":
-      case "cancelled": {
-        const { shipmentId, status, reason, carrier } = result.shipment;
-        context.logger.info({ shipmentId, status, reason, carrier }, `shipment ${result.outcome}`);
-        return;
+export function shippingHandlers(deps: { store: ShipmentStore }): Handlers<RetailCatalog> {
+  const { store } = deps;
+  return {
+    "order.placed": async (event, context) => {
+      const result = await store.createForOrder(event, context);
+      switch (result.outcome) {
+        case "created":
+        case "failed":
+        case "cancelled": {
+          const { shipmentId, status, reason, carrier } = result.shipment;
+          context.logger.info(
+            { shipmentId, status, reason, carrier },
+            `shipment ${result.outcome}`,
+          );
+          return;
+        }
+        case "exists":
+          context.logger.info(
+            { shipmentId: result.shipmentId },
+            "the order already has its shipment; none created",
+          );
+          return;
+        case "duplicate":
+          context.logger.debug("order.placed already handled");
+          return;
       }
-      case "exists":
-        context.logger.info(
-          { shipmentId: result.shipmentId },
-          "the order already has its shipment; none created",
-        );
-        return;
-      case "duplicate":
-        context.logger.debug("order.placed already handled");
-        return;
-    }
-  });
+    },
 
-  bus.subscribe("order.cancel-requested", async (event, context) => {
-    const { orderId } = event.payload;
-    const result = await store.decideCancel(orderId, {
-      eventId: event.id,
-      correlationId: event.correlationId,
-    });
-    switch (result.outcome) {
-      case "cancelled":
-        context.logger.info({ shipmentId: result.shipment.shipmentId }, "shipment cancelled");
-        return;
-      case "remembered":
-        context.logger.info(
-          { orderId },
-          "cancel requested before the shipment exists; its order.placed will create it cancelled",
-        );
-        return;
-      case "refused":
-        context.logger.info(
-          { orderId, status: result.status, reason: result.reason },
-          "cancel refused: the shipment is past pending",
-        );
-        return;
-      case "already_cancelled":
-        context.logger.info({ orderId }, "cancel requested for a shipment already cancelled");
-        return;
-      case "duplicate":
-        context.logger.debug("order.cancel-requested already handled");
-        return;
-    }
-  });
+    "order.cancel-requested": async (event, context) => {
+      const { orderId } = event.payload;
+      const result = await store.decideCancel(event, context);
+      switch (result.outcome) {
+        case "cancelled":
+          context.logger.info({ shipmentId: result.shipment.shipmentId }, "shipment cancelled");
+          return;
+        case "remembered":
+          context.logger.info(
+            { orderId },
+            "cancel requested before the shipment exists; its order.placed will create it cancelled",
+          );
+          return;
+        case "refused":
+          context.logger.info(
+            { orderId, status: result.status, reason: result.reason },
+            "cancel refused: the shipment is past pending",
+          );
+          return;
+        case "already_cancelled":
+          context.logger.info({ orderId }, "cancel requested for a shipment already cancelled");
+          return;
+        case "duplicate":
+          context.logger.debug("order.cancel-requested already handled");
+          return;
+      }
+    },
+  };
 }

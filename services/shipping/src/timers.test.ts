@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
-import { anOrder, useShippingTestbed } from "../test/harness.js";
+import { anOrder, useShippingHarness } from "../test/harness.js";
 import { TIMERS_KEY } from "./keys.js";
 
 const FAST = {
@@ -12,18 +12,18 @@ const FAST = {
 };
 
 describe("carrier timers", () => {
-  const testbed = useShippingTestbed();
+  const harness = useShippingHarness();
 
   it("dispatches, then delivers, a shipment on its timers, publishing each step in order", async () => {
     // the delays given as config overrides, as a test harness would
-    const shipping = await testbed.service(
+    const shipping = await harness.service(
       {},
       { config: { SHIPPING_DISPATCH_DELAY_MS: 50, SHIPPING_DELIVERY_DELAY_MS: 50 } },
     );
-    const placed = await testbed.inventory().publish("order.placed", anOrder("ord-1"));
+    const placed = await harness.inventory().publish("order.placed", anOrder("ord-1"));
 
     const shipment = await vi.waitFor(async () => {
-      const found = await shipping.store.findByOrder("ord-1");
+      const found = await shipping.expose.store.findByOrder("ord-1");
       expect(found?.status).toBe("delivered");
       return found;
     });
@@ -32,9 +32,9 @@ describe("carrier timers", () => {
       "dispatched",
       "delivered",
     ]);
-    const [created] = await testbed.events("shipment.created");
-    const dispatched = await testbed.events("shipment.dispatched");
-    const delivered = await testbed.events("shipment.delivered");
+    const [created] = await harness.events("shipment.created");
+    const dispatched = await harness.events("shipment.dispatched");
+    const delivered = await harness.events("shipment.delivered");
     expect(dispatched).toHaveLength(1);
     expect(delivered).toHaveLength(1);
     const ids = {
@@ -53,47 +53,49 @@ describe("carrier timers", () => {
     expect(Date.parse(delivered[0]?.payload.deliveredAt ?? "")).toBeGreaterThanOrEqual(
       Date.parse(dispatched[0]?.payload.dispatchedAt ?? ""),
     );
-    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
+    expect(await harness.client().zcard(TIMERS_KEY)).toBe(0);
   });
 
   it("keeps shipment.created and the events its timers publish in the trace of the order.placed", async () => {
-    const shipping = await testbed.service(FAST);
+    const shipping = await harness.service(FAST);
     const orderTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    const placed = await testbed.inventory().publish("order.placed", anOrder("ord-1"), {
+    const placed = await harness.inventory().publish("order.placed", anOrder("ord-1"), {
       traceparent: `00-${orderTraceId}-00f067aa0ba902b7-01`,
     });
     expect(placed.traceparent.split("-")[1]).toBe(orderTraceId);
 
     await vi.waitFor(async () =>
-      expect((await shipping.store.findByOrder("ord-1"))?.status).toBe("delivered"),
+      expect((await shipping.expose.store.findByOrder("ord-1"))?.status).toBe("delivered"),
     );
-    expect((await shipping.store.findByOrder("ord-1"))?.traceparent).toBe(placed.traceparent);
+    expect((await shipping.expose.store.findByOrder("ord-1"))?.traceparent).toBe(
+      placed.traceparent,
+    );
     const steps = [
-      ...(await testbed.events("shipment.created")),
-      ...(await testbed.events("shipment.dispatched")),
-      ...(await testbed.events("shipment.delivered")),
+      ...(await harness.events("shipment.created")),
+      ...(await harness.events("shipment.dispatched")),
+      ...(await harness.events("shipment.delivered")),
     ];
     expect(steps).toHaveLength(3);
     for (const event of steps) expect(event.traceparent.split("-")[1]).toBe(orderTraceId);
   });
 
   it("fires a timer that fell due while no instance ran, once a new one starts on the same Redis", async () => {
-    const first = await testbed.service();
-    await testbed.inventory().publish("order.placed", anOrder("ord-1"));
-    await testbed.drained(first, "order.placed");
-    const shipment = await first.store.findByOrder("ord-1");
+    const first = await harness.service();
+    await harness.inventory().publish("order.placed", anOrder("ord-1"));
+    await harness.drained(first, "order.placed");
+    const shipment = await first.expose.store.findByOrder("ord-1");
     await first.close();
-    const client = testbed.client();
+    const client = harness.client();
     const [member, due] = await client.zrange(TIMERS_KEY, "0", "-1", "WITHSCORES");
     expect(member).toBe(`${shipment?.shipmentId}|dispatch`);
 
     // a new instance, started after the due time (its clock is an hour ahead)
     const later = Number(due) + 3_600_000;
-    const second = await testbed.service({}, { now: () => later });
+    const second = await harness.service({}, { now: () => later });
     await vi.waitFor(async () =>
-      expect((await second.store.findByOrder("ord-1"))?.status).toBe("dispatched"),
+      expect((await second.expose.store.findByOrder("ord-1"))?.status).toBe("dispatched"),
     );
-    const dispatched = await testbed.events("shipment.dispatched");
+    const dispatched = await harness.events("shipment.dispatched");
     expect(dispatched.map((event) => event.payload.dispatchedAt)).toEqual([
       new Date(later).toISOString(),
     ]);
@@ -105,35 +107,31 @@ describe("carrier timers", () => {
   });
 
   it("fires a due timer that an instance read but died before firing", async () => {
-    const first = await testbed.service({}, { start: false });
-    const pending = await first.store.createForOrder(anOrder("ord-1"), {
-      eventId: "evt-1",
-      correlationId: "cor-1",
-    });
-    if (pending.outcome !== "created") throw new Error(pending.outcome);
-    const client = testbed.client();
-    await client.zadd(TIMERS_KEY, 0, `${pending.shipment.shipmentId}|dispatch`);
-    expect(await first.store.dueTimers(10)).toHaveLength(1);
+    const first = await harness.service({}, { start: false });
+    const pending = await harness.createShipment(first, anOrder("ord-1"));
+    const client = harness.client();
+    await client.zadd(TIMERS_KEY, 0, `${pending.shipmentId}|dispatch`);
+    expect(await first.expose.store.dueTimers(10)).toHaveLength(1);
     await first.close(); // dies holding the due timer it read
 
-    const second = await testbed.service();
+    const second = await harness.service();
     await vi.waitFor(async () =>
-      expect((await second.store.findByOrder("ord-1"))?.status).toBe("dispatched"),
+      expect((await second.expose.store.findByOrder("ord-1"))?.status).toBe("dispatched"),
     );
-    expect(await testbed.events("shipment.dispatched")).toHaveLength(1);
+    expect(await harness.events("shipment.dispatched")).toHaveLength(1);
   });
 
   it("takes each step exactly once when several instances poll the same timers", async () => {
     const instances = await Promise.all([
-      testbed.service(FAST),
-      testbed.service(FAST),
-      testbed.service(FAST),
+      harness.service(FAST),
+      harness.service(FAST),
+      harness.service(FAST),
     ]);
-    const inventory = testbed.inventory();
+    const inventory = harness.inventory();
     const orderIds = Array.from({ length: 25 }, (_, index) => `ord-${index}`);
     for (const orderId of orderIds) await inventory.publish("order.placed", anOrder(orderId));
 
-    const store = instances[0]?.store;
+    const store = instances[0]?.expose.store;
     await vi.waitFor(
       async () => {
         for (const orderId of orderIds)
@@ -146,7 +144,7 @@ describe("carrier timers", () => {
       "shipment.dispatched",
       "shipment.delivered",
     ] as const) {
-      const events = await testbed.events(topic);
+      const events = await harness.events(topic);
       expect(events.map((event) => event.payload.orderId).sort()).toEqual([...orderIds].sort());
     }
     for (const orderId of orderIds) {
@@ -157,56 +155,44 @@ describe("carrier timers", () => {
         "delivered",
       ]);
     }
-    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
+    expect(await harness.client().zcard(TIMERS_KEY)).toBe(0);
   });
 
   it("applies a timer once when two instances fire it at the same moment", async () => {
     const [first, second] = [
-      await testbed.service({}, { start: false }),
-      await testbed.service({}, { start: false }),
+      await harness.service({}, { start: false }),
+      await harness.service({}, { start: false }),
     ];
-    const result = await first.store.createForOrder(anOrder("ord-1"), {
-      eventId: "evt-1",
-      correlationId: "cor-1",
-    });
-    if (result.outcome !== "created") throw new Error(result.outcome);
-    const member = `${result.shipment.shipmentId}|dispatch`;
-    await testbed.client().zadd(TIMERS_KEY, 0, member);
+    const { shipmentId } = await harness.createShipment(first, anOrder("ord-1"));
+    const member = `${shipmentId}|dispatch`;
+    await harness.client().zadd(TIMERS_KEY, 0, member);
 
     const outcomes = await Promise.all([
-      first.store.fireTimer(member),
-      second.store.fireTimer(member),
-      first.store.fireTimer(member),
+      first.expose.store.fireTimer(member),
+      second.expose.store.fireTimer(member),
+      first.expose.store.fireTimer(member),
     ]);
     expect(outcomes.map((outcome) => outcome.outcome).sort()).toEqual([
       "applied",
       "timer_gone",
       "timer_gone",
     ]);
-    expect(await testbed.events("shipment.dispatched")).toHaveLength(1);
-    expect((await first.store.get(result.shipment.shipmentId))?.history).toHaveLength(2);
+    expect(await harness.events("shipment.dispatched")).toHaveLength(1);
+    expect((await first.expose.store.get(shipmentId))?.history).toHaveLength(2);
   });
 
   it("drops, without a step or an event, a timer whose shipment has moved on", async () => {
-    const shipping = await testbed.service({ SHIPPING_TIMER_POLL_MS: "10" });
-    const result = await shipping.store.createForOrder(anOrder("ord-1"), {
-      eventId: "evt-1",
-      correlationId: "cor-1",
-    });
-    if (result.outcome !== "created") throw new Error(result.outcome);
-    const { shipmentId } = result.shipment;
-    const cancelled = await shipping.store.decideCancel("ord-1", {
-      eventId: "evt-2",
-      correlationId: "cor-1",
-    });
-    expect(cancelled.outcome).toBe("cancelled");
+    const shipping = await harness.service({ SHIPPING_TIMER_POLL_MS: "10" });
+    const { shipmentId } = await harness.placed(shipping, anOrder("ord-1"));
+    await harness.cancelRequested(shipping, "ord-1");
+    expect((await shipping.expose.store.get(shipmentId))?.status).toBe("cancelled");
     // a stale timer left behind, e.g. by an older version, comes due
-    const client = testbed.client();
+    const client = harness.client();
     await client.zadd(TIMERS_KEY, 0, `${shipmentId}|dispatch`, 0, "unknown-shipment|deliver");
 
     await vi.waitFor(async () => expect(await client.zcard(TIMERS_KEY)).toBe(0));
-    expect((await shipping.store.get(shipmentId))?.status).toBe("cancelled");
-    expect(await testbed.events("shipment.dispatched")).toEqual([]);
+    expect((await shipping.expose.store.get(shipmentId))?.status).toBe("cancelled");
+    expect(await harness.events("shipment.dispatched")).toEqual([]);
   });
 
   it("lets the process exit once closed: no timer or connection keeps it alive", async () => {
@@ -215,7 +201,7 @@ describe("carrier timers", () => {
       ["--conditions=@retail/source", "--import", "tsx", "test/start-and-close.ts"],
       {
         cwd: fileURLToPath(new URL("..", import.meta.url)),
-        env: { ...process.env, REDIS_URL: testbed.redis().url, LOG_LEVEL: "silent" },
+        env: { ...process.env, REDIS_URL: harness.redis().url, LOG_LEVEL: "silent" },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );

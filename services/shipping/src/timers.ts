@@ -1,4 +1,4 @@
-import type { Logger } from "@retail/service-kit";
+import type { BackgroundTask, Logger } from "@retail/service-kit";
 import type { ShipmentStore } from "./store/shipments.js";
 
 export interface TimerLoopOptions {
@@ -19,8 +19,10 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
  * timer in the same atomic step as the transition: with several instances polling,
  * each transition happens once, and a crash between reading and firing loses nothing
  * (the timer is still there for the next look). Its timer never keeps the process alive.
+ * A background task of the service: started after the bus, stopped before it closes.
  */
-export class TimerLoop {
+export class TimerLoop implements BackgroundTask {
+  readonly name = "timers";
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;

@@ -1,4 +1,12 @@
-import { type Bus, createBus, decodeEnvelope, type Envelope, streamKey } from "@retail/bus";
+import {
+  type Bus,
+  createBus,
+  decodeEnvelope,
+  type Envelope,
+  type HandlerContext,
+  type PublishOptions,
+  streamKey,
+} from "@retail/bus";
 import {
   catalog,
   examplePayloads,
@@ -6,22 +14,23 @@ import {
   partitionsOf,
   type RetailCatalog,
   type RetailPayload,
+  type RetailPayloadInput,
   type RetailTopicName,
 } from "@retail/contracts";
-import type { Env } from "@retail/service-kit";
+import type { CreateServiceOptions, Env } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect, vi } from "vitest";
 import { SERVICE_NAME } from "../src/keys.js";
-import {
-  createShippingContext,
-  createShippingService,
-  type ShippingService,
-  type ShippingServiceOptions,
-} from "../src/service.js";
+import { type ShippingService, shippingService } from "../src/service.js";
+import type { StoredShipment } from "../src/shipment.js";
 
 const LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? "silent";
+const logger = pino({ level: LOG_LEVEL });
+
+type ShippingConfig = ShippingService["config"];
+type Consumed = "order.placed" | "order.cancel-requested";
 
 /** A placed order (the contracts' example), with the given id and destination. */
 export function anOrder(orderId: string, country = "GB"): OrderPlaced {
@@ -34,11 +43,17 @@ export function anOrder(orderId: string, country = "GB"): OrderPlaced {
   };
 }
 
+/** A cancel request for an order. */
+export function aCancelRequest(orderId: string, reason = "Wrong size") {
+  return { orderId, reason, requestedAt: new Date().toISOString() };
+}
+
 /**
- * One Redis container for the test file, flushed before each test; shipping service
- * instances, stand-in "inventory" buses and clients, all closed after each test.
+ * One Redis container for the test file, flushed before each test; shipping instances
+ * (`shippingService.create`, as main.ts builds them), stand-in "inventory" buses and
+ * clients, all closed after each test.
  */
-export function useShippingTestbed() {
+export function useShippingHarness() {
   const redis = useRedisServer();
   const closers: (() => Promise<void>)[] = [];
 
@@ -49,49 +64,106 @@ export function useShippingTestbed() {
     await Promise.all(closers.splice(0).map((close) => close()));
   });
 
-  const testbed = {
+  const inventory = (): Bus<RetailCatalog> => {
+    const bus = createBus({ service: "inventory", catalog, redis: redis().url, logger });
+    closers.push(() => bus.close());
+    return bus;
+  };
+
+  const harness = {
     redis,
 
     /**
-     * A shipping instance on the test Redis, built (and, unless `start: false`, started)
-     * like main.ts does. Timers are slow (a minute) unless `env` says otherwise.
+     * A shipping instance on the test Redis, started unless `start: false` (then neither
+     * its handlers nor its timers run). Timers are slow (a minute) unless `env` says
+     * otherwise.
      */
     async service(
       env: Env = {},
-      options: Omit<ShippingServiceOptions, "context"> & { start?: boolean } = {},
+      options: Pick<CreateServiceOptions<ShippingConfig, RetailCatalog>, "config" | "now"> & {
+        start?: boolean;
+      } = {},
     ): Promise<ShippingService> {
-      const { start = true, ...serviceOptions } = options;
-      const context = createShippingContext({
-        REDIS_URL: redis().url,
-        LOG_LEVEL,
-        SHIPPING_DISPATCH_DELAY_MS: "60000",
-        SHIPPING_DELIVERY_DELAY_MS: "60000",
-        SHIPPING_TIMER_POLL_MS: "20",
-        ...env,
-      });
-      const service = await createShippingService({
-        context,
+      const { start = true, ...createOptions } = options;
+      const service = await shippingService.create({
+        env: {
+          REDIS_URL: redis().url,
+          LOG_LEVEL,
+          SHIPPING_DISPATCH_DELAY_MS: "60000",
+          SHIPPING_DELIVERY_DELAY_MS: "60000",
+          SHIPPING_TIMER_POLL_MS: "20",
+          ...env,
+        },
         bus: { shutdownTimeoutMs: 2_000 },
-        ...serviceOptions,
+        ...createOptions,
       });
-      closers.push(async () => {
-        await service.app.close();
-        await service.close();
-      });
+      closers.push(() => service.close());
       if (start) await service.start();
       return service;
     },
 
     /** A bus publishing as inventory: the stand-in for order.placed and order.cancel-requested. */
-    inventory(): Bus<RetailCatalog> {
-      const bus = createBus({
-        service: "inventory",
-        catalog,
-        redis: redis().url,
-        logger: pino({ level: LOG_LEVEL }),
+    inventory,
+
+    /**
+     * Publish one event shipping consumes and handle it with `handle`, given the real
+     * handler context, in shipping's consumer group: for calling the store of an
+     * instance built with `start: false` as its handler would (its own bus and timers
+     * stay off). Resolves to what `handle` returned.
+     */
+    async handle<T extends Consumed, Result>(
+      topic: T,
+      payload: RetailPayloadInput<T>,
+      handle: (
+        event: Envelope<RetailPayload<T>>,
+        context: HandlerContext<RetailCatalog>,
+      ) => Promise<Result>,
+    ): Promise<Result> {
+      const bus = createBus({ service: SERVICE_NAME, catalog, redis: redis().url, logger });
+      try {
+        const handled = new Promise<Result>((resolve, reject) => {
+          bus.subscribe(topic, (event, context) => handle(event, context).then(resolve, reject));
+        });
+        await bus.start();
+        await inventory().publish(topic, payload);
+        return await handled;
+      } finally {
+        // Closed at once, so that the group's next event goes to the next one's bus.
+        await bus.close();
+      }
+    },
+
+    /**
+     * Publish order.placed as inventory and wait for `service` (started) to create the
+     * order's shipment.
+     */
+    async placed(
+      service: ShippingService,
+      order: OrderPlaced,
+      options: PublishOptions = {},
+    ): Promise<StoredShipment> {
+      await inventory().publish("order.placed", order, options);
+      return vi.waitFor(async () => {
+        const shipment = await service.expose.store.findByOrder(order.orderId);
+        if (!shipment) throw new Error(`no shipment for ${order.orderId} yet`);
+        return shipment;
       });
-      closers.push(() => bus.close());
-      return bus;
+    },
+
+    /** Publish order.cancel-requested as inventory and wait for `service` (started) to decide it. */
+    async cancelRequested(service: ShippingService, orderId: string): Promise<Envelope> {
+      const request = await inventory().publish("order.cancel-requested", aCancelRequest(orderId));
+      await harness.drained(service, "order.cancel-requested");
+      return request;
+    },
+
+    /** Create the order's shipment through the store of `service`, as its handler does. */
+    async createShipment(service: ShippingService, order: OrderPlaced): Promise<StoredShipment> {
+      const result = await harness.handle("order.placed", order, (event, context) =>
+        service.expose.store.createForOrder(event, context),
+      );
+      if (!("shipment" in result)) throw new Error(`no shipment created: ${result.outcome}`);
+      return result.shipment;
     },
 
     client(): Redis {
@@ -117,7 +189,7 @@ export function useShippingTestbed() {
     },
 
     /** Wait until shipping's group has handled everything published on a topic. */
-    async drained(service: ShippingService, topic: "order.placed" | "order.cancel-requested") {
+    async drained(service: ShippingService, topic: Consumed) {
       await vi.waitFor(async () => {
         const group = (await service.bus.admin.groups(topic)).find(
           (candidate) => candidate.group === SERVICE_NAME,
@@ -126,5 +198,5 @@ export function useShippingTestbed() {
       });
     },
   };
-  return testbed;
+  return harness;
 }

@@ -1,7 +1,7 @@
 import { errorBodySchema } from "@retail/service-kit";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { anOrder, useShippingTestbed } from "../../test/harness.js";
+import { anOrder, useShippingHarness } from "../../test/harness.js";
 import type { ShippingService } from "../service.js";
 
 /** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
@@ -46,25 +46,19 @@ const anyString = fc.string({ unit: "binary", maxLength: 300 });
 const urlChar = fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code));
 
 describe("any client input, at every route", () => {
-  const testbed = useShippingTestbed();
+  const harness = useShippingHarness();
 
   /** A service with shipments in every state, and ids worth aiming at: real ones and junk. */
   async function setUp() {
-    const shipping = await testbed.service({ SHIPPING_COUNTRIES: "GB,DE" });
+    const shipping = await harness.service({ SHIPPING_COUNTRIES: "GB,DE" });
     const ids: string[] = [];
     const orderIds: string[] = [];
     for (const [index, country] of ["GB", "GB", "DE", "US"].entries()) {
       const orderId = `ord-${index}`;
-      const result = await shipping.store.createForOrder(anOrder(orderId, country), {
-        eventId: `evt-${index}`,
-        correlationId: `cor-${index}`,
-      });
-      if (result.outcome === "exists" || result.outcome === "duplicate")
-        throw new Error(result.outcome);
-      ids.push(result.shipment.shipmentId);
+      ids.push((await harness.placed(shipping, anOrder(orderId, country))).shipmentId);
       orderIds.push(orderId);
     }
-    await shipping.store.decideCancel("ord-1", { eventId: "evt-c", correlationId: "cor-1" });
+    await harness.cancelRequested(shipping, "ord-1");
     const target = fc.oneof(
       fc.constantFrom(...ids, ...orderIds).map(encodeURIComponent),
       fc.string({ maxLength: 140 }).map(encodeURIComponent),
@@ -75,8 +69,8 @@ describe("any client input, at every route", () => {
   /** The service still answers, and no shipment went through a step twice or out of order. */
   async function expectStillHealthy(shipping: ShippingService, ids: readonly string[]) {
     expect((await shipping.app.inject({ url: "/health/live" })).statusCode).toBe(200);
-    const dispatched = await testbed.events("shipment.dispatched");
-    const delivered = await testbed.events("shipment.delivered");
+    const dispatched = await harness.events("shipment.dispatched");
+    const delivered = await harness.events("shipment.delivered");
     for (const id of ids) {
       const response = await shipping.app.inject({ url: `/shipments/${id}` });
       expect(response.statusCode).toBe(200);

@@ -1,25 +1,18 @@
 import { errorBodySchema } from "@retail/service-kit";
 import { describe, expect, it } from "vitest";
-import { anOrder, useShippingTestbed } from "../../test/harness.js";
+import { anOrder, useShippingHarness } from "../../test/harness.js";
 import { TIMERS_KEY } from "../keys.js";
 import type { ShippingService } from "../service.js";
 import { shipmentSchema } from "../shipment.js";
 
 describe("HTTP API", () => {
-  const testbed = useShippingTestbed();
+  const harness = useShippingHarness();
 
-  async function pendingShipment(shipping: ShippingService, orderId = "ord-1", country = "GB") {
-    const result = await shipping.store.createForOrder(anOrder(orderId, country), {
-      eventId: `evt-${orderId}`,
-      correlationId: `cor-${orderId}`,
-    });
-    if (result.outcome === "exists" || result.outcome === "duplicate")
-      throw new Error(result.outcome);
-    return result.shipment;
-  }
+  const pendingShipment = (shipping: ShippingService, orderId = "ord-1", country = "GB") =>
+    harness.placed(shipping, anOrder(orderId, country), { correlationId: `cor-${orderId}` });
 
   it("GET /shipments/:id answers the shipment, and 404 shipment_not_found for an unknown id", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const shipment = await pendingShipment(shipping);
 
     const found = await shipping.app.inject({ url: `/shipments/${shipment.shipmentId}` });
@@ -46,7 +39,7 @@ describe("HTTP API", () => {
   });
 
   it("GET /shipments?orderId= lists the order's shipment, an empty list for an unknown order, 400 without orderId", async () => {
-    const shipping = await testbed.service({ SHIPPING_COUNTRIES: "DE" });
+    const shipping = await harness.service({ SHIPPING_COUNTRIES: "DE" });
     const failed = await pendingShipment(shipping, "ord-1", "GB");
 
     const listed = await shipping.app.inject({ url: "/shipments?orderId=ord-1" });
@@ -68,7 +61,7 @@ describe("HTTP API", () => {
   });
 
   it("POST /shipments/:id/dispatch dispatches a pending shipment, publishes it and reschedules the timers", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const shipment = await pendingShipment(shipping);
 
     const response = await shipping.app.inject({
@@ -84,7 +77,7 @@ describe("HTTP API", () => {
         (await shipping.app.inject({ url: `/shipments/${shipment.shipmentId}` })).json(),
       ),
     );
-    const dispatched = await testbed.events("shipment.dispatched");
+    const dispatched = await harness.events("shipment.dispatched");
     expect(dispatched.map((event) => event.payload)).toEqual([
       {
         shipmentId: shipment.shipmentId,
@@ -95,7 +88,7 @@ describe("HTTP API", () => {
       },
     ]);
     expect(dispatched[0]?.correlationId).toBe("cor-ord-1");
-    const timers = await testbed.client().zrange(TIMERS_KEY, "0", "-1", "WITHSCORES");
+    const timers = await harness.client().zrange(TIMERS_KEY, "0", "-1", "WITHSCORES");
     expect(timers).toEqual([
       `${shipment.shipmentId}|deliver`,
       String(Date.parse(body.updatedAt) + 60_000),
@@ -103,7 +96,7 @@ describe("HTTP API", () => {
   });
 
   it("POST /shipments/:id/deliver delivers a dispatched shipment and clears its timers", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const { shipmentId } = await pendingShipment(shipping);
     await shipping.app.inject({ method: "POST", url: `/shipments/${shipmentId}/dispatch` });
 
@@ -119,12 +112,12 @@ describe("HTTP API", () => {
       "dispatched",
       "delivered",
     ]);
-    expect(await testbed.events("shipment.delivered")).toHaveLength(1);
-    expect(await testbed.client().zcard(TIMERS_KEY)).toBe(0);
+    expect(await harness.events("shipment.delivered")).toHaveLength(1);
+    expect(await harness.client().zcard(TIMERS_KEY)).toBe(0);
   });
 
   it("answers 409 invalid_shipment_state, with the current status, for a step the shipment is not ready for", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const { shipmentId } = await pendingShipment(shipping);
     const post = (step: string) =>
       shipping.app.inject({ method: "POST", url: `/shipments/${shipmentId}/${step}` });
@@ -143,11 +136,11 @@ describe("HTTP API", () => {
     });
     expect((await post("deliver")).statusCode).toBe(200);
     expect((await post("deliver")).statusCode).toBe(409);
-    expect(await testbed.events("shipment.dispatched")).toHaveLength(1);
-    expect(await testbed.events("shipment.delivered")).toHaveLength(1);
+    expect(await harness.events("shipment.dispatched")).toHaveLength(1);
+    expect(await harness.events("shipment.delivered")).toHaveLength(1);
 
     const cancelled = await pendingShipment(shipping, "ord-2");
-    await shipping.store.decideCancel("ord-2", { eventId: "evt-c", correlationId: "cor-ord-2" });
+    await harness.cancelRequested(shipping, "ord-2");
     const afterCancel = await shipping.app.inject({
       method: "POST",
       url: `/shipments/${cancelled.shipmentId}/dispatch`,
@@ -159,7 +152,7 @@ describe("HTTP API", () => {
   });
 
   it("answers 404 shipment_not_found for a step on an unknown shipment", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     for (const step of ["dispatch", "deliver"]) {
       const response = await shipping.app.inject({
         method: "POST",
@@ -171,7 +164,7 @@ describe("HTTP API", () => {
   });
 
   it("documents every route, with its responses, in the OpenAPI document", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const document = (await shipping.app.inject({ url: "/docs/json" })).json() as {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
@@ -188,7 +181,7 @@ describe("HTTP API", () => {
   });
 
   it("is ready once Redis answers and the bus reads", async () => {
-    const shipping = await testbed.service();
+    const shipping = await harness.service();
     const response = await shipping.app.inject({ url: "/health/ready" });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ status: "ready", checks: { redis: "ok", bus: "ok" } });

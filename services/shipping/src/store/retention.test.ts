@@ -1,7 +1,6 @@
-import { streamKey } from "@retail/bus";
-import { catalog, examplePayloads, partitionsOf } from "@retail/contracts";
+import { examplePayloads } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { anOrder, useShippingTestbed } from "../../test/harness.js";
+import { anOrder, useShippingHarness } from "../../test/harness.js";
 import { shipmentByOrderKey, shipmentKey } from "../keys.js";
 import type { ShippingService } from "../service.js";
 import type { ShipmentStatus } from "../shipment.js";
@@ -10,7 +9,7 @@ const RETENTION_MS = 60_000;
 const WAIT = { timeout: 15_000, interval: 20 } as const;
 
 describe("shipment retention", () => {
-  const testbed = useShippingTestbed();
+  const harness = useShippingHarness();
 
   async function shipmentIn(
     shipping: ShippingService,
@@ -18,7 +17,7 @@ describe("shipment retention", () => {
     status: ShipmentStatus,
   ): Promise<string> {
     return vi.waitFor(async () => {
-      const shipment = await shipping.store.findByOrder(orderId);
+      const shipment = await shipping.expose.store.findByOrder(orderId);
       expect(shipment?.status).toBe(status);
       return shipment?.shipmentId ?? "";
     }, WAIT);
@@ -26,7 +25,7 @@ describe("shipment retention", () => {
 
   /** The PTTL of the shipment's hash and of its order's shipment-by-order key. */
   async function ttls(orderId: string, shipmentId: string): Promise<number[]> {
-    const client = testbed.client();
+    const client = harness.client();
     return [
       await client.pttl(shipmentKey(shipmentId)),
       await client.pttl(shipmentByOrderKey(orderId)),
@@ -41,26 +40,26 @@ describe("shipment retention", () => {
   }
 
   it("gives a delivered shipment and its shipment-by-order key a TTL of the retention", async () => {
-    const shipping = await testbed.service({
+    const shipping = await harness.service({
       SHIPMENT_RETENTION_MS: String(RETENTION_MS),
       SHIPPING_DISPATCH_DELAY_MS: "0",
       SHIPPING_DELIVERY_DELAY_MS: "0",
     });
-    await testbed.inventory().publish("order.placed", anOrder("ord-1"));
+    await harness.inventory().publish("order.placed", anOrder("ord-1"));
     const shipmentId = await shipmentIn(shipping, "ord-1", "delivered");
     expectExpiringWithin(await ttls("ord-1", shipmentId), RETENTION_MS);
   });
 
   it("leaves a pending shipment without a TTL", async () => {
-    const shipping = await testbed.service({ SHIPMENT_RETENTION_MS: String(RETENTION_MS) });
-    await testbed.inventory().publish("order.placed", anOrder("ord-1"));
+    const shipping = await harness.service({ SHIPMENT_RETENTION_MS: String(RETENTION_MS) });
+    await harness.inventory().publish("order.placed", anOrder("ord-1"));
     const shipmentId = await shipmentIn(shipping, "ord-1", "pending");
     expect(await ttls("ord-1", shipmentId)).toEqual([-1, -1]);
   });
 
   it("gives a TTL to a shipment created failed, cancelled later or created cancelled", async () => {
-    const shipping = await testbed.service({ SHIPMENT_RETENTION_MS: String(RETENTION_MS) });
-    const inventory = testbed.inventory();
+    const shipping = await harness.service({ SHIPMENT_RETENTION_MS: String(RETENTION_MS) });
+    const inventory = harness.inventory();
     const cancellation = (orderId: string) => ({
       ...examplePayloads["order.cancel-requested"],
       orderId,
@@ -70,7 +69,7 @@ describe("shipment retention", () => {
     await shipmentIn(shipping, "ord-cancelled", "pending");
     await inventory.publish("order.cancel-requested", cancellation("ord-cancelled"));
     await inventory.publish("order.cancel-requested", cancellation("ord-early"));
-    await testbed.drained(shipping, "order.cancel-requested");
+    await harness.drained(shipping, "order.cancel-requested");
     await inventory.publish("order.placed", anOrder("ord-early"));
 
     for (const [orderId, status] of [
@@ -84,31 +83,16 @@ describe("shipment retention", () => {
   });
 
   it("keeps terminal shipments forever with SHIPMENT_RETENTION_MS=0", async () => {
-    const shipping = await testbed.service({
+    const shipping = await harness.service({
       SHIPMENT_RETENTION_MS: "0",
       SHIPPING_DISPATCH_DELAY_MS: "0",
       SHIPPING_DELIVERY_DELAY_MS: "0",
     });
-    await testbed.inventory().publish("order.placed", anOrder("ord-1"));
-    await testbed.inventory().publish("order.placed", anOrder("ord-2", "BR"));
+    await harness.inventory().publish("order.placed", anOrder("ord-1"));
+    await harness.inventory().publish("order.placed", anOrder("ord-2", "BR"));
     const delivered = await shipmentIn(shipping, "ord-1", "delivered");
     const failed = await shipmentIn(shipping, "ord-2", "failed");
     expect(await ttls("ord-1", delivered)).toEqual([-1, -1]);
     expect(await ttls("ord-2", failed)).toEqual([-1, -1]);
-  });
-
-  it("trims its streams to about BUS_STREAM_MAX_LENGTH entries when it is set", async () => {
-    const shipping = await testbed.service({ BUS_STREAM_MAX_LENGTH: "10" }, { start: false });
-    for (let index = 0; index < 500; index++) {
-      await shipping.bus.publish("shipment.created", {
-        ...examplePayloads["shipment.created"],
-        shipmentId: `shp-${index}`,
-      });
-    }
-    let entries = 0;
-    for (let partition = 0; partition < partitionsOf(catalog["shipment.created"]); partition++)
-      entries += await testbed.client().xlen(streamKey("shipment.created", partition));
-    expect(entries).toBeGreaterThan(0);
-    expect(entries).toBeLessThan(500);
   });
 });

@@ -1,8 +1,7 @@
-import type { Bus, PreparedEvent } from "@retail/bus";
+import type { Envelope, Step } from "@retail/bus";
 import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
 import {
   cancelledOrderKey,
-  PROCESSED_KEY,
   shipmentByOrderKey,
   shipmentKey,
   TIMERS_KEY,
@@ -29,73 +28,61 @@ export interface ShippingRules {
   shipmentRetentionMs: number;
 }
 
-/** The event being handled: its id is marked processed in the same step as its effect. */
-export interface Cause {
-  eventId: string;
-  correlationId: string;
-  /**
-   * The handled event's W3C traceparent, kept with a new shipment so that the events its
-   * timers publish later stay in the order's trace. Default: none (they start their own).
-   */
-  traceparent?: string;
-}
-
-/** A new shipment ready for the CREATE_SHIPMENT script, in both of its possible forms. */
+/** A new shipment ready for create-shipment.lua, in both of its possible forms. */
 export interface ShipmentPlan {
-  keys: string[];
-  args: (string | number)[];
+  /** What create-shipment.lua gets as `spec`. */
+  spec: object;
   /** Pending (with a dispatch timer and shipment.created) or failed (with shipment.failed). */
   normal: StoredShipment;
   /** Cancelled (with shipment.cancelled): the form taken when the order's cancellation came first. */
   cancelled: StoredShipment;
-  /** Each form's event, to mark published once the script has appended it. */
-  events: { normal: PreparedEvent; cancelled: PreparedEvent };
 }
 
 /**
- * Decide the order's shipment: id, carrier, tracking number, status by destination,
- * and its events, validated and encoded now. Nothing is written; which form is stored
- * is decided atomically by the script, which alone knows whether a cancellation is
- * waiting for the order.
+ * Decide the shipment of the handled order.placed: id, carrier, tracking number, status
+ * by destination, and its events (they continue the order.placed: correlation,
+ * causation, trace), validated and encoded now. Nothing is written; which form is
+ * stored is decided atomically by the script, which alone knows whether a cancellation
+ * is waiting for the order.
  */
 export function planShipment(
-  order: OrderPlaced,
-  cause: Cause,
-  context: { bus: Bus<RetailCatalog>; rules: ShippingRules; nowMs: number },
+  step: Step<RetailCatalog>,
+  placed: Envelope<OrderPlaced>,
+  context: { rules: ShippingRules; nowMs: number },
 ): ShipmentPlan {
-  const { bus, rules, nowMs } = context;
+  const { rules, nowMs } = context;
   const at = new Date(nowMs).toISOString();
-  const { orderId } = order;
+  const { orderId } = placed.payload;
   const shipmentId = newShipmentId();
   const carrier = pickCarrier(orderId, rules.carriers);
   const trackingNumber = newTrackingNumber(carrier);
-  const destinationCountry = order.shippingAddress.country;
-  // The trace of the order: without an OpenTelemetry SDK this is what keeps these events
-  // in it (with one, the handler's active span stays their parent).
-  const eventOptions = {
-    correlationId: cause.correlationId,
-    causationId: cause.eventId,
-    ...(cause.traceparent === undefined ? {} : { traceparent: cause.traceparent }),
-  };
+  const destinationCountry = placed.payload.shippingAddress.country;
   const supported = rules.countries.has(destinationCountry);
 
   const normalEvent = supported
-    ? bus.prepare(
-        "shipment.created",
-        { shipmentId, orderId, carrier, trackingNumber, destinationCountry, createdAt: at },
-        eventOptions,
-      )
-    : bus.prepare(
-        "shipment.failed",
-        { shipmentId, orderId, reason: UNSUPPORTED_COUNTRY, failedAt: at },
-        eventOptions,
-      );
-  const cancelledEvent = bus.prepare(
-    "shipment.cancelled",
-    { shipmentId, orderId, reason: ORDER_CANCELLED, cancelledAt: at },
-    eventOptions,
-  );
+    ? step.event("shipment.created", {
+        shipmentId,
+        orderId,
+        carrier,
+        trackingNumber,
+        destinationCountry,
+        createdAt: at,
+      })
+    : step.event("shipment.failed", {
+        shipmentId,
+        orderId,
+        reason: UNSUPPORTED_COUNTRY,
+        failedAt: at,
+      });
+  const cancelledEvent = step.event("shipment.cancelled", {
+    shipmentId,
+    orderId,
+    reason: ORDER_CANCELLED,
+    cancelledAt: at,
+  });
 
+  // The order's correlation and trace stay with the shipment: the events its timers
+  // publish later, outside any handler, continue them.
   const base = {
     shipmentId,
     orderId,
@@ -104,8 +91,8 @@ export function planShipment(
     destinationCountry,
     createdAt: at,
     updatedAt: at,
-    correlationId: cause.correlationId,
-    ...(cause.traceparent === undefined ? {} : { traceparent: cause.traceparent }),
+    correlationId: placed.correlationId,
+    traceparent: placed.traceparent,
   };
   const status = supported ? "pending" : "failed";
   const normal: StoredShipment = {
@@ -123,40 +110,27 @@ export function planShipment(
     lastEventId: cancelledEvent.envelope.id,
   };
 
-  const args: (string | number)[] = [
-    cause.eventId,
-    Date.now(),
+  const spec = {
+    byOrder: step.key(shipmentByOrderKey(orderId)),
+    shipment: step.key(shipmentKey(shipmentId)),
+    timers: step.key(TIMERS_KEY),
+    cancelledOrder: step.key(cancelledOrderKey(orderId)),
     shipmentId,
-    rules.shipmentRetentionMs,
-  ];
-  const forms = [
-    {
-      shipment: normal,
-      timer: supported
-        ? [timerMember(shipmentId, "dispatch"), nowMs + rules.dispatchDelayMs]
-        : ["", 0],
+    retentionMs: rules.shipmentRetentionMs,
+    normal: {
+      status: normal.status,
+      fields: toHashFields(normal),
+      ...(supported
+        ? {
+            timer: {
+              member: timerMember(shipmentId, "dispatch"),
+              due: nowMs + rules.dispatchDelayMs,
+            },
+          }
+        : {}),
       event: normalEvent,
     },
-    { shipment: cancelled, timer: ["", 0], event: cancelledEvent },
-  ];
-  for (const { shipment, timer, event } of forms) {
-    const fields = toHashFields(shipment);
-    args.push(fields.length, ...fields, ...timer, event.args.length, ...event.args);
-  }
-  const keys = [
-    PROCESSED_KEY,
-    shipmentByOrderKey(orderId),
-    shipmentKey(shipmentId),
-    TIMERS_KEY,
-    cancelledOrderKey(orderId),
-    normalEvent.stream,
-    cancelledEvent.stream,
-  ];
-  return {
-    keys,
-    args,
-    normal,
-    cancelled,
-    events: { normal: normalEvent, cancelled: cancelledEvent },
+    cancelled: { status: cancelled.status, fields: toHashFields(cancelled), event: cancelledEvent },
   };
+  return { spec, normal, cancelled };
 }

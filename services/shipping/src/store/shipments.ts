@@ -1,11 +1,23 @@
-import type { Bus, PreparedEvent } from "@retail/bus";
-import type { OrderPlaced, RetailCatalog, ShipmentCancelRefused } from "@retail/contracts";
+import {
+  type Bus,
+  type Step as CommitStep,
+  type Duplicate,
+  defineScript,
+  type Envelope,
+  type HandlerContext,
+  type StepEvent,
+} from "@retail/bus";
+import type {
+  OrderCancelRequested,
+  OrderPlaced,
+  RetailCatalog,
+  ShipmentCancelRefused,
+} from "@retail/contracts";
 import type { Counter } from "@retail/service-kit";
 import type { Redis } from "ioredis";
-import { type Cause, planShipment, type ShippingRules } from "./shipment-plan.js";
+import { CancelUndecidedError } from "../errors.js";
 import {
   cancelledOrderKey,
-  PROCESSED_KEY,
   parseTimerMember,
   STEPS,
   type Step,
@@ -14,10 +26,17 @@ import {
   TIMERS_KEY,
   timerMember,
 } from "../keys.js";
-import { CREATE_SHIPMENT, REFUSE_CANCELLATION, REMEMBER_CANCELLATION, TRANSITION } from "../lua.js";
-import { fromHash, ORDER_CANCELLED, type ShipmentStatus, type StoredShipment } from "../shipment.js";
+import {
+  fromHash,
+  ORDER_CANCELLED,
+  type ShipmentStatus,
+  type StoredShipment,
+} from "../shipment.js";
+import { planShipment, type ShipmentPlan, type ShippingRules } from "./shipment-plan.js";
 
-export type { Cause, ShippingRules } from "./shipment-plan.js";
+export type { ShippingRules } from "./shipment-plan.js";
+
+type Context = HandlerContext<RetailCatalog>;
 
 export interface ShipmentStoreOptions {
   redis: Redis;
@@ -32,12 +51,13 @@ export interface ShipmentStoreOptions {
 export type CreateOutcome =
   | { outcome: "created" | "failed" | "cancelled"; shipment: StoredShipment }
   | { outcome: "exists"; shipmentId: string }
-  | { outcome: "duplicate" };
+  | Duplicate;
 
 export type TransitionOutcome =
   | { outcome: "applied"; shipment: StoredShipment }
   | { outcome: "wrong_state"; status: ShipmentStatus }
-  | { outcome: "not_found" | "timer_gone" | "duplicate" };
+  | { outcome: "not_found" | "timer_gone" }
+  | Duplicate;
 
 /** Shipping's answer to a cancel request. */
 export type CancelDecision =
@@ -50,14 +70,38 @@ export type CancelDecision =
   /** Cancelled already (its shipment.cancelled answers), or this request was handled before. */
   | { outcome: "already_cancelled" | "duplicate" };
 
+/** One look at a cancel request: a decision, or `moved` (nothing written, the request left unhandled). */
+export type CancelLook = CancelDecision | { outcome: "moved" };
+
 type RefusedStatus = ShipmentCancelRefused["status"];
 type CancelRefusal = ShipmentCancelRefused["reason"];
+
+type CreateReply = { outcome: "normal" | "cancelled" } | { outcome: "exists"; shipmentId: string };
+type TransitionReply =
+  | { outcome: "applied" }
+  | { outcome: "not_found" }
+  | { outcome: "timer_gone" }
+  | { outcome: "wrong_state"; status: ShipmentStatus };
+type LookReply<Decided extends string> = { outcome: Decided } | { outcome: "moved" };
+
+const CREATE_SHIPMENT = defineScript<CreateReply>(
+  new URL("./create-shipment.lua", import.meta.url),
+);
+const TRANSITION_SHIPMENT = defineScript<TransitionReply>(
+  new URL("./transition-shipment.lua", import.meta.url),
+);
+const REMEMBER_CANCELLATION = defineScript<LookReply<"remembered">>(
+  new URL("./remember-cancellation.lua", import.meta.url),
+);
+const REFUSE_CANCELLATION = defineScript<LookReply<"decided">>(
+  new URL("./refuse-cancellation.lua", import.meta.url),
+);
 
 /**
  * A decision is looked at again only after a move that cannot repeat (the shipment
  * appearing, pending → dispatched → delivered, expiring): five looks cover them all.
  */
-const MAX_DECISION_ATTEMPTS = 5;
+const MAX_DECISION_LOOKS = 5;
 
 /** What each carrier step does: the status it needs, the one it sets, the step after it. */
 export const STEP_RULES = {
@@ -69,17 +113,17 @@ interface Change {
   from: ShipmentStatus;
   to: ShipmentStatus;
   reason?: string;
-  event: PreparedEvent;
+  /** The event announcing the change. */
+  event: (step: CommitStep<RetailCatalog>) => StepEvent;
   /** The timer that fired this change: it must still be due, and goes with it. */
   firedBy?: string;
-  next?: { member: string; dueAt: number };
-  /** The handled event to mark processed in the same step. */
-  handled?: string;
+  next?: { member: string; due: number };
 }
 
 /**
- * Shipments in Redis. Every write is one Lua script that commits the state change,
- * its timers, the event announcing it and, inside a handler, the processed mark.
+ * Shipments in Redis. Every write is one step (`bus.commit`) that commits the state
+ * change, its timers, the event announcing it and, inside a handler, the handled
+ * event's processed mark.
  */
 export class ShipmentStore {
   constructor(private readonly options: ShipmentStoreOptions) {}
@@ -93,24 +137,28 @@ export class ShipmentStore {
     return shipmentId === null ? undefined : this.get(shipmentId);
   }
 
-  /** Create the order's one shipment (pending, failed, or cancelled if its cancellation came first). */
-  async createForOrder(order: OrderPlaced, cause: Cause): Promise<CreateOutcome> {
-    const plan = planShipment(order, cause, {
-      bus: this.options.bus,
-      rules: this.options.rules,
-      nowMs: this.options.now(),
-    });
-    const [outcome, existing] = (await CREATE_SHIPMENT.run(
-      this.options.redis,
-      plan.keys,
-      plan.args,
-    )) as [string, string];
-    if (outcome === "duplicate") return { outcome };
-    if (outcome === "exists") return { outcome, shipmentId: existing };
-    (outcome === "cancelled" ? plan.events.cancelled : plan.events.normal).markPublished();
-    const shipment = outcome === "cancelled" ? plan.cancelled : plan.normal;
+  /**
+   * Create the order's one shipment for the handled order.placed (pending, failed, or
+   * cancelled if its cancellation came first).
+   */
+  async createForOrder(placed: Envelope<OrderPlaced>, context: Context): Promise<CreateOutcome> {
+    // Assigned by the build, which `commit` runs before it sends anything.
+    let plan!: ShipmentPlan;
+    const reply = await this.options.bus.commit(
+      CREATE_SHIPMENT,
+      (step) => {
+        plan = planShipment(step, placed, {
+          rules: this.options.rules,
+          nowMs: this.options.now(),
+        });
+        return plan.spec;
+      },
+      { cause: context },
+    );
+    if (reply.outcome === "duplicate" || reply.outcome === "exists") return reply;
+    const shipment = plan[reply.outcome];
     this.options.transitions.inc({ status: shipment.status });
-    if (outcome === "cancelled") return { outcome, shipment };
+    if (reply.outcome === "cancelled") return { outcome: "cancelled", shipment };
     return { outcome: shipment.status === "pending" ? "created" : "failed", shipment };
   }
 
@@ -123,120 +171,136 @@ export class ShipmentStore {
     const rule = STEP_RULES[step];
     const nowMs = this.options.now();
     const at = new Date(nowMs).toISOString();
+    // Outside any handler, the shipment's own flow: its order's correlation, its last event.
     const options = {
       correlationId: shipment.correlationId,
       causationId: shipment.lastEventId,
-      // A timer runs outside any handler: without this its events would start a new trace.
+      // A timer runs outside any request too: without this its events would start a new trace.
       ...(firedBy === undefined || shipment.traceparent === undefined
         ? {}
         : { traceparent: shipment.traceparent }),
     };
-    const event =
-      step === "dispatch"
-        ? this.options.bus.prepare(
-            "shipment.dispatched",
-            { ...publicIds(shipment), dispatchedAt: at },
-            options,
-          )
-        : this.options.bus.prepare(
-            "shipment.delivered",
-            { ...publicIds(shipment), deliveredAt: at },
-            options,
-          );
+    const ids = publicIds(shipment);
     return this.transition(shipment, nowMs, {
       from: rule.from,
       to: rule.to,
-      event,
+      event: (commit) =>
+        step === "dispatch"
+          ? commit.event("shipment.dispatched", { ...ids, dispatchedAt: at }, options)
+          : commit.event("shipment.delivered", { ...ids, deliveredAt: at }, options),
       ...(firedBy === undefined ? {} : { firedBy }),
       ...(rule.next === undefined
         ? {}
         : {
             next: {
               member: timerMember(shipment.shipmentId, rule.next),
-              dueAt: nowMs + this.options.rules.deliveryDelayMs,
+              due: nowMs + this.options.rules.deliveryDelayMs,
             },
           }),
     });
   }
 
   /**
-   * Decide a cancel request for an order, against its dispatch timer: a pending shipment
-   * is cancelled by the same guarded transition the timer uses, so exactly one of the
-   * two wins; a shipment past pending gets a refusal. Without a shipment yet, remember
-   * the request so that the order.placed arriving later creates it cancelled.
+   * Decide the handled cancel request against its order's dispatch timer: a pending
+   * shipment is cancelled by the same guarded transition the timer uses, so exactly one
+   * of the two wins; a shipment past pending gets a refusal. Without a shipment yet, the
+   * request is remembered so that the order.placed arriving later creates it cancelled.
+   * Each look that finds the shipment moved on is followed by another; only the
+   * decisive one marks the request processed.
    */
-  async decideCancel(orderId: string, cause: Cause): Promise<CancelDecision> {
-    // Each retry follows a move that cannot be undone (the shipment appearing, a step).
-    for (let attempt = 0; attempt < MAX_DECISION_ATTEMPTS; attempt += 1) {
-      const shipment = await this.findByOrder(orderId);
-      if (!shipment) {
-        const outcome = (await REMEMBER_CANCELLATION.run(
-          this.options.redis,
-          [PROCESSED_KEY, shipmentByOrderKey(orderId), cancelledOrderKey(orderId)],
-          [cause.eventId, Date.now(), this.options.rules.cancelledOrderTtlMs],
-        )) as string;
-        if (outcome === "duplicate" || outcome === "remembered") return { outcome };
-        continue;
-      }
-      const decision =
-        shipment.status === "pending"
-          ? await this.cancelPending(shipment, cause)
-          : await this.refuse(shipment, cause);
-      if (decision) return decision;
+  async decideCancel(
+    request: Envelope<OrderCancelRequested>,
+    context: Context,
+  ): Promise<CancelDecision> {
+    const { orderId } = request.payload;
+    for (let look = 0; look < MAX_DECISION_LOOKS; look += 1) {
+      const decision = await this.decideOn(await this.findByOrder(orderId), request, context);
+      if (decision.outcome !== "moved") return decision;
     }
-    throw new Error(`the cancel of order ${orderId} found its shipment moving on every look`);
-  }
-
-  private async cancelPending(
-    shipment: StoredShipment,
-    cause: Cause,
-  ): Promise<CancelDecision | undefined> {
-    const nowMs = this.options.now();
-    const event = this.options.bus.prepare(
-      "shipment.cancelled",
-      {
-        shipmentId: shipment.shipmentId,
-        orderId: shipment.orderId,
-        reason: ORDER_CANCELLED,
-        cancelledAt: new Date(nowMs).toISOString(),
-      },
-      { correlationId: cause.correlationId, causationId: cause.eventId },
+    throw new CancelUndecidedError(
+      `The cancel of order ${orderId} found its shipment moving on every look`,
+      { details: { orderId, looks: MAX_DECISION_LOOKS } },
     );
-    const result = await this.transition(shipment, nowMs, {
-      from: "pending",
-      to: "cancelled",
-      reason: ORDER_CANCELLED,
-      event,
-      handled: cause.eventId,
-    });
-    if (result.outcome === "applied") return { outcome: "cancelled", shipment: result.shipment };
-    if (result.outcome === "duplicate") return { outcome: "duplicate" };
-    return undefined; // the timer fired first: decide again on where it left the shipment
   }
 
-  private async refuse(
-    shipment: StoredShipment,
-    cause: Cause,
-  ): Promise<CancelDecision | undefined> {
+  /**
+   * One look at a cancel request: decide on the shipment as it was `seen` (undefined:
+   * none yet). When it has moved on since, nothing is written and the request stays
+   * unhandled: `moved`, for the caller to look again.
+   */
+  async decideOn(
+    seen: StoredShipment | undefined,
+    request: Envelope<OrderCancelRequested>,
+    context: Context,
+  ): Promise<CancelLook> {
+    if (!seen) return this.remember(request, context);
+    if (seen.status === "pending") return this.cancelPending(seen, context);
+    return this.refuse(seen, context);
+  }
+
+  private remember(request: Envelope<OrderCancelRequested>, context: Context) {
+    const { orderId } = request.payload;
+    return this.options.bus.commit(
+      REMEMBER_CANCELLATION,
+      (step) => ({
+        byOrder: step.key(shipmentByOrderKey(orderId)),
+        cancelledOrder: step.key(cancelledOrderKey(orderId)),
+        eventId: request.id,
+        ttlMs: this.options.rules.cancelledOrderTtlMs,
+      }),
+      { cause: context },
+    );
+  }
+
+  private async cancelPending(shipment: StoredShipment, context: Context): Promise<CancelLook> {
+    const nowMs = this.options.now();
+    const { shipmentId, orderId } = shipment;
+    const result = await this.transition(
+      shipment,
+      nowMs,
+      {
+        from: "pending",
+        to: "cancelled",
+        reason: ORDER_CANCELLED,
+        event: (step) =>
+          step.event("shipment.cancelled", {
+            shipmentId,
+            orderId,
+            reason: ORDER_CANCELLED,
+            cancelledAt: new Date(nowMs).toISOString(),
+          }),
+      },
+      context,
+    );
+    if (result.outcome === "applied") return { outcome: "cancelled", shipment: result.shipment };
+    if (result.outcome === "duplicate") return result;
+    return { outcome: "moved" }; // the timer fired first: decide on where it left the shipment
+  }
+
+  private async refuse(shipment: StoredShipment, context: Context): Promise<CancelLook> {
     const { shipmentId, orderId, status } = shipment;
     const refusal = refusalOf(status);
-    const event =
-      refusal &&
-      this.options.bus.prepare(
-        "shipment.cancel-refused",
-        { shipmentId, orderId, ...refusal, refusedAt: new Date(this.options.now()).toISOString() },
-        { correlationId: cause.correlationId, causationId: cause.eventId },
-      );
-    const [outcome] = (await REFUSE_CANCELLATION.run(
-      this.options.redis,
-      [shipmentKey(shipmentId), PROCESSED_KEY, event?.stream ?? shipmentKey(shipmentId)],
-      [status, cause.eventId, Date.now(), ...(event?.args ?? [])],
-    )) as [string, string];
-    if (outcome === "duplicate") return { outcome };
-    if (outcome === "moved") return undefined;
-    if (!event || !refusal) return { outcome: "already_cancelled" };
-    event.markPublished();
-    return { outcome: "refused", ...refusal };
+    const refusedAt = new Date(this.options.now()).toISOString();
+    const reply = await this.options.bus.commit(
+      REFUSE_CANCELLATION,
+      (step) => ({
+        shipment: step.key(shipmentKey(shipmentId)),
+        status,
+        ...(refusal === undefined
+          ? {}
+          : {
+              refusal: step.event("shipment.cancel-refused", {
+                shipmentId,
+                orderId,
+                ...refusal,
+                refusedAt,
+              }),
+            }),
+      }),
+      { cause: context },
+    );
+    if (reply.outcome !== "decided") return reply;
+    return refusal ? { outcome: "refused", ...refusal } : { outcome: "already_cancelled" };
   }
 
   /** Members of the timers that are due now, oldest first. */
@@ -266,66 +330,54 @@ export class ShipmentStore {
     return this.advance(shipment, timer.step, member);
   }
 
+  /** Move `shipment` as `change` says; with `context`, as the decisive step of that handled event. */
   private async transition(
     shipment: StoredShipment,
     nowMs: number,
     change: Change,
+    context?: Context,
   ): Promise<TransitionOutcome> {
     const { shipmentId } = shipment;
     const at = new Date(nowMs).toISOString();
-    const dropped = STEPS.map((step) => timerMember(shipmentId, step));
-    const [outcome, detail] = (await TRANSITION.run(
-      this.options.redis,
-      [
-        shipmentKey(shipmentId),
-        TIMERS_KEY,
-        PROCESSED_KEY,
-        change.event.stream,
-        shipmentByOrderKey(shipment.orderId),
-      ],
-      [
-        change.from,
-        change.to,
+    let eventId = "";
+    const build = (step: CommitStep<RetailCatalog>) => {
+      const event = change.event(step);
+      eventId = event.envelope.id;
+      return {
+        shipment: step.key(shipmentKey(shipmentId)),
+        timers: step.key(TIMERS_KEY),
+        byOrder: step.key(shipmentByOrderKey(shipment.orderId)),
+        from: change.from,
+        to: change.to,
         at,
-        JSON.stringify({ status: change.to, at }),
-        change.firedBy ?? "",
-        nowMs,
-        change.next?.member ?? "",
-        change.next?.dueAt ?? 0,
-        change.handled ?? "",
-        Date.now(),
-        change.reason ?? "",
-        change.event.envelope.id,
-        this.options.rules.shipmentRetentionMs,
-        dropped.length,
-        ...dropped,
-        ...change.event.args,
-      ],
-    )) as [string, string];
-    switch (outcome) {
-      case "applied":
-        change.event.markPublished();
-        this.options.transitions.inc({ status: change.to });
-        return {
-          outcome,
-          shipment: {
-            ...shipment,
-            status: change.to,
-            updatedAt: at,
-            history: [...shipment.history, { status: change.to, at }],
-            lastEventId: change.event.envelope.id,
-            ...(change.reason === undefined ? {} : { reason: change.reason }),
-          },
-        };
-      case "wrong_state":
-        return { outcome, status: detail as ShipmentStatus };
-      case "not_found":
-      case "timer_gone":
-      case "duplicate":
-        return { outcome };
-      default:
-        throw new Error(`unexpected transition outcome ${outcome}`);
-    }
+        entry: JSON.stringify({ status: change.to, at }),
+        reason: change.reason,
+        firedBy: change.firedBy,
+        now: nowMs,
+        drop: STEPS.map((timer) => timerMember(shipmentId, timer)),
+        next: change.next,
+        eventId,
+        retentionMs: this.options.rules.shipmentRetentionMs,
+        event,
+      };
+    };
+    const { bus } = this.options;
+    const reply = context
+      ? await bus.commit(TRANSITION_SHIPMENT, build, { cause: context })
+      : await bus.commit(TRANSITION_SHIPMENT, build);
+    if (reply.outcome !== "applied") return reply;
+    this.options.transitions.inc({ status: change.to });
+    return {
+      outcome: "applied",
+      shipment: {
+        ...shipment,
+        status: change.to,
+        updatedAt: at,
+        history: [...shipment.history, { status: change.to, at }],
+        lastEventId: eventId,
+        ...(change.reason === undefined ? {} : { reason: change.reason }),
+      },
+    };
   }
 }
 
