@@ -40,8 +40,7 @@ export { LuaScript } from "./lua-script.js";
 export { fnv1a32, partitionFor } from "./partitioning.js";
 export type { CausingEvent, PreparedEvent, PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";
-/** @deprecated The bus's inline-script runner, until every script lives in a `.lua` file: use `LuaScript`. */
-export { type RedisClient, type RedisConnection, Script } from "./redis.js";
+export type { RedisClient, RedisConnection } from "./redis.js";
 export { defineScript, ServiceScript } from "./service-script.js";
 export type { Duplicate, Fill, Step, StepEvent, StepEventOptions } from "./step.js";
 export {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { DeadlinePassedError } from "./errors.js";
 
@@ -102,28 +101,6 @@ export class Connections {
       await beforeDeadline(this.commands.quit(), deadline).catch(() => {});
     }
     this.commands.disconnect();
-  }
-}
-
-/** A Lua script run by SHA, loaded on first use and again after a Redis restart (NOSCRIPT). */
-export class Script {
-  private readonly sha: string;
-
-  constructor(private readonly source: string) {
-    this.sha = createHash("sha1").update(source).digest("hex");
-  }
-
-  async run(
-    redis: RedisClient,
-    keys: readonly string[],
-    args: readonly (string | number)[],
-  ): Promise<unknown> {
-    try {
-      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
-      return redis.eval(this.source, keys.length, ...keys, ...args);
-    }
   }
 }
 
