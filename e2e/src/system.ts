@@ -4,8 +4,7 @@ import {
   inventoryService,
   stockInvariantViolations,
 } from "@retail/inventory";
-import { createServiceContext } from "@retail/service-kit";
-import { createShippingService, configSchema as shippingConfig } from "@retail/shipping";
+import { type ShippingService, shippingService } from "@retail/shipping";
 import { freePort } from "@retail/testing";
 import { Redis } from "ioredis";
 
@@ -91,17 +90,13 @@ export async function startSystem(
     ? await inventory.app.listen({ host: HOST, port: 0 })
     : "http://localhost:3001";
 
-  const shipping = await createShippingService({
-    context: createServiceContext({
-      name: "shipping",
-      configSchema: shippingConfig,
-      env: environment(redisUrl, {
-        // slow enough that a cancel right after placing comes before the dispatch
-        SHIPPING_DISPATCH_DELAY_MS: "1500",
-        SHIPPING_DELIVERY_DELAY_MS: "100",
-        SHIPPING_TIMER_POLL_MS: "50",
-        ...options.env?.shipping,
-      }),
+  const shipping = await shippingService.create({
+    env: environment(redisUrl, {
+      // slow enough that a cancel right after placing comes before the dispatch
+      SHIPPING_DISPATCH_DELAY_MS: "1500",
+      SHIPPING_DELIVERY_DELAY_MS: "100",
+      SHIPPING_TIMER_POLL_MS: "50",
+      ...options.env?.shipping,
     }),
     bus: { shutdownTimeoutMs: 2_000, subscribeDefaults: fastRetries },
   });
@@ -133,8 +128,8 @@ export async function startSystem(
     invariantViolations: () => stockInvariantViolations(redis),
     async close() {
       await Promise.all([inventory.close(), shipping.close(), monitoring.close()]);
-      // inventory.close() closed its app too
-      await Promise.all([shipping.app.close(), monitoring.app.close()]);
+      // inventory.close() and shipping.close() closed their apps too
+      await monitoring.app.close();
       redis.disconnect();
     },
   };
@@ -142,7 +137,7 @@ export async function startSystem(
 
 export interface System {
   inventory: InventoryService["app"];
-  shipping: Awaited<ReturnType<typeof createShippingService>>["app"];
+  shipping: ShippingService["app"];
   monitoring: ClientMonitoringService["app"];
   /** Create or replace a product with `available` units (PUT /products/:sku); resolves to the status. */
   product(sku: string, available: number, priceCents?: number): Promise<number>;

@@ -59,15 +59,16 @@ export function planShipment(
   const destinationCountry = placed.payload.shippingAddress.country;
   const supported = rules.countries.has(destinationCountry);
 
+  const created = {
+    shipmentId,
+    orderId,
+    carrier,
+    trackingNumber,
+    destinationCountry,
+    createdAt: at,
+  };
   const normalEvent = supported
-    ? step.event("shipment.created", {
-        shipmentId,
-        orderId,
-        carrier,
-        trackingNumber,
-        destinationCountry,
-        createdAt: at,
-      })
+    ? step.event("shipment.created", created)
     : step.event("shipment.failed", {
         shipmentId,
         orderId,
@@ -84,12 +85,7 @@ export function planShipment(
   // The order's correlation and trace stay with the shipment: the events its timers
   // publish later, outside any handler, continue them.
   const base = {
-    shipmentId,
-    orderId,
-    carrier,
-    trackingNumber,
-    destinationCountry,
-    createdAt: at,
+    ...created,
     updatedAt: at,
     correlationId: placed.correlationId,
     traceparent: placed.traceparent,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { aCancelRequest, anOrder, useShippingHarness } from "../../test/harness.js";
 import { cancelledOrderKey, PROCESSED_KEY } from "../keys.js";
+import type { StoredShipment } from "../shipment.js";
+import type { ShipmentStore } from "./shipments.js";
 
 /**
  * The cancel decision looks, then decides in a step guarded by what it saw. A look
@@ -11,13 +13,12 @@ import { cancelledOrderKey, PROCESSED_KEY } from "../keys.js";
 describe("a look at a cancel request that finds the shipment moved on", () => {
   const harness = useShippingHarness();
 
-  it("cancels nothing when the pending shipment it saw was dispatched since, and the next look refuses", async () => {
-    const shipping = await harness.service({}, { start: false });
-    const { store } = shipping.expose;
-    const seen = await harness.createShipment(shipping, anOrder("ord-1"));
-    expect((await store.advance(seen, "dispatch")).outcome).toBe("applied");
-
-    const { look, markedAfterLook, decision } = await harness.handle(
+  /**
+   * Handle a cancel request of the order: one look at the shipment as `seen`, then the
+   * whole decision; with whether the request was marked processed after the look.
+   */
+  function lookThenDecide(store: ShipmentStore, seen: StoredShipment | undefined) {
+    return harness.handle(
       "order.cancel-requested",
       aCancelRequest("ord-1"),
       async (event, context) => ({
@@ -26,6 +27,15 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
         decision: await store.decideCancel(event, context),
       }),
     );
+  }
+
+  it("cancels nothing when the pending shipment it saw was dispatched since, and the next look refuses", async () => {
+    const shipping = await harness.service({}, { start: false });
+    const { store } = shipping.expose;
+    const seen = await harness.createShipment(shipping, anOrder("ord-1"));
+    expect((await store.advance(seen, "dispatch")).outcome).toBe("applied");
+
+    const { look, markedAfterLook, decision } = await lookThenDecide(store, seen);
     expect(look).toEqual({ outcome: "moved" });
     expect(markedAfterLook).toBeNull();
     expect(decision).toEqual({
@@ -46,15 +56,7 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
     if (dispatched.outcome !== "applied") throw new Error(dispatched.outcome);
     expect((await store.advance(dispatched.shipment, "deliver")).outcome).toBe("applied");
 
-    const { look, markedAfterLook, decision } = await harness.handle(
-      "order.cancel-requested",
-      aCancelRequest("ord-1"),
-      async (event, context) => ({
-        look: await store.decideOn(dispatched.shipment, event, context),
-        markedAfterLook: await harness.client().zscore(PROCESSED_KEY, event.id),
-        decision: await store.decideCancel(event, context),
-      }),
-    );
+    const { look, markedAfterLook, decision } = await lookThenDecide(store, dispatched.shipment);
     expect(look).toEqual({ outcome: "moved" });
     expect(markedAfterLook).toBeNull();
     expect(decision).toMatchObject({ outcome: "refused", status: "delivered" });
@@ -67,15 +69,7 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
     const { store } = shipping.expose;
     await harness.createShipment(shipping, anOrder("ord-1"));
 
-    const { look, markedAfterLook, decision } = await harness.handle(
-      "order.cancel-requested",
-      aCancelRequest("ord-1"),
-      async (event, context) => ({
-        look: await store.decideOn(undefined, event, context),
-        markedAfterLook: await harness.client().zscore(PROCESSED_KEY, event.id),
-        decision: await store.decideCancel(event, context),
-      }),
-    );
+    const { look, markedAfterLook, decision } = await lookThenDecide(store, undefined);
     expect(look).toEqual({ outcome: "moved" });
     expect(markedAfterLook).toBeNull();
     expect(await harness.client().exists(cancelledOrderKey("ord-1"))).toBe(0);
