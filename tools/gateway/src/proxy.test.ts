@@ -1,6 +1,12 @@
 import http from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { deadUpstream, type Replica, serve, startReplica } from "../test/replicas.js";
+import {
+  deadUpstream,
+  type Replica,
+  serve,
+  startReplica,
+  unresponsiveUpstream,
+} from "../test/replicas.js";
 import { createProxyHandler, type UpstreamErrorEvent } from "./proxy.js";
 import type { Upstream, UpstreamSource } from "./upstreams.js";
 
@@ -16,7 +22,11 @@ async function replica(name: string, answer?: Parameters<typeof startReplica>[1]
 }
 
 /** The gateway's handler over a fixed list (or `fresh` for the list a new lookup finds). */
-async function gateway(known: readonly Upstream[], fresh: readonly Upstream[] = known) {
+async function gateway(
+  known: readonly Upstream[],
+  fresh: readonly Upstream[] = known,
+  connectTimeoutMs = 1_000,
+) {
   const errors: UpstreamErrorEvent[] = [];
   const upstreams: UpstreamSource = {
     current: async (options) => (options?.fresh ? fresh : known),
@@ -25,7 +35,7 @@ async function gateway(known: readonly Upstream[], fresh: readonly Upstream[] = 
     createProxyHandler({
       upstreams,
       name: "shipping",
-      connectTimeoutMs: 1_000,
+      connectTimeoutMs,
       onUpstreamError: (event) => errors.push(event),
     }),
   );
@@ -75,6 +85,9 @@ describe("the gateway's proxy", () => {
           traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
           connection: "keep-alive, x-hop",
           "x-hop": "for the next hop only",
+          te: "trailers",
+          "proxy-authorization": "Basic Z2F0ZXdheTpvbmx5",
+          "x-forwarded-for": "10.0.0.1",
         },
       });
       request.once("response", resolve).once("error", reject);
@@ -99,10 +112,11 @@ describe("the gateway's proxy", () => {
         "x-correlation-id": "corr-1",
         "idempotency-key": "key-1",
         traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
-        "x-forwarded-for": "127.0.0.1",
+        "x-forwarded-for": "10.0.0.1, 127.0.0.1",
       },
     });
-    expect(seen?.headers["x-hop"]).toBeUndefined();
+    for (const hopByHop of ["x-hop", "te", "proxy-authorization"])
+      expect(seen?.headers[hopByHop]).toBeUndefined();
   });
 
   it("tries the next replica when one refuses the connection, with the whole body, whatever the method", async () => {
@@ -115,6 +129,22 @@ describe("the gateway's proxy", () => {
     }
     expect(live.received).toHaveLength(2);
     expect(errors.map(({ phase }) => phase)).toEqual(["connect"]);
+  });
+
+  it("tries the next replica when one does not accept within the connect timeout", async () => {
+    const silent = await unresponsiveUpstream();
+    cleanups.push(silent.close);
+    const live = await replica("live");
+    const { url, errors } = await gateway([silent.upstream, live.upstream], undefined, 200);
+    const response = await fetch(`${url}/orders`, { method: "POST", body: "after a timeout" });
+    expect(await response.json()).toMatchObject({ replica: "live", body: "after a timeout" });
+    expect(errors).toMatchObject([
+      {
+        phase: "connect",
+        error: { code: "GATEWAY_ERR_CONNECT_TIMEOUT" },
+        upstream: silent.upstream,
+      },
+    ]);
   });
 
   it("answers 502 upstream_unavailable with a JSON error body when no replica accepts", async () => {
@@ -170,7 +200,7 @@ describe("the gateway's proxy", () => {
       sendMore = () => response.write("data: second\n\n");
       response.once("close", () => upstreamClosed());
     });
-    const { url } = await gateway([streaming.upstream]);
+    const { url, errors } = await gateway([streaming.upstream]);
 
     const chunks: string[] = [];
     const request = http.get(`${url}/events`);
@@ -189,5 +219,30 @@ describe("the gateway's proxy", () => {
 
     request.destroy();
     await closed;
+    // the client left: that is no replica's failure
+    expect(errors).toEqual([]);
+  });
+
+  it("ends the exchange with the replica when the client leaves before the answer, reporting no failure", async () => {
+    let requestArrived: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      requestArrived = resolve;
+    });
+    let upstreamClosed: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      upstreamClosed = resolve;
+    });
+    const slow = await replica("slow", (_request, response) => {
+      response.once("close", () => upstreamClosed());
+      requestArrived(); // and never answers
+    });
+    const { url, errors } = await gateway([slow.upstream]);
+
+    const request = http.get(`${url}/shipments`);
+    request.on("error", () => {});
+    await arrived;
+    request.destroy();
+    await closed;
+    expect(errors).toEqual([]);
   });
 });

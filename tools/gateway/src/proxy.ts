@@ -120,12 +120,14 @@ function forward(
       connected = true;
       clearTimeout(timer);
       resolve(true);
-      if (response.destroyed) return void outgoing.destroy();
+      // Destroyed without an error: no 'error' follows, so no replica is blamed for it.
+      const abandon = () => outgoing.destroy();
+      if (response.destroyed) return abandon();
       // The client went away: stop the exchange (and a streaming answer) upstream too.
       response.once("close", () => {
-        if (!response.writableFinished) outgoing.destroy();
+        if (!response.writableFinished) abandon();
       });
-      request.once("error", () => outgoing.destroy());
+      request.once("error", abandon);
       request.pipe(outgoing);
     };
     outgoing.once("socket", (socket) => {

@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import net from "node:net";
 import type { Upstream } from "../src/upstreams.js";
 
 /** A local HTTP server standing in for one replica of the service behind the gateway. */
@@ -39,7 +41,7 @@ export async function startReplica(name: string, answer?: Answer): Promise<Repli
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = server.address() as net.AddressInfo;
   return {
     upstream: { host: "127.0.0.1", port },
     received,
@@ -64,7 +66,7 @@ export async function serve(
 ): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
@@ -72,5 +74,42 @@ export async function serve(
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * An address that never accepts: a process listens there with a one-connection backlog,
+ * filled, and then blocks its event loop, so the kernel drops further connection
+ * attempts and they hang, as to a replica that stopped answering.
+ */
+export async function unresponsiveUpstream(): Promise<{
+  upstream: Upstream;
+  close(): Promise<void>;
+}> {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const server = require("node:net").createServer();
+       server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+         process.stdout.write(server.address().port + "\\n");
+         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+       });`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [line] = (await once(child.stdout, "data")) as [Buffer];
+  const port = Number(line.toString().trim());
+  // The backlog holds two connections nobody accepts; after them the queue is full.
+  const fillers = [0, 1].map(() => net.connect(port, "127.0.0.1"));
+  await Promise.all(fillers.map((socket) => once(socket, "connect")));
+  return {
+    upstream: { host: "127.0.0.1", port },
+    close: async () => {
+      for (const socket of fillers) socket.destroy();
+      const exited = once(child, "exit");
+      child.kill("SIGKILL");
+      await exited;
+    },
   };
 }
