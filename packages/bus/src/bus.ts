@@ -24,7 +24,7 @@ import { ProcessedEvents } from "./idempotency.js";
 import { partitionKeys } from "./keys.js";
 import { BusMetrics } from "./metrics.js";
 import { PartitionConsumer } from "./partition-consumer.js";
-import { type PreparedEvent, Publisher, type PublishOptions } from "./publisher.js";
+import { Publisher, type PublishOptions } from "./publisher.js";
 import { PubSub } from "./pubsub.js";
 import { RateLimitedLog } from "./rate-limited-log.js";
 import { Connections, type RedisConnection } from "./redis.js";
@@ -147,18 +147,6 @@ export class Bus<C extends Catalog> {
   ): Promise<Envelope> {
     this.assertOpen("publish");
     return this.publisher.publish(topic, payload, options);
-  }
-
-  /**
-   * Validate and encode an event without writing it.
-   * @deprecated Use `commit` with a service script; removed once every service uses it.
-   */
-  prepare<T extends TopicName<C>>(
-    topic: T,
-    payload: PayloadInputOf<C, T>,
-    options?: PublishOptions,
-  ): PreparedEvent {
-    return this.publisher.prepare(topic, payload, options);
   }
 
   /**

@@ -2,7 +2,13 @@ import { defineTopic } from "@retail/contracts";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { catalogV2, metricValue, type TestCatalogV2, useBusTestbed } from "../test/fixtures.js";
+import {
+  appendUnvalidated,
+  catalogV2,
+  metricValue,
+  type TestCatalogV2,
+  useBusTestbed,
+} from "../test/fixtures.js";
 import { checkEntry, type Rejection } from "./check-entry.js";
 import { encodeEnvelope } from "./envelope.js";
 
@@ -105,13 +111,12 @@ describe("entries that cannot reach their handler", () => {
     worker.subscribe("test.fragile", (event) => void handled.push(event.payload.seq));
     await worker.start();
     const tester = testbed.bus("tester");
-    // a publisher that skipped validation: encode a valid event, then change its note
-    const prepared = tester.prepare("test.fragile", { orderId: "o", seq: 1 });
-    const args = [...prepared.args];
-    args[args.indexOf("payload") + 1] = JSON.stringify({ orderId: "o", seq: 1, note: "throw" });
-    const client = testbed.redis().client();
-    await client.xadd(prepared.stream, ...args);
-    client.disconnect();
+    // a publisher that skipped validation
+    await appendUnvalidated(testbed.redis().url, "test.fragile", {
+      orderId: "o",
+      seq: 1,
+      note: "throw",
+    });
     await tester.publish("test.fragile", { orderId: "o", seq: 2 });
 
     await vi.waitFor(async () => {

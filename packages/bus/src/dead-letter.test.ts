@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { useBusTestbed } from "../test/fixtures.js";
+import { appendUnvalidated, useBusTestbed } from "../test/fixtures.js";
 import type { Envelope } from "./envelope.js";
 import { NonRetryableError } from "./errors.js";
 import { deadLetterKey, streamKey } from "./keys.js";
@@ -105,14 +105,8 @@ describe("failure handling and dead letters", () => {
     const worker = testbed.bus("worker");
     worker.subscribe("test.order-placed", () => {}, fast);
     await worker.start();
-    const tester = testbed.bus("tester");
-    // a publisher that skipped validation: encode a valid event, then corrupt its payload
-    const prepared = tester.prepare("test.order-placed", { orderId: "o", seq: 1 });
-    const args = [...prepared.args];
-    args[args.indexOf("payload") + 1] = JSON.stringify({ orderId: 42 });
-    const client = testbed.redis().client();
-    await client.xadd(prepared.stream, ...args);
-    client.disconnect();
+    // a publisher that skipped validation
+    await appendUnvalidated(testbed.redis().url, "test.order-placed", { orderId: 42 });
 
     await vi.waitFor(async () =>
       expect(await worker.admin.listDeadLetters("test.order-placed")).toHaveLength(1),

@@ -38,7 +38,7 @@ export {
 } from "./keys.js";
 export { LuaScript } from "./lua-script.js";
 export { fnv1a32, partitionFor } from "./partitioning.js";
-export type { CausingEvent, PreparedEvent, PublishOptions } from "./publisher.js";
+export type { PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";
 export type { RedisClient, RedisConnection } from "./redis.js";
 export { defineScript, ServiceScript } from "./service-script.js";

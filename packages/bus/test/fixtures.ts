@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Catalog, TopicName } from "@retail/contracts";
 import { type RedisServerOptions, useRedisServer } from "@retail/testing";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
 import { afterEach, beforeEach } from "vitest";
+import { encodeEnvelope } from "../src/envelope.js";
 import {
   type Bus,
   type BusOptions,
@@ -12,6 +14,8 @@ import {
   type Handler,
   type SubscribeOptions,
 } from "../src/index.js";
+import { streamKey } from "../src/keys.js";
+import { uuidv7 } from "../src/random.js";
 import { catalog, catalogV2, type TestCatalog, type TestCatalogV2 } from "./fixtures-catalog.js";
 
 export { catalog, catalogV2, type TestCatalog, type TestCatalogV2 };
@@ -127,4 +131,33 @@ export function spawnConsumer(
   const lines: string[] = [];
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => lines.push(...chunk.split("\n")));
   return { child, lines };
+}
+
+/**
+ * Append `payload` to partition 0 of `topic` as a publisher that skipped validation
+ * would: a well-formed envelope around a payload its schema may refuse.
+ */
+export async function appendUnvalidated(
+  url: string,
+  topic: string,
+  payload: unknown,
+): Promise<void> {
+  const id = uuidv7();
+  const fields = encodeEnvelope({
+    id,
+    type: topic,
+    version: 1,
+    occurredAt: new Date().toISOString(),
+    source: "tester",
+    correlationId: id,
+    traceparent: `00-${"1".repeat(32)}-${"2".repeat(16)}-01`,
+    partitionKey: "o",
+    payload,
+  });
+  const client = new Redis(url);
+  try {
+    await client.xadd(streamKey(topic, 0), "*", ...fields);
+  } finally {
+    client.disconnect();
+  }
 }
