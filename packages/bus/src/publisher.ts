@@ -59,29 +59,20 @@ export interface CausingEvent {
 }
 
 /**
- * An encoded event ready to append: `XADD <stream> <args…>`. Hand it to your own Lua
- * script to append the event atomically with other writes:
- * `redis.call('XADD', KEYS[n], unpack(ARGV, i, j))`. Once the script has appended it,
- * call `markPublished()`.
+ * An encoded event ready to append: `XADD <stream> <args…>` (by `publish`, or by a
+ * step's script through `emit`).
  */
-export interface PreparedEvent<Payload = unknown> {
+export interface PreparedEvent {
   readonly stream: string;
   /** Trim arguments, `*` and the envelope's fields. */
   readonly args: readonly string[];
-  readonly envelope: Envelope<Payload>;
+  readonly envelope: Envelope;
   /**
-   * Record that your script appended the event: counts it in
-   * `bus_events_published_total{topic}` and ends its producer span. Call it after the
-   * script ran successfully, and only for the events it did append (a script that
-   * appends one of several prepared events marks that one). The bus cannot see into
-   * your script: an event never marked is not counted, and its span is never exported.
-   * Idempotent.
+   * The event was appended: count it in `bus_events_published_total{topic}` and end
+   * its producer span. Only for events that were appended; an event a script chose not
+   * to emit is never counted, and its span never exported. Idempotent.
    */
   markPublished(): void;
-}
-
-/** A prepared event as the bus itself appends it: it can also record a failed append. */
-export interface OwnPreparedEvent extends PreparedEvent {
   /** End the producer span with the error of a failed (or in-doubt) append. */
   failed(error: unknown): void;
 }
@@ -107,7 +98,7 @@ export class Publisher<C extends Catalog> {
     payload: PayloadInputOf<C, T>,
     options: PublishOptions = {},
     cause?: CausingEvent,
-  ): OwnPreparedEvent {
+  ): PreparedEvent {
     const definition = this.topic(topic);
     const parsed = definition.schema.safeParse(payload);
     if (!parsed.success) throw new PayloadValidationError(topic, toIssues(parsed.error));
@@ -182,7 +173,7 @@ export class Publisher<C extends Catalog> {
 }
 
 /** One object per publish, its methods on the prototype: no closures built per event. */
-class BusPreparedEvent implements OwnPreparedEvent {
+class BusPreparedEvent implements PreparedEvent {
   private counted = false;
 
   constructor(

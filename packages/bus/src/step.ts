@@ -1,7 +1,7 @@
 import type { Catalog, PayloadInputOf, TopicDefinition, TopicName } from "@retail/contracts";
 import { toIssues } from "./envelope.js";
 import { PayloadValidationError, StepError } from "./errors.js";
-import type { CausingEvent, OwnPreparedEvent, Publisher, PublishOptions } from "./publisher.js";
+import type { CausingEvent, PreparedEvent, Publisher, PublishOptions } from "./publisher.js";
 import type { RedisClient } from "./redis.js";
 import type { ServiceScript } from "./service-script.js";
 
@@ -57,7 +57,7 @@ const LARGE_COUNT = 1_000_000_000;
  */
 export class StepEvent {
   constructor(
-    private readonly prepared: OwnPreparedEvent,
+    private readonly prepared: PreparedEvent,
     private readonly index: number,
     private readonly streamIndex: number,
     private readonly fills: Record<string, unknown> | undefined,
@@ -92,7 +92,7 @@ export class StepEvent {
  */
 export class Step<C extends Catalog> {
   readonly keys: string[] = [];
-  readonly events: OwnPreparedEvent[] = [];
+  readonly events: PreparedEvent[] = [];
   private readonly indexes = new Map<string, number>();
 
   constructor(
