@@ -22,6 +22,11 @@ export function retailAclFile(): string {
           readAllDeadLetters: true,
         },
       },
+      {
+        name: "notifications",
+        passwordVariable: "NOTIFICATIONS_REDIS_PASSWORD",
+        options: { channels: ["direct:notifications:*"] },
+      },
     ],
     "REDIS_ADMIN_PASSWORD",
     "REDIS_OPERATOR_PASSWORD",

@@ -15,6 +15,14 @@ import {
   uniqueSkus,
 } from "./fields.js";
 import { defineTopic } from "./topic.js";
+import type { Panel } from "./topic-view.js";
+
+// The examples follow one order, `ord-1042`, through its saga (others branch off it:
+// ord-1043 is refused, ord-1044 cancelled, ord-1045 failed, ord-1046's cancel refused),
+// so that ids and times agree across topics and domains.
+
+/** Every order event changes what is reserved or sold, which the product list shows. */
+const STOCK: readonly Panel[] = ["products"];
 
 export const orderPlaced = defineTopic({
   name: "order.placed",
@@ -37,10 +45,33 @@ export const orderPlaced = defineTopic({
       path: ["totalCents"],
     }),
   publisher: "inventory",
-  consumers: ["shipping", "client-monitoring"],
+  consumers: ["shipping", "client-monitoring", "notifications"],
   partitionKey: "orderId",
   // More than one partition so that the bus's partitioning is exercised in every run.
   partitions: 4,
+  example: {
+    orderId: "ord-1042",
+    customerId: "cus-77",
+    lines: [
+      { sku: "TSHIRT-BLK-M", quantity: 2, unitPriceCents: 1999 },
+      { sku: "MUG-WHT", quantity: 1, unitPriceCents: 899 },
+    ],
+    totalCents: 4897,
+    shippingAddress: {
+      name: "Ada Lovelace",
+      line1: "12 St James's Square",
+      city: "London",
+      postalCode: "SW1Y 4JH",
+      country: "GB",
+    },
+    placedAt: "2025-03-14T09:26:53.589Z",
+  },
+  view: {
+    summary: "{lines:lines} · {totalCents:money} for {customerId} → {shippingAddress.country}",
+    orderStatus: "reserved",
+    step: { position: 0, label: "placed" },
+    refreshes: STOCK,
+  },
 });
 
 function totalOf(lines: readonly { quantity: number; unitPriceCents: number }[]): number {
@@ -72,6 +103,18 @@ export const orderRejected = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1043",
+    customerId: "cus-78",
+    reason: "out_of_stock",
+    lines: [{ sku: "MUG-WHT", requested: 5, available: 2 }],
+    rejectedAt: "2025-03-14T09:27:10.002Z",
+  },
+  view: {
+    summary: "{reason:words}: {lines:shortages}",
+    orderStatus: "rejected",
+    refreshes: STOCK,
+  },
 });
 
 export const orderCancelRequested = defineTopic({
@@ -87,6 +130,12 @@ export const orderCancelRequested = defineTopic({
   publisher: "inventory",
   consumers: ["shipping", "client-monitoring"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1044",
+    reason: "Customer ordered the wrong size.",
+    requestedAt: "2025-03-14T09:29:59.870Z",
+  },
+  view: { summary: "cancel asked: {reason}", cancel: "asked", refreshes: STOCK },
 });
 
 export const orderCancelled = defineTopic({
@@ -102,6 +151,17 @@ export const orderCancelled = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1044",
+    reason: "Customer ordered the wrong size.",
+    cancelledAt: "2025-03-14T09:30:00.000Z",
+  },
+  view: {
+    summary: "{reason:words}",
+    orderStatus: "cancelled",
+    cancel: "answered",
+    refreshes: STOCK,
+  },
 });
 
 export const orderCancelRefused = defineTopic({
@@ -117,6 +177,12 @@ export const orderCancelRefused = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1046",
+    reason: "already_dispatched",
+    refusedAt: "2025-03-14T10:15:00.240Z",
+  },
+  view: { summary: "{reason:words}", cancel: "answered", refreshes: STOCK },
 });
 
 export const orderFailed = defineTopic({
@@ -130,8 +196,14 @@ export const orderFailed = defineTopic({
     failedAt: timestamp("When the order was marked failed"),
   }),
   publisher: "inventory",
-  consumers: ["client-monitoring"],
+  consumers: ["client-monitoring", "notifications"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1045",
+    reason: "unsupported_country",
+    failedAt: "2025-03-14T09:31:12.480Z",
+  },
+  view: { summary: "{reason:words}", orderStatus: "failed", refreshes: STOCK },
 });
 
 export const orderDelivered = defineTopic({
@@ -145,6 +217,27 @@ export const orderDelivered = defineTopic({
     deliveredAt: timestamp("When the shipment was delivered"),
   }),
   publisher: "inventory",
-  consumers: ["client-monitoring"],
+  consumers: ["client-monitoring", "notifications"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1042",
+    shipmentId: "shp-5001",
+    deliveredAt: "2025-03-15T14:02:40.000Z",
+  },
+  view: {
+    summary: "closed: delivered by {shipmentId}",
+    orderStatus: "delivered",
+    refreshes: STOCK,
+  },
 });
+
+/** The order topics, in catalog order: listing a topic here puts it in the catalog. */
+export const orderTopics = [
+  orderPlaced,
+  orderRejected,
+  orderCancelRequested,
+  orderCancelled,
+  orderCancelRefused,
+  orderFailed,
+  orderDelivered,
+] as const;

@@ -23,6 +23,18 @@ export const shipmentCreated = defineTopic({
   publisher: "shipping",
   consumers: SHIPMENT_CONSUMERS,
   partitionKey: "orderId",
+  example: {
+    shipmentId: "shp-5001",
+    orderId: "ord-1042",
+    carrier: "dhl",
+    trackingNumber: "JD014600006281230704",
+    destinationCountry: "GB",
+    createdAt: "2025-03-14T09:26:54.031Z",
+  },
+  view: {
+    summary: "{shipmentId} · {carrier} {trackingNumber} → {destinationCountry}",
+    step: { position: 1, label: "shipment" },
+  },
 });
 
 export const shipmentDispatched = defineTopic({
@@ -38,8 +50,20 @@ export const shipmentDispatched = defineTopic({
     dispatchedAt: timestamp("When the carrier picked the parcel up"),
   }),
   publisher: "shipping",
-  consumers: SHIPMENT_CONSUMERS,
+  consumers: [...SHIPMENT_CONSUMERS, "notifications"],
   partitionKey: "orderId",
+  example: {
+    shipmentId: "shp-5001",
+    orderId: "ord-1042",
+    carrier: "dhl",
+    trackingNumber: "JD014600006281230704",
+    dispatchedAt: "2025-03-14T10:15:00.000Z",
+  },
+  view: {
+    summary: "{shipmentId} · {carrier} {trackingNumber}",
+    orderStatus: "dispatched",
+    step: { position: 2, label: "dispatched" },
+  },
 });
 
 export const shipmentDelivered = defineTopic({
@@ -56,6 +80,18 @@ export const shipmentDelivered = defineTopic({
   publisher: "shipping",
   consumers: SHIPMENT_CONSUMERS,
   partitionKey: "orderId",
+  example: {
+    shipmentId: "shp-5001",
+    orderId: "ord-1042",
+    carrier: "dhl",
+    trackingNumber: "JD014600006281230704",
+    deliveredAt: "2025-03-15T14:02:40.000Z",
+  },
+  view: {
+    summary: "{shipmentId} · {carrier} {trackingNumber}",
+    orderStatus: "delivered",
+    step: { position: 3, label: "delivered" },
+  },
 });
 
 export const shipmentCancelled = defineTopic({
@@ -72,6 +108,13 @@ export const shipmentCancelled = defineTopic({
   publisher: "shipping",
   consumers: SHIPMENT_CONSUMERS,
   partitionKey: "orderId",
+  example: {
+    shipmentId: "shp-5003",
+    orderId: "ord-1044",
+    reason: "order_cancelled",
+    cancelledAt: "2025-03-14T09:30:00.210Z",
+  },
+  view: { summary: "{shipmentId} · {reason:words}", orderStatus: "cancelled" },
 });
 
 /** Why shipping refuses a cancel: the parcel left, or the shipment failed. */
@@ -94,6 +137,14 @@ export const shipmentCancelRefused = defineTopic({
   publisher: "shipping",
   consumers: SHIPMENT_CONSUMERS,
   partitionKey: "orderId",
+  example: {
+    shipmentId: "shp-5006",
+    orderId: "ord-1046",
+    reason: "already_dispatched",
+    status: "dispatched",
+    refusedAt: "2025-03-14T10:15:00.180Z",
+  },
+  view: { summary: "{shipmentId} · {reason:words} ({status})" },
 });
 
 export const shipmentFailed = defineTopic({
@@ -110,4 +161,21 @@ export const shipmentFailed = defineTopic({
   publisher: "shipping",
   consumers: SHIPMENT_CONSUMERS,
   partitionKey: "orderId",
+  example: {
+    shipmentId: "shp-5004",
+    orderId: "ord-1045",
+    reason: "unsupported_country",
+    failedAt: "2025-03-14T09:31:12.300Z",
+  },
+  view: { summary: "{shipmentId} · {reason:words}", orderStatus: "failed" },
 });
+
+/** The shipment topics, in catalog order: listing a topic here puts it in the catalog. */
+export const shipmentTopics = [
+  shipmentCreated,
+  shipmentDispatched,
+  shipmentDelivered,
+  shipmentCancelled,
+  shipmentCancelRefused,
+  shipmentFailed,
+] as const;

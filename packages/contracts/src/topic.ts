@@ -1,11 +1,17 @@
 import { z } from "zod";
 import { DuplicateTopicError, InvalidTopicError, PartitionKeyError } from "./errors.js";
+import type { TopicView } from "./topic-view.js";
 
 /** Dotted lower-case words, e.g. `order.placed`: a topic's name and its events' `type`. */
 export const TOPIC_NAME_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 
 /** The services of the system: every topic has exactly one publisher among them. */
-export const SERVICE_NAMES = ["inventory", "shipping", "client-monitoring"] as const;
+export const SERVICE_NAMES = [
+  "inventory",
+  "shipping",
+  "client-monitoring",
+  "notifications",
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** How a topic's streams are trimmed as events are appended. */
@@ -48,6 +54,24 @@ export interface TopicDefinition<
    * Read it with `partitionKeyOf(topic, payload)`.
    */
   readonly partitionKey?: string;
+  /**
+   * A realistic payload, checked against the schema by the compiler and the catalog's
+   * tests; the AsyncAPI document shows it, and tests build their events from it.
+   */
+  readonly example?: z.input<Schema>;
+  /** How the dashboard and the CLI show the topic's events. */
+  readonly view?: TopicView;
+}
+
+/**
+ * A topic that carries its example and its view, as every topic of the retail catalog
+ * must: the dashboard and the CLI show it, and the docs give its example, with nothing
+ * to add elsewhere.
+ */
+export interface ShownTopic<Name extends string = string, Schema extends z.ZodType = z.ZodType>
+  extends TopicDefinition<Name, Schema> {
+  readonly example: z.input<Schema>;
+  readonly view: TopicView;
 }
 
 /** The names of an object type's fields whose values are strings. */
@@ -55,12 +79,25 @@ export type StringFieldOf<T> = T extends object
   ? { [K in keyof T]-?: T[K] extends string ? K : never }[keyof T] & string
   : never;
 
-/** Declare a topic, keeping its name and schema as literal types for inference. */
+/** What `defineTopic` accepts: the partition key must name a string field of the payload. */
+type TopicInput<Name extends string, Schema extends z.ZodType> = TopicDefinition<Name, Schema> & {
+  readonly partitionKey?: StringFieldOf<z.output<Schema>>;
+};
+
+/**
+ * Declare a topic, keeping its name and schema as literal types for inference. Given
+ * an example and a view, it is a `ShownTopic`, fit for the retail catalog.
+ */
 export function defineTopic<const Name extends string, Schema extends z.ZodType>(
-  definition: TopicDefinition<Name, Schema> & {
-    readonly partitionKey?: StringFieldOf<z.output<Schema>>;
+  definition: TopicInput<Name, Schema> & {
+    readonly example: z.input<Schema>;
+    readonly view: TopicView;
   },
-): TopicDefinition<Name, Schema> {
+): ShownTopic<Name, Schema>;
+export function defineTopic<const Name extends string, Schema extends z.ZodType>(
+  definition: TopicInput<Name, Schema>,
+): TopicDefinition<Name, Schema>;
+export function defineTopic(definition: TopicDefinition): TopicDefinition {
   const { name } = definition;
   if (!TOPIC_NAME_PATTERN.test(name)) {
     throw new InvalidTopicError(
@@ -116,6 +153,16 @@ export function defineCatalog<const Topics extends readonly TopicDefinition[]>(
     catalog[topic.name] = topic;
   }
   return catalog as CatalogOf<Topics>;
+}
+
+/** The first word of a topic's name, its domain: `order` of `order.cancel-requested`. */
+export type DomainOf<Name extends string> = Name extends `${infer Domain}.${string}`
+  ? Domain
+  : never;
+
+/** The domain of a topic name: its first word. */
+export function domainOf<const Name extends string>(name: Name): DomainOf<Name> {
+  return name.slice(0, Math.max(0, name.indexOf("."))) as DomainOf<Name>;
 }
 
 /** The names of a catalog's topics. */
