@@ -4,6 +4,7 @@ import {
   inventoryService,
   stockInvariantViolations,
 } from "@retail/inventory";
+import { notificationsService } from "@retail/notifications";
 import { type ShippingService, shippingService } from "@retail/shipping";
 import { freePort } from "@retail/testing";
 import { Redis } from "ioredis";
@@ -107,8 +108,17 @@ export async function startSystem(
     }),
     bus: { subscribeDefaults: fastRetries },
   });
+  const notifications = await notificationsService.create({
+    env: environment(redisUrl, {}),
+    bus: { subscribeDefaults: fastRetries },
+  });
   if (listen) await monitoring.app.listen({ host: HOST, port: monitoringPort });
-  await Promise.all([inventory.start(), shipping.start(), monitoring.start()]);
+  await Promise.all([
+    inventory.start(),
+    shipping.start(),
+    monitoring.start(),
+    notifications.start(),
+  ]);
   const redis = new Redis(redisUrl);
 
   return {
@@ -127,7 +137,12 @@ export async function startSystem(
     /** Lines describing every broken stock invariant; empty when all hold. */
     invariantViolations: () => stockInvariantViolations(redis),
     async close() {
-      await Promise.all([inventory.close(), shipping.close(), monitoring.close()]);
+      await Promise.all([
+        inventory.close(),
+        shipping.close(),
+        monitoring.close(),
+        notifications.close(),
+      ]);
       // inventory.close() and shipping.close() closed their apps too
       await monitoring.app.close();
       redis.disconnect();

@@ -1,0 +1,87 @@
+import { fields } from "@retail/contracts";
+import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { z } from "zod";
+import { notificationSchema } from "../notification.js";
+import type { Notifier } from "../notifier.js";
+import type { SseStreams } from "../sse.js";
+import type { NotificationStore } from "../store/notifications.js";
+
+export interface NotificationRoutesDependencies {
+  notifier: Notifier;
+  store: NotificationStore;
+  streams: SseStreams;
+}
+
+const customerParams = z.object({ customerId: fields.customerId() });
+
+/** A customer's notifications: the live stream client apps connect to, and what is kept. */
+export function notificationRoutes({
+  notifier,
+  store,
+  streams,
+}: NotificationRoutesDependencies): RoutesPlugin {
+  return async (app) => {
+    app.get(
+      "/customers/:customerId/notifications",
+      {
+        schema: {
+          tags: ["notifications"],
+          summary: "A customer's notifications as server-sent events, for their client apps",
+          description:
+            "First the notifications kept while no app of the customer was connected (oldest first; they are taken, so they are not kept any more), then each new one as it is sent. Each arrives as `event: notification`, `id: <notification id>`, `data: <notification as JSON>`; a `: connected` comment follows the kept ones. The same notification may arrive twice: drop the copy by its id. 503 `too_many_streams` when this instance serves `SSE_MAX_STREAMS` streams.",
+          params: customerParams,
+          response: {
+            200: {
+              description: "The customer's notifications",
+              content: {
+                "text/event-stream": {
+                  schema: z
+                    .string()
+                    .describe(
+                      "Server-sent events: `event: notification`, `id: <id>`, `data: <JSON>` each; comment lines keep the stream open.",
+                    ),
+                },
+              },
+            },
+            400: errorBodySchema,
+            503: errorBodySchema,
+          },
+        },
+      },
+      async (request, reply) => {
+        const { customerId } = request.params;
+        const stream = streams.start(request, reply);
+        try {
+          await notifier.connect(customerId, stream);
+        } catch (error) {
+          request.log.warn({ err: error, customerId }, "could not connect the notification stream");
+          stream.close();
+        }
+      },
+    );
+
+    app.get(
+      "/customers/:customerId/notifications/kept",
+      {
+        schema: {
+          tags: ["notifications"],
+          summary: "The notifications kept for a customer, left where they are",
+          description:
+            "What the customer's next connection will get first: notifications no app of theirs received, oldest first.",
+          params: customerParams,
+          response: {
+            200: z.object({
+              customerId: z.string(),
+              notifications: z.array(notificationSchema),
+            }),
+            400: errorBodySchema,
+          },
+        },
+      },
+      async (request) => {
+        const { customerId } = request.params;
+        return { customerId, notifications: await store.list(customerId) };
+      },
+    );
+  };
+}

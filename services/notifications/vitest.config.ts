@@ -1,0 +1,3 @@
+import { defineRetailProject } from "../../vitest.shared.js";
+
+export default defineRetailProject("@retail/notifications");
