@@ -1,8 +1,17 @@
-import { catalog, examplePayloads, topicNames } from "@retail/contracts";
+import {
+  catalog,
+  domainOf,
+  examplePayloads,
+  type RetailDomain,
+  type RetailTopicName,
+  renderSummary,
+  topicNames,
+} from "@retail/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   colorsFor,
+  DOMAIN_STYLES,
   duration,
   field,
   redactUrl,
@@ -10,6 +19,8 @@ import {
   stripColors,
   subjectOf,
   summarize,
+  type TopicStyle,
+  topicStyle,
   visibleLength,
 } from "./format.js";
 
@@ -73,6 +84,52 @@ describe("duration", () => {
   });
 });
 
+describe("topicStyle", () => {
+  const symbol = (topic: string) => topicStyle(topic).symbol;
+
+  it("marks how an order ends, whatever the domain of the event that says so", () => {
+    for (const topic of ["order.delivered", "shipment.delivered"]) expect(symbol(topic)).toBe("✓");
+    for (const topic of ["order.rejected", "order.failed", "shipment.failed"])
+      expect(symbol(topic)).toBe("✗");
+    for (const topic of ["order.cancelled", "shipment.cancelled"]) expect(symbol(topic)).toBe("↺");
+    for (const topic of ["shipment.dispatched", "reservation.committed"])
+      expect(symbol(topic)).toBe("→");
+  });
+
+  it("colors outcomes: green delivered, red rejected or failed, yellow cancels, blue dispatched", () => {
+    const c = colorsFor(true);
+    const colorOf = (topic: string) => topicStyle(topic).color(c);
+    expect(colorOf("shipment.delivered")).toBe(c.green);
+    expect(colorOf("order.rejected")).toBe(c.red);
+    expect(colorOf("shipment.failed")).toBe(c.red);
+    for (const topic of ["order.cancelled", "order.cancel-requested", "order.cancel-refused"])
+      expect(colorOf(topic)).toBe(c.yellow);
+    expect(colorOf("reservation.committed")).toBe(c.blue);
+  });
+
+  it("marks a cancel request and its refusal", () => {
+    expect(symbol("order.cancel-requested")).toBe("?");
+    expect(symbol("order.cancel-refused")).toBe("⊘");
+  });
+
+  it("styles any other topic by its domain, and topics of other catalogs alike", () => {
+    expect(topicStyle("stock.low")).toBe(DOMAIN_STYLES.stock);
+    expect(topicStyle("stock.restocked")).toBe(DOMAIN_STYLES.stock);
+    expect(topicStyle("client.telemetry")).toBe(DOMAIN_STYLES.client);
+    expect(topicStyle("alert.raised")).toBe(DOMAIN_STYLES.alert);
+    expect(symbol("test.thing")).toBe("•");
+  });
+
+  it("has a style for every domain of the catalog, checked at compile time", () => {
+    const domains = new Set(topicNames.map((topic) => domainOf(topic)));
+    expect(Object.keys(DOMAIN_STYLES).sort()).toEqual([...domains].sort());
+    const { alert: _missing, ...partial } = DOMAIN_STYLES;
+    // @ts-expect-error the alert domain has no style: a domain without one does not compile
+    const checked: Record<RetailDomain, TopicStyle> = partial;
+    expect(Object.keys(checked)).toHaveLength(domains.size - 1);
+  });
+});
+
 describe("redactUrl", () => {
   it("hides passwords and keeps everything else", () => {
     expect(redactUrl("redis://default:s3cret@localhost:6379")).toBe(
@@ -85,21 +142,48 @@ describe("redactUrl", () => {
 });
 
 describe("event summaries", () => {
-  it("show each topic's key fields and never leak undefined", () => {
+  it("render each topic's summary template from the catalog, never leaking undefined", () => {
     for (const topic of topicNames) {
-      const text = summarize(topic, examplePayloads[topic]);
+      const payload = examplePayloads[topic];
+      const text = summarize(topic, payload);
+      expect(text, topic).toBe(renderSummary(catalog[topic].view.summary, payload));
       expect(text, topic).not.toBe("");
-      expect(text, topic).not.toContain("undefined");
+      expect(text, topic).not.toMatch(/undefined|null|NaN|[{}]/);
     }
-    expect(summarize("order.placed", examplePayloads["order.placed"])).toBe(
-      "customer=cus-77 lines=TSHIRT-BLK-M×2,MUG-WHT×1 total=48.97 to=GB",
-    );
-    expect(summarize("order.cancelled", examplePayloads["order.cancelled"])).toBe(
-      'reason="Customer ordered the wrong size."',
-    );
-    expect(summarize("shipment.cancel-refused", examplePayloads["shipment.cancel-refused"])).toBe(
-      "shipment=shp-5006 reason=already_dispatched status=dispatched",
-    );
+  });
+
+  it("keep the key fields of every topic's payload", () => {
+    const lastSeen = new Date(examplePayloads["client.offline"].lastSeenAt);
+    const clock = [lastSeen.getHours(), lastSeen.getMinutes(), lastSeen.getSeconds()]
+      .map((part) => String(part).padStart(2, "0"))
+      .join(":");
+    const expected: Record<RetailTopicName, string> = {
+      "order.placed": "2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 for cus-77 → GB",
+      "order.rejected": "out of stock: 5× MUG-WHT (2 left)",
+      "order.cancel-requested": "cancel asked: Customer ordered the wrong size.",
+      "order.cancelled": "Customer ordered the wrong size.",
+      "order.cancel-refused": "already dispatched",
+      "order.failed": "unsupported country",
+      "order.delivered": "closed: delivered by shp-5001",
+      "stock.restocked": "MUG-WHT: +48 → 50",
+      "stock.low": "TSHIRT-BLK-M: 3 left (threshold 5)",
+      "reservation.committed": "2× TSHIRT-BLK-M, 1× MUG-WHT shipped",
+      "reservation.released": "1× TSHIRT-BLK-M back in stock · order cancelled",
+      "shipment.created": "shp-5001 · dhl JD014600006281230704 → GB",
+      "shipment.dispatched": "shp-5001 · dhl JD014600006281230704",
+      "shipment.delivered": "shp-5001 · dhl JD014600006281230704",
+      "shipment.cancelled": "shp-5003 · order cancelled",
+      "shipment.cancel-refused": "shp-5006 · already dispatched (dispatched)",
+      "shipment.failed": "shp-5004 · unsupported country",
+      "client.online": "till-berlin-03 · till 4.2.0",
+      "client.offline": `till-berlin-03 · till 4.2.0 · last seen ${clock}`,
+      "client.telemetry":
+        "web-7f3a9c · web-shop · 4 telemetry events (pageview, metric, log, error)",
+      "alert.raised": "warning client offline: Till till-berlin-03 has sent no heartbeat for 30 s.",
+    };
+    for (const topic of topicNames) {
+      expect(summarize(topic, examplePayloads[topic]), topic).toBe(expected[topic]);
+    }
   });
 
   it("fall back to scalar fields for a topic the CLI does not know", () => {

@@ -1,4 +1,12 @@
-import { catalog, type RetailTopicName } from "@retail/contracts";
+import {
+  catalog,
+  domainOf,
+  type OrderStatus,
+  type RetailDomain,
+  type RetailTopicName,
+  renderSummary,
+  type TopicView,
+} from "@retail/contracts";
 import picocolors from "picocolors";
 
 /** picocolors' formatters, enabled or not. */
@@ -116,86 +124,6 @@ function asRecord(value: unknown): Payload {
     : {};
 }
 
-function asArray(value: unknown): Payload[] {
-  return Array.isArray(value) ? value.map(asRecord) : [];
-}
-
-function money(cents: unknown): string {
-  return typeof cents === "number" ? (cents / 100).toFixed(2) : String(cents);
-}
-
-/** `SKU×2,SKU×1` */
-function lineList(lines: unknown): string {
-  return asArray(lines)
-    .map((line) => `${String(line.sku)}×${String(line.quantity)}`)
-    .join(",");
-}
-
-function fields(payload: Payload, names: readonly string[]): string[] {
-  return names.flatMap((name) => (payload[name] === undefined ? [] : [field(name, payload[name])]));
-}
-
-/**
- * What one topic's payload shows on an event line (the subject is shown separately).
- * One entry per topic of the catalog: a topic added without one fails the type check.
- * Payloads stay loosely typed: a tailed event's payload is not checked against its schema.
- */
-const SUMMARIES = {
-  "order.placed": (p) => [
-    field("customer", p.customerId),
-    field("lines", lineList(p.lines)),
-    field("total", money(p.totalCents)),
-    field("to", asRecord(p.shippingAddress).country),
-  ],
-  "order.rejected": (p) => [
-    field("reason", p.reason),
-    field(
-      "short",
-      asArray(p.lines)
-        .map((line) => `${String(line.sku)}(${String(line.requested)}>${String(line.available)})`)
-        .join(","),
-    ),
-  ],
-  "order.cancel-requested": (p) => fields(p, ["reason"]),
-  "order.cancelled": (p) => fields(p, ["reason"]),
-  "order.cancel-refused": (p) => fields(p, ["reason"]),
-  "order.failed": (p) => fields(p, ["reason"]),
-  "order.delivered": (p) => [field("shipment", p.shipmentId)],
-  "stock.restocked": (p) => [
-    field("quantity", `+${String(p.quantity)}`),
-    ...fields(p, ["available"]),
-  ],
-  "stock.low": (p) => fields(p, ["available", "threshold"]),
-  "reservation.committed": (p) => [field("lines", lineList(p.lines))],
-  "reservation.released": (p) => [field("reason", p.reason), field("lines", lineList(p.lines))],
-  "shipment.created": (p) => [
-    field("shipment", p.shipmentId),
-    ...fields(p, ["carrier"]),
-    field("tracking", p.trackingNumber),
-    field("to", p.destinationCountry),
-  ],
-  "shipment.dispatched": (p) => [
-    field("shipment", p.shipmentId),
-    ...fields(p, ["carrier"]),
-    field("tracking", p.trackingNumber),
-  ],
-  "shipment.delivered": (p) => [field("shipment", p.shipmentId), ...fields(p, ["carrier"])],
-  "shipment.cancelled": (p) => [field("shipment", p.shipmentId), ...fields(p, ["reason"])],
-  "shipment.cancel-refused": (p) => [
-    field("shipment", p.shipmentId),
-    ...fields(p, ["reason", "status"]),
-  ],
-  "shipment.failed": (p) => [field("shipment", p.shipmentId), ...fields(p, ["reason"])],
-  "client.online": (p) => fields(p, ["app", "version"]),
-  "client.offline": (p) => fields(p, ["app", "version", "lastSeenAt"]),
-  "client.telemetry": (p) => [
-    ...fields(p, ["app"]),
-    field("events", asArray(p.events).length),
-    field("types", [...new Set(asArray(p.events).map((event) => String(event.type)))].join(",")),
-  ],
-  "alert.raised": (p) => [...fields(p, ["severity", "kind"]), field("message", p.message)],
-} satisfies Record<RetailTopicName, (payload: Payload) => string[]>;
-
 /** The payload fields that name the subject of an event, and how a line labels them. */
 const SUBJECT_FIELDS = [
   ["orderId", "order"],
@@ -227,14 +155,16 @@ export function subjectOf(topic: string, payload: unknown, partitionKey: string)
 }
 
 /**
- * The key fields of a payload as `name=value` pairs, for one event line. Topics the
- * CLI does not know show their scalar fields, timestamps and the subject left out.
+ * The key fields of a payload, for one event line: the topic's summary template from the
+ * catalog (`view.summary`, the line the dashboard shows too) filled in from the payload.
+ * Topics the CLI does not know show their scalar fields as `name=value`, timestamps and
+ * the subject left out. Payloads stay loosely typed: a tailed event is not checked
+ * against its schema, and a summary of a payload that breaks it still prints.
  */
 export function summarize(topic: string, payload: unknown): string {
-  const record = asRecord(payload);
-  if (isCatalogTopic(topic)) return SUMMARIES[topic](record).join(" ");
+  if (isCatalogTopic(topic)) return renderSummary(catalog[topic].view.summary, payload);
   const subjectFields = new Set<string>(SUBJECT_FIELDS.map(([name]) => name));
-  return Object.entries(record)
+  return Object.entries(asRecord(payload))
     .filter(
       ([name, value]) =>
         !subjectFields.has(name) &&
@@ -252,37 +182,47 @@ export interface TopicStyle {
 }
 
 const neutral: TopicStyle = { color: (c) => c.cyan, symbol: "•" };
-const good: TopicStyle = { color: (c) => c.green, symbol: "✓" };
 const bad: TopicStyle = { color: (c) => c.red, symbol: "✗" };
-const undone: TopicStyle = { color: (c) => c.yellow, symbol: "↺" };
 
-/** One style per topic of the catalog: a topic added without one fails the type check. */
-const STYLES = {
-  "order.placed": { color: (c) => c.cyan, symbol: "●" },
-  "order.rejected": bad,
-  "order.cancel-requested": { color: (c) => c.yellow, symbol: "?" },
-  "order.cancelled": undone,
-  "order.cancel-refused": { color: (c) => c.yellow, symbol: "⊘" },
-  "order.failed": bad,
-  "order.delivered": good,
-  "stock.restocked": { color: (c) => c.green, symbol: "+" },
-  "stock.low": { color: (c) => c.yellow, symbol: "!" },
-  "reservation.committed": { color: (c) => c.blue, symbol: "•" },
-  "reservation.released": undone,
-  "shipment.created": { color: (c) => c.magenta, symbol: "•" },
-  "shipment.dispatched": { color: (c) => c.blue, symbol: "→" },
-  "shipment.delivered": good,
-  "shipment.cancelled": undone,
-  "shipment.cancel-refused": { color: (c) => c.yellow, symbol: "⊘" },
-  "shipment.failed": bad,
-  "client.online": { color: (c) => c.green, symbol: "↑" },
-  "client.offline": { color: (c) => c.yellow, symbol: "↓" },
-  "client.telemetry": { color: (c) => c.gray, symbol: "·" },
-  "alert.raised": { color: (c) => c.red, symbol: "!" },
-} satisfies Record<RetailTopicName, TopicStyle>;
+/**
+ * One style per domain (a topic name's first word): a topic added to a domain needs
+ * nothing here, and a new domain fails the type check until it has a style.
+ */
+export const DOMAIN_STYLES = {
+  order: { color: (c) => c.cyan, symbol: "●" },
+  stock: { color: (c) => c.yellow, symbol: "◆" },
+  reservation: { color: (c) => c.blue, symbol: "•" },
+  shipment: { color: (c) => c.magenta, symbol: "•" },
+  client: { color: (c) => c.gray, symbol: "·" },
+  alert: { color: (c) => c.red, symbol: "!" },
+} satisfies Record<RetailDomain, TopicStyle>;
 
+/**
+ * Events that settle an order (their view's `orderStatus`) show the outcome, whatever
+ * their domain: green delivered, red rejected or failed, yellow cancelled.
+ */
+const OUTCOME_STYLES = {
+  reserved: DOMAIN_STYLES.order,
+  dispatched: { color: (c) => c.blue, symbol: "→" },
+  delivered: { color: (c) => c.green, symbol: "✓" },
+  failed: bad,
+  rejected: bad,
+  cancelled: { color: (c) => c.yellow, symbol: "↺" },
+} satisfies Record<OrderStatus, TopicStyle>;
+
+/** A cancel request, and an answer that leaves the order's status as it was (a refusal). */
+const CANCEL_STYLES = {
+  asked: { color: (c) => c.yellow, symbol: "?" },
+  answered: { color: (c) => c.yellow, symbol: "⊘" },
+} satisfies Record<NonNullable<TopicView["cancel"]>, TopicStyle>;
+
+/** How an event line of a topic looks, from the topic's view and domain. */
 export function topicStyle(topic: string): TopicStyle {
-  return isCatalogTopic(topic) ? STYLES[topic] : neutral;
+  if (!isCatalogTopic(topic)) return neutral;
+  const { orderStatus, cancel } = catalog[topic].view;
+  if (orderStatus) return OUTCOME_STYLES[orderStatus];
+  if (cancel) return CANCEL_STYLES[cancel];
+  return DOMAIN_STYLES[domainOf(topic)];
 }
 
 /** Whether `topic` is one of the catalog's (events of other catalogs can be tailed too). */

@@ -49,17 +49,17 @@ describe("OrderWatch", () => {
       [
         "",
         "order ord-A",
-        "  09:26:53.589           ● order.placed                     inventory → customer=cus-77 lines=TSHIRT-BLK-M×2,MUG-WHT×1 total=48.97 to=GB",
+        "  09:26:53.589           ● order.placed                     inventory → 2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 for cus-77 → GB",
         "",
         "order ord-B",
-        "  09:26:53.689           ● order.placed                     inventory → customer=cus-77 lines=TSHIRT-BLK-M×2,MUG-WHT×1 total=48.97 to=GB",
+        "  09:26:53.689           ● order.placed                     inventory → 2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 for cus-77 → GB",
         "",
         "order ord-A  (continued)",
-        "  09:26:54.031   +442ms  • shipment.created                  shipping → shipment=shp-5001 carrier=dhl tracking=JD014600006281230704 to=GB",
-        "  09:26:56.031   +2.00s  → shipment.dispatched               shipping → shipment=shp-5001 carrier=dhl tracking=JD014600006281230704",
+        "  09:26:54.031   +442ms  • shipment.created                  shipping → shp-5001 · dhl JD014600006281230704 → GB",
+        "  09:26:56.031   +2.00s  → shipment.dispatched               shipping → shp-5001 · dhl JD014600006281230704",
         "",
         "sku TSHIRT-BLK-M",
-        "  09:26:56.089           ! stock.low                        inventory → available=3 threshold=5",
+        "  09:26:56.089           ◆ stock.low                        inventory → TSHIRT-BLK-M: 3 left (threshold 5)",
         "",
       ].join("\n"),
     );
@@ -128,15 +128,13 @@ describe("retail watch", () => {
     expect(lines).toEqual([
       "order ord-A",
       expect.stringMatching(
-        new RegExp(`^  ${time} {11}● order\\.placed\\s+inventory → customer=cus-77`),
+        new RegExp(`^  ${time} {11}● order\\.placed\\s+inventory → 2× TSHIRT-BLK-M`),
       ),
       "order ord-B",
       expect.stringMatching(new RegExp(`^  ${time} {11}● order\\.placed\\s+inventory → `)),
       "order ord-A  (continued)",
       expect.stringMatching(
-        new RegExp(
-          `^  ${time}\\s+${latency}  • shipment\\.created\\s+shipping → shipment=shp-5001`,
-        ),
+        new RegExp(`^  ${time}\\s+${latency}  • shipment\\.created\\s+shipping → shp-5001 · dhl`),
       ),
       expect.stringMatching(
         new RegExp(`^  ${time}\\s+${latency}  → shipment\\.dispatched\\s+shipping → `),

@@ -28,4 +28,16 @@ export const alertRaised = defineTopic({
   publisher: "client-monitoring",
   consumers: ["client-monitoring"],
   partitionKey: "subject",
+  example: {
+    alertId: "alt-301",
+    kind: "client_offline",
+    severity: "warning",
+    subject: "till-berlin-03",
+    message: "Till till-berlin-03 has sent no heartbeat for 30 s.",
+    raisedAt: "2025-03-14T12:00:30.050Z",
+  },
+  view: { summary: "{severity} {kind:words}: {message}", refreshes: ["alerts"] },
 });
+
+/** The alert topics, in catalog order: listing a topic here puts it in the catalog. */
+export const alertTopics = [alertRaised] as const;

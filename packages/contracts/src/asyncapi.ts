@@ -2,9 +2,9 @@ import { Document } from "yaml";
 import { z } from "zod";
 import { catalog } from "./catalog.js";
 import { envelopeMetadataSchema } from "./envelope.js";
-import { examplePayloads } from "./examples.js";
 import {
   type Catalog,
+  examplePayloadOf,
   partitionKeyOf,
   partitionsOf,
   retentionOf,
@@ -26,8 +26,11 @@ const EXAMPLE_TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b
 /** zod's date-time pattern checks the calendar in 400 characters; the format says as much. */
 const UTC_DATE_TIME = "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z$";
 
-/** The AsyncAPI 3.0.0 document of a catalog, as a plain object in a fixed key order. */
-export function buildAsyncApi(topics: Catalog = catalog, examples: JsonObject = examplePayloads) {
+/**
+ * The AsyncAPI 3.0.0 document of a catalog, as a plain object in a fixed key order. A
+ * topic's message has the topic's example, when it has one.
+ */
+export function buildAsyncApi(topics: Catalog = catalog) {
   // Code-unit order, not locale order, so every machine writes the same file.
   const sorted = Object.values(topics).sort((a, b) => (a.name < b.name ? -1 : 1));
   const channels: JsonObject = {};
@@ -36,7 +39,7 @@ export function buildAsyncApi(topics: Catalog = catalog, examples: JsonObject = 
   for (const topic of sorted) {
     const message = messageName(topic);
     channels[topic.name] = channelOf(topic, message);
-    messages[message] = messageOf(topic, examples[topic.name]);
+    messages[message] = messageOf(topic);
     const ref = { $ref: `#/channels/${topic.name}/messages/${message}` };
     operations[`${topic.publisher}.send.${topic.name}`] = {
       action: "send",
@@ -84,9 +87,9 @@ export function buildAsyncApi(topics: Catalog = catalog, examples: JsonObject = 
 }
 
 /** The AsyncAPI document of a catalog as YAML: what docs/asyncapi.yaml must contain. */
-export function renderAsyncApi(topics: Catalog = catalog, examples: JsonObject = examplePayloads) {
+export function renderAsyncApi(topics: Catalog = catalog) {
   // YAML 1.1 rules quote strings such as timestamps that 1.1 parsers (js-yaml) would retype.
-  const document = new Document(buildAsyncApi(topics, examples), {
+  const document = new Document(buildAsyncApi(topics), {
     version: "1.1",
     aliasDuplicateObjects: false,
   });
@@ -111,7 +114,8 @@ function channelOf(topic: TopicDefinition, message: string): JsonObject {
   };
 }
 
-function messageOf(topic: TopicDefinition, example: unknown): JsonObject {
+function messageOf(topic: TopicDefinition): JsonObject {
+  const example = examplePayloadOf(topic);
   return {
     name: topic.name,
     title: `${topic.name} v${topic.version}`,

@@ -1,13 +1,23 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
   catalog,
+  examplePayloads,
   type RetailTopicName,
   topicNames,
   topicsConsumedBy,
   topicsPublishedBy,
 } from "./catalog.js";
-import { examplePayloads } from "./examples.js";
-import { partitionKeyOf, partitionsOf, retentionOf, SERVICE_NAMES } from "./topic.js";
+import {
+  defineTopic,
+  domainOf,
+  partitionKeyOf,
+  partitionsOf,
+  retentionOf,
+  SERVICE_NAMES,
+  type ShownTopic,
+} from "./topic.js";
+import { renderSummary, SUMMARY_FORMATS, summaryPlaceholders, valueAt } from "./topic-view.js";
 
 type Payload = Record<string, unknown>;
 
@@ -23,7 +33,7 @@ function accepts(name: RetailTopicName, payload: unknown): boolean {
 }
 
 describe("catalog", () => {
-  it.each(topicNames)("%s is published by exactly one of the three services", (name) => {
+  it.each(topicNames)("%s is published by exactly one of the services", (name) => {
     const publishers = SERVICE_NAMES.filter((service) => catalog[name].publisher === service);
     expect(publishers).toHaveLength(1);
   });
@@ -59,14 +69,23 @@ describe("catalog", () => {
     }
   });
 
-  it("partitions order, reservation and shipment events by orderId, stock by sku, clients by clientId", () => {
-    const expected = (name: string) => {
-      if (/^(order|reservation|shipment)\./.test(name)) return "orderId";
-      if (name.startsWith("stock.")) return "sku";
-      if (name.startsWith("client.")) return "clientId";
-      return "subject";
-    };
-    for (const name of topicNames) expect(catalog[name].partitionKey, name).toBe(expected(name));
+  it("partitions every topic whose events carry an orderId by it, so an order's events stay in order", () => {
+    for (const name of topicNames) {
+      if ("orderId" in examplePayloads[name])
+        expect(catalog[name].partitionKey, name).toBe("orderId");
+    }
+    expect(catalog["shipment.created"].partitionKey).toBe("orderId");
+  });
+
+  it("partitions the topics of one domain by one key: stock by sku, clients by clientId", () => {
+    const keys = new Map<string, Set<string | undefined>>();
+    for (const name of topicNames) {
+      const domain = domainOf(name);
+      keys.set(domain, (keys.get(domain) ?? new Set()).add(catalog[name].partitionKey));
+    }
+    for (const [domain, domainKeys] of keys) expect([...domainKeys], domain).toHaveLength(1);
+    expect(keys.get("stock")).toEqual(new Set(["sku"]));
+    expect(keys.get("client")).toEqual(new Set(["clientId"]));
   });
 
   it.each(topicNames)("%s reads its partition key from its example payload", (name) => {
@@ -96,7 +115,7 @@ describe("who publishes and consumes what", () => {
 
 describe("payload schemas", () => {
   it.each(topicNames)("%s accepts its realistic example", (name) => {
-    const result = catalog[name].schema.safeParse(examplePayloads[name]);
+    const result = catalog[name].schema.safeParse(catalog[name].example);
     expect(result.error).toBeUndefined();
   });
 
@@ -219,6 +238,81 @@ describe("payload schemas", () => {
   it("client.telemetry accepts a full batch of 100 events", () => {
     const payload = exampleWith("client.telemetry", (p) => (p.events = tooManyEvents().slice(1)));
     expect(accepts("client.telemetry", payload)).toBe(true);
+  });
+});
+
+describe("views", () => {
+  it.each(topicNames)(
+    "%s summarises fields its example payload has, in formats every renderer implements",
+    (name) => {
+      const { example, view } = catalog[name];
+      for (const { path, format } of summaryPlaceholders(view.summary)) {
+        expect(valueAt(example, path), `${name}: ${path}`).toBeDefined();
+        expect(SUMMARY_FORMATS, `${name}: ${format}`).toContain(format);
+        expect(renderSummary(`{${path}:${format}}`, example), `${name}: ${path}`).not.toBe("");
+      }
+    },
+  );
+
+  it.each(topicNames)("%s renders its example's summary on one line", (name) => {
+    const { example, view } = catalog[name];
+    expect(renderSummary(view.summary, example)).toMatch(/^[^\n{}]+$/);
+  });
+
+  it("numbers the saga's steps 0, 1, 2, … without gaps or repeats", () => {
+    const positions = topicNames.flatMap((name) => {
+      const { step } = catalog[name].view;
+      return step ? [step.position] : [];
+    });
+    expect(positions.sort()).toEqual(positions.map((_, index) => index));
+  });
+});
+
+describe("a topic of the catalog", () => {
+  const schema = z.object({ sku: z.string(), priceCents: z.number().int() });
+  const definition = {
+    name: "test.priced",
+    version: 1,
+    description: "A test topic with a price.",
+    schema,
+    publisher: "inventory",
+    consumers: ["client-monitoring"],
+    partitionKey: "sku",
+  } as const;
+  const view = { summary: "{sku}: {priceCents:money}" };
+
+  it("carries an example the compiler checks against its schema, and a view", () => {
+    const shown: ShownTopic = defineTopic({
+      ...definition,
+      example: { sku: "MUG-WHT", priceCents: 899 },
+      view,
+    });
+    expect(renderSummary(shown.view.summary, shown.example)).toBe("MUG-WHT: €8.99");
+    defineTopic({
+      ...definition,
+      // @ts-expect-error the price must be a number: examples are typed by the schema
+      example: { sku: "MUG-WHT", priceCents: "8.99" },
+      view,
+    });
+    defineTopic({
+      ...definition,
+      // @ts-expect-error the price is missing
+      example: { sku: "MUG-WHT" },
+      view,
+    });
+    defineTopic({
+      ...definition,
+      // @ts-expect-error a field the schema does not have is a typo
+      example: { sku: "MUG-WHT", priceCents: 899, currency: "EUR" },
+      view,
+    });
+  });
+
+  it("does not compile into the catalog's lists without its example and view", () => {
+    const bare = defineTopic(definition);
+    // @ts-expect-error without an example and a view it is no ShownTopic, which catalog.ts asks of every topic
+    const listed: readonly ShownTopic[] = [bare];
+    expect(listed[0]).not.toHaveProperty("view");
   });
 });
 

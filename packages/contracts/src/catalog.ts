@@ -1,55 +1,33 @@
-import { alertRaised } from "./alerts.js";
-import { clientOffline, clientOnline, clientTelemetry } from "./clients.js";
+import { alertTopics } from "./alerts.js";
+import { clientTopics } from "./clients.js";
+import { orderTopics } from "./orders.js";
+import { shipmentTopics } from "./shipments.js";
+import { stockTopics } from "./stock.js";
 import {
-  orderCancelled,
-  orderCancelRefused,
-  orderCancelRequested,
-  orderDelivered,
-  orderFailed,
-  orderPlaced,
-  orderRejected,
-} from "./orders.js";
-import {
-  shipmentCancelled,
-  shipmentCancelRefused,
-  shipmentCreated,
-  shipmentDelivered,
-  shipmentDispatched,
-  shipmentFailed,
-} from "./shipments.js";
-import { reservationCommitted, reservationReleased, stockLow, stockRestocked } from "./stock.js";
-import {
+  type DomainOf,
   defineCatalog,
   type PayloadInputOf,
   type PayloadOf,
   type ServiceName,
+  type ShownTopic,
   type TopicName,
 } from "./topic.js";
 
+/**
+ * Every topic of the system, domain by domain: a topic listed in its domain's list is
+ * in the catalog. Each must carry its example and its view (the `satisfies` says so),
+ * because the docs, the dashboard and the CLI take them from here.
+ */
+const topics = [
+  ...orderTopics,
+  ...stockTopics,
+  ...shipmentTopics,
+  ...clientTopics,
+  ...alertTopics,
+] as const satisfies readonly ShownTopic[];
+
 /** Every topic of the system, keyed by name. */
-export const catalog = defineCatalog(
-  orderPlaced,
-  orderRejected,
-  orderCancelRequested,
-  orderCancelled,
-  orderCancelRefused,
-  orderFailed,
-  orderDelivered,
-  stockRestocked,
-  stockLow,
-  reservationCommitted,
-  reservationReleased,
-  shipmentCreated,
-  shipmentDispatched,
-  shipmentDelivered,
-  shipmentCancelled,
-  shipmentCancelRefused,
-  shipmentFailed,
-  clientOnline,
-  clientOffline,
-  clientTelemetry,
-  alertRaised,
-);
+export const catalog = defineCatalog(...topics);
 
 export type RetailCatalog = typeof catalog;
 export type RetailTopicName = TopicName<RetailCatalog>;
@@ -57,8 +35,18 @@ export type RetailTopicName = TopicName<RetailCatalog>;
 export type RetailPayload<T extends RetailTopicName> = PayloadOf<RetailCatalog, T>;
 /** The payload a publisher passes for a topic of the catalog. */
 export type RetailPayloadInput<T extends RetailTopicName> = PayloadInputOf<RetailCatalog, T>;
+/** The domains of the catalog: the first words of its topic names (`order`, `stock`, …). */
+export type RetailDomain = DomainOf<RetailTopicName>;
 
 export const topicNames: readonly RetailTopicName[] = Object.keys(catalog) as RetailTopicName[];
+
+/**
+ * Each topic's example payload, keyed by name: realistic payloads that pass their
+ * schemas, for tests and docs.
+ */
+export const examplePayloads = Object.fromEntries(
+  topicNames.map((name) => [name, catalog[name].example]),
+) as { readonly [T in RetailTopicName]: RetailPayloadInput<T> };
 
 /** The topics a service publishes, in catalog order. */
 export function topicsPublishedBy(service: ServiceName): RetailTopicName[] {

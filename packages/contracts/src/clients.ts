@@ -19,6 +19,13 @@ export const clientOnline = defineTopic({
   publisher: "client-monitoring",
   consumers: ["client-monitoring"],
   partitionKey: "clientId",
+  example: {
+    clientId: "till-berlin-03",
+    app: "till",
+    version: "4.2.0",
+    onlineAt: "2025-03-14T08:00:01.000Z",
+  },
+  view: { summary: "{clientId} · {app} {version}", refreshes: ["clients"] },
 });
 
 export const clientOffline = defineTopic({
@@ -36,6 +43,17 @@ export const clientOffline = defineTopic({
   publisher: "client-monitoring",
   consumers: ["client-monitoring"],
   partitionKey: "clientId",
+  example: {
+    clientId: "till-berlin-03",
+    app: "till",
+    version: "4.2.0",
+    lastSeenAt: "2025-03-14T12:00:00.000Z",
+    offlineAt: "2025-03-14T12:00:30.000Z",
+  },
+  view: {
+    summary: "{clientId} · {app} {version} · last seen {lastSeenAt:time}",
+    refreshes: ["clients"],
+  },
 });
 
 const at = () => timestamp("When it happened on the client");
@@ -88,4 +106,39 @@ export const clientTelemetry = defineTopic({
   consumers: ["client-monitoring"],
   partitionKey: "clientId",
   retention: { maxAgeMs: DAY_MS },
+  example: {
+    clientId: "web-7f3a9c",
+    app: "web-shop",
+    events: [
+      {
+        type: "pageview",
+        at: "2025-03-14T09:25:40.100Z",
+        path: "/cart",
+        referrer: "/products/mug",
+      },
+      {
+        type: "metric",
+        at: "2025-03-14T09:26:52.900Z",
+        name: "checkout.duration",
+        value: 812,
+        unit: "ms",
+      },
+      { type: "log", at: "2025-03-14T09:26:53.000Z", level: "info", message: "Order submitted." },
+      {
+        type: "error",
+        at: "2025-03-14T09:26:53.700Z",
+        name: "TypeError",
+        message: "Cannot read properties of undefined (reading 'total')",
+        path: "/checkout/done",
+      },
+    ],
+    receivedAt: "2025-03-14T09:26:55.000Z",
+  },
+  view: {
+    summary: "{clientId} · {app} · {events:count} telemetry events ({events:types})",
+    refreshes: ["clients"],
+  },
 });
+
+/** The client app topics, in catalog order: listing a topic here puts it in the catalog. */
+export const clientTopics = [clientOnline, clientOffline, clientTelemetry] as const;

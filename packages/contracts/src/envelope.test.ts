@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { catalog } from "./catalog.js";
+import { catalog, examplePayloads } from "./catalog.js";
 import {
   envelopeMetadataSchema,
   envelopeSchemaFor,
@@ -7,7 +7,6 @@ import {
   MAX_TRACESTATE_LENGTH,
   MAX_VERSION,
 } from "./envelope.js";
-import { examplePayloads } from "./examples.js";
 import type { TopicDefinition } from "./topic.js";
 
 const placed = catalog["order.placed"];

@@ -8,6 +8,7 @@ export {
   type ClientOnline,
   type ClientTelemetry,
   catalog,
+  examplePayloads,
   type OrderCancelled,
   type OrderCancelRefused,
   type OrderCancelRequested,
@@ -18,6 +19,7 @@ export {
   type ReservationCommitted,
   type ReservationReleased,
   type RetailCatalog,
+  type RetailDomain,
   type RetailPayload,
   type RetailPayloadInput,
   type RetailTopicName,
@@ -52,7 +54,6 @@ export {
   PartitionKeyError,
   type TopicRule,
 } from "./errors.js";
-export { examplePayloads } from "./examples.js";
 /** The field schemas the topics are built from, for HTTP APIs that accept the same fields. */
 export * as fields from "./fields.js";
 export { CLIENT_APPS } from "./fields.js";
@@ -62,8 +63,11 @@ export {
   type Catalog,
   DEFAULT_PARTITIONS,
   DEFAULT_RETENTION,
+  type DomainOf,
   defineCatalog,
   defineTopic,
+  domainOf,
+  examplePayloadOf,
   type PayloadInputOf,
   type PayloadOf,
   partitionKeyOf,
@@ -72,8 +76,19 @@ export {
   retentionOf,
   SERVICE_NAMES,
   type ServiceName,
+  type ShownTopic,
   type StringFieldOf,
   TOPIC_NAME_PATTERN,
   type TopicDefinition,
   type TopicName,
 } from "./topic.js";
+export {
+  type OrderStatus,
+  type Panel,
+  renderSummary,
+  SUMMARY_FORMATS,
+  type SummaryFormat,
+  summaryPlaceholders,
+  type TopicView,
+  valueAt,
+} from "./topic-view.js";

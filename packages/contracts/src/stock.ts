@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { orderId, quantity, sku, stockLevel, stockLines, timestamp } from "./fields.js";
 import { defineTopic } from "./topic.js";
+import type { Panel } from "./topic-view.js";
+
+/** The product list shows each SKU's stock. */
+const STOCK: readonly Panel[] = ["products"];
 
 export const stockRestocked = defineTopic({
   name: "stock.restocked",
@@ -15,6 +19,13 @@ export const stockRestocked = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "sku",
+  example: {
+    sku: "MUG-WHT",
+    quantity: 48,
+    available: 50,
+    restockedAt: "2025-03-14T11:00:00.000Z",
+  },
+  view: { summary: "{sku}: +{quantity} → {available}", refreshes: STOCK },
 });
 
 export const stockLow = defineTopic({
@@ -31,6 +42,13 @@ export const stockLow = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "sku",
+  example: {
+    sku: "TSHIRT-BLK-M",
+    available: 3,
+    threshold: 5,
+    detectedAt: "2025-03-14T09:26:53.589Z",
+  },
+  view: { summary: "{sku}: {available} left (threshold {threshold})", refreshes: STOCK },
 });
 
 export const reservationCommitted = defineTopic({
@@ -46,6 +64,15 @@ export const reservationCommitted = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1042",
+    lines: [
+      { sku: "TSHIRT-BLK-M", quantity: 2 },
+      { sku: "MUG-WHT", quantity: 1 },
+    ],
+    committedAt: "2025-03-14T10:15:00.120Z",
+  },
+  view: { summary: "{lines:lines} shipped", orderStatus: "dispatched", refreshes: STOCK },
 });
 
 export const RESERVATION_RELEASE_REASONS = [
@@ -68,4 +95,19 @@ export const reservationReleased = defineTopic({
   publisher: "inventory",
   consumers: ["client-monitoring"],
   partitionKey: "orderId",
+  example: {
+    orderId: "ord-1044",
+    lines: [{ sku: "TSHIRT-BLK-M", quantity: 1 }],
+    reason: "order_cancelled",
+    releasedAt: "2025-03-14T09:30:00.000Z",
+  },
+  view: { summary: "{lines:lines} back in stock · {reason:words}", refreshes: STOCK },
 });
+
+/** The stock and reservation topics, in catalog order: listing a topic here puts it in the catalog. */
+export const stockTopics = [
+  stockRestocked,
+  stockLow,
+  reservationCommitted,
+  reservationReleased,
+] as const;

@@ -54,24 +54,28 @@ export interface TopicDefinition<
    * Read it with `partitionKeyOf(topic, payload)`.
    */
   readonly partitionKey?: string;
-  /**
-   * A realistic payload, checked against the schema by the compiler and the catalog's
-   * tests; the AsyncAPI document shows it, and tests build their events from it.
-   */
-  readonly example?: z.input<Schema>;
-  /** How the dashboard and the CLI show the topic's events. */
-  readonly view?: TopicView;
 }
 
 /**
  * A topic that carries its example and its view, as every topic of the retail catalog
- * must: the dashboard and the CLI show it, and the docs give its example, with nothing
- * to add elsewhere.
+ * must: the docs show its example and the dashboard and the CLI its events, with
+ * nothing to add elsewhere. (Not optional fields of every definition: a definition
+ * spread into one with a new schema would carry an example typed by the old one.)
  */
 export interface ShownTopic<Name extends string = string, Schema extends z.ZodType = z.ZodType>
   extends TopicDefinition<Name, Schema> {
+  /**
+   * A realistic payload, checked against the schema by the compiler and the catalog's
+   * tests; the AsyncAPI document shows it, and tests build their events from it.
+   */
   readonly example: z.input<Schema>;
+  /** How the dashboard and the CLI show the topic's events. */
   readonly view: TopicView;
+}
+
+/** A topic's example payload, when it has one. */
+export function examplePayloadOf(topic: TopicDefinition): unknown {
+  return "example" in topic ? topic.example : undefined;
 }
 
 /** The names of an object type's fields whose values are strings. */
@@ -89,14 +93,16 @@ type TopicInput<Name extends string, Schema extends z.ZodType> = TopicDefinition
  * an example and a view, it is a `ShownTopic`, fit for the retail catalog.
  */
 export function defineTopic<const Name extends string, Schema extends z.ZodType>(
+  definition: TopicInput<Name, Schema>,
+): TopicDefinition<Name, Schema>;
+// Last, so that a definition with a mistake in its example or view is reported against
+// this overload, the one it was meant for.
+export function defineTopic<const Name extends string, Schema extends z.ZodType>(
   definition: TopicInput<Name, Schema> & {
     readonly example: z.input<Schema>;
     readonly view: TopicView;
   },
 ): ShownTopic<Name, Schema>;
-export function defineTopic<const Name extends string, Schema extends z.ZodType>(
-  definition: TopicInput<Name, Schema>,
-): TopicDefinition<Name, Schema>;
 export function defineTopic(definition: TopicDefinition): TopicDefinition {
   const { name } = definition;
   if (!TOPIC_NAME_PATTERN.test(name)) {

@@ -99,20 +99,31 @@ function orderIdOf(event) {
   return typeof orderId === "string" && orderId !== "" ? orderId : undefined;
 }
 
+const itemsOf = (value) => (Array.isArray(value) ? value : []);
+
 const lineList = (lines) =>
   (lines ?? []).map((line) => `${line.quantity ?? line.requested}× ${line.sku}`).join(", ");
 
-/** How a summary placeholder shows its value: `{path:format}`, `text` when none is given. */
+/**
+ * How a summary placeholder shows its value: `{path:format}`, `text` when none is given.
+ * The formats are @retail/contracts' `SUMMARY_FORMATS` (src/topic-view.ts), rendered here
+ * in the browser's locale; the dashboard's tests check that none is missing.
+ */
 const FORMATTERS = {
   text: (value) => (value === undefined || value === null ? "" : String(value)),
   words: (value) => String(value ?? "").replaceAll("_", " "),
   money: (value) => (typeof value === "number" ? money.format(value / 100) : ""),
   lines: (value) => lineList(value),
   shortages: (value) =>
-    (Array.isArray(value) ? value : [])
+    itemsOf(value)
       .map((line) => `${line.requested}× ${line.sku} (${line.available} left)`)
       .join(", "),
-  count: (value) => String(Array.isArray(value) ? value.length : 0),
+  count: (value) => String(itemsOf(value).length),
+  types: (value) => [...new Set(itemsOf(value).map((item) => String(item?.type ?? "")))].join(", "),
+  time: (value) => {
+    const date = new Date(typeof value === "string" ? value : Number.NaN);
+    return Number.isNaN(date.getTime()) ? "" : date.toLocaleTimeString([], { hour12: false });
+  },
 };
 
 /** The value at a dotted path of a payload (`shippingAddress.country`). */

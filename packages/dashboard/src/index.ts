@@ -6,11 +6,4 @@ import { fileURLToPath } from "node:url";
  */
 export const dashboardDirectory = fileURLToPath(new URL("../public/", import.meta.url));
 
-export {
-  type OrderStatus,
-  type Panel,
-  SUMMARY_FORMATS,
-  type SummaryFormat,
-  type TopicView,
-  topicViews,
-} from "./topics.js";
+export { topicViews } from "./topics.js";

@@ -18,8 +18,8 @@ export const dashboardConfigSchema = z.object({ inventoryUrl: z.string() });
  * style.css, favicon.svg, index.html) has a route of its own: no wildcard, so the API
  * routes are untouched and any other path still gets the kit's `404 not_found`.
  * `GET /config.json` tells the page where inventory is, and `GET /topics.json` how to
- * show each topic of the catalog (`@retail/dashboard`'s `topicViews`, typed against the
- * catalog). None of these is in the OpenAPI document.
+ * show each topic of the catalog (`@retail/dashboard`'s `topicViews`: the view each
+ * topic carries in the catalog). None of these is in the OpenAPI document.
  */
 export function dashboardRoutes(options: DashboardRoutesOptions): RoutesPlugin {
   return async (app) => {
