@@ -70,16 +70,23 @@ export class PartitionConsumer<C extends Catalog> {
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly settings: PartitionConsumerSettings<C>) {
-    const { topic, options, connections, processed, metrics, errors } = settings;
-    const { lanes } = this;
+    const { topic, keys, options, consumer, connections, processed, logger, errors, metrics } =
+      settings;
+    const { lanes, lifecycle } = this;
+    const commands = connections.commands;
     const labels = { topic: topic.name, group: options.group };
     const scope: PartitionScope = {
-      ...settings,
-      commands: connections.commands,
+      topic,
+      keys,
+      options,
+      consumer,
+      commands,
       labels,
-      lifecycle: this.lifecycle,
+      logger,
+      errors,
+      metrics,
+      lifecycle,
     };
-    const { keys, consumer, commands } = scope;
     const slots = new HandlerSlots(options.concurrency, lanes);
     this.slots = slots;
     const recent = new RecentIds(10_000);
@@ -111,10 +118,10 @@ export class PartitionConsumer<C extends Catalog> {
     const outcomes = new EntryOutcomes({ ...scope, slots, acknowledger, failures, recent });
     this.outcomes = outcomes;
     const contextSource = {
-      logger: settings.logger,
+      logger,
       group: options.group,
       processedKey: processed.key,
-      signal: this.lifecycle.signal,
+      signal: lifecycle.signal,
     };
     const { handler } = settings;
     this.runner = new EntryRunner({ ...scope, handler, contextSource, failures, outcomes, recent });
@@ -130,10 +137,8 @@ export class PartitionConsumer<C extends Catalog> {
       options.claimIdleMs,
       options.name,
     );
-    this.upkeep = new Upkeep({
-      ...scope,
-      ...{ slots, lanes, intake, failures, reclaimer, parking, taker },
-    });
+    const upkeepParts = { slots, lanes, intake, failures, reclaimer, parking, taker };
+    this.upkeep = new Upkeep({ ...scope, ...upkeepParts });
     this.heartbeat = new Heartbeat({ ...scope, slots, lanes, outcomes });
   }
 
