@@ -217,26 +217,35 @@ describe("order.cancel-requested", () => {
 
   it("decides each cancel racing its dispatch timer one way: cancelled and never dispatched, or dispatched and refused", async () => {
     let clock = Date.now();
+    // not started: its own timer loop stays off, and the cancels' handler below fires them
     const shipping = await harness.service(
       { SHIPPING_DISPATCH_DELAY_MS: "1000" },
-      { now: () => clock },
+      { start: false, now: () => clock },
     );
-    const inventory = harness.inventory();
+    const { store, cancellations } = shipping.expose;
     const orderIds = Array.from({ length: 40 }, (_, index) => `ord-${index}`);
-    for (const orderId of orderIds) await inventory.publish("order.placed", anOrder(orderId));
-    await harness.drained(shipping, "order.placed");
     const timers = new Map<string, string>();
     for (const orderId of orderIds) {
-      const shipment = await shipping.expose.store.findByOrder(orderId);
-      timers.set(orderId, timerMember(shipment?.shipmentId ?? "", "dispatch"));
+      const { shipmentId } = await harness.createShipment(shipping, anOrder(orderId));
+      timers.set(orderId, timerMember(shipmentId, "dispatch"));
     }
-    clock += 1_000; // every dispatch timer is due now: the instance's own loop fires them too
-    // each timer fired as its cancel request reaches the stream, for the handler to race
+    clock += 1_000; // every dispatch timer is due now
+    // Each cancel is handled while its timer fires, as shipping's handler and another
+    // instance's timer loop would. The scenario's input is how many Redis round trips
+    // after the decision starts the timer fires (0 to 3): on either side of each of the
+    // decision's steps.
+    await harness.handling("order.cancel-requested", async (event, context) => {
+      const { orderId } = event.payload;
+      const decided = cancellations.decide(event, context);
+      for (let round = 0; round < orderIds.indexOf(orderId) % 4; round += 1)
+        await shipping.redis.ping();
+      await Promise.all([decided, store.fireTimer(timers.get(orderId) ?? "")]);
+    });
+    const inventory = harness.inventory();
     await Promise.all(
-      orderIds.map(async (orderId) => {
-        await inventory.publish("order.cancel-requested", aCancelRequest(orderId));
-        await shipping.expose.store.fireTimer(timers.get(orderId) ?? "");
-      }),
+      orderIds.map((orderId) =>
+        inventory.publish("order.cancel-requested", aCancelRequest(orderId)),
+      ),
     );
     await harness.drained(shipping, "order.cancel-requested");
 

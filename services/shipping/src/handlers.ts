@@ -1,5 +1,6 @@
 import type { RetailCatalog } from "@retail/contracts";
 import type { Handlers } from "@retail/service-kit";
+import type { Cancellations } from "./store/cancellations.js";
 import type { ShipmentStore } from "./store/shipments.js";
 
 /**
@@ -7,8 +8,11 @@ import type { ShipmentStore } from "./store/shipments.js";
  * payload against its contract; each handler acts in one step through the store (state,
  * timers, event and the event's processed mark) and logs what happened.
  */
-export function shippingHandlers(deps: { store: ShipmentStore }): Handlers<RetailCatalog> {
-  const { store } = deps;
+export function shippingHandlers(deps: {
+  store: ShipmentStore;
+  cancellations: Cancellations;
+}): Handlers<RetailCatalog> {
+  const { store, cancellations } = deps;
   return {
     "order.placed": async (event, context) => {
       const result = await store.createForOrder(event, context);
@@ -37,7 +41,7 @@ export function shippingHandlers(deps: { store: ShipmentStore }): Handlers<Retai
 
     "order.cancel-requested": async (event, context) => {
       const { orderId } = event.payload;
-      const result = await store.decideCancel(event, context);
+      const result = await cancellations.decide(event, context);
       switch (result.outcome) {
         case "cancelled":
           context.logger.info({ shipmentId: result.shipment.shipmentId }, "shipment cancelled");

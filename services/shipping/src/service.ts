@@ -3,6 +3,7 @@ import { configSchema } from "./config.js";
 import { shippingHandlers } from "./handlers.js";
 import { SERVICE_NAME } from "./keys.js";
 import { shipmentRoutes } from "./routes/shipments.js";
+import { Cancellations } from "./store/cancellations.js";
 import { ShipmentStore } from "./store/shipments.js";
 import { TimerLoop } from "./timers.js";
 
@@ -30,9 +31,14 @@ export const shippingService = defineService({
         carriers: config.SHIPPING_CARRIERS,
         dispatchDelayMs: config.SHIPPING_DISPATCH_DELAY_MS,
         deliveryDelayMs: config.SHIPPING_DELIVERY_DELAY_MS,
-        cancelledOrderTtlMs: config.SHIPPING_CANCELLED_ORDER_TTL_MS,
         shipmentRetentionMs: config.SHIPMENT_RETENTION_MS,
       },
+    });
+    const cancellations = new Cancellations({
+      store,
+      bus,
+      now,
+      rememberMs: config.SHIPPING_CANCELLED_ORDER_TTL_MS,
     });
     const timers = new TimerLoop({
       store,
@@ -42,9 +48,9 @@ export const shippingService = defineService({
     });
     return {
       routes: shipmentRoutes(store),
-      handlers: shippingHandlers({ store }),
+      handlers: shippingHandlers({ store, cancellations }),
       background: [timers],
-      expose: { store, timers },
+      expose: { store, cancellations, timers },
     };
   },
 });

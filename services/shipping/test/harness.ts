@@ -31,6 +31,11 @@ const logger = pino({ level: LOG_LEVEL });
 
 type ShippingConfig = ShippingService["config"];
 type Consumed = "order.placed" | "order.cancel-requested";
+/** What a test runs in place of shipping's handler of a topic, with the real context. */
+type StoreHandler<T extends Consumed, Result> = (
+  event: Envelope<RetailPayload<T>>,
+  context: HandlerContext<RetailCatalog>,
+) => Promise<Result>;
 
 /** A placed order (the contracts' example), with the given id and destination. */
 export function anOrder(orderId: string, country = "GB"): OrderPlaced {
@@ -67,6 +72,16 @@ export function useShippingHarness() {
   const inventory = (): Bus<RetailCatalog> => {
     const bus = createBus({ service: "inventory", catalog, redis: redis().url, logger });
     closers.push(() => bus.close());
+    return bus;
+  };
+
+  /** A bus in shipping's consumer group handling `topic` with `handle`, started. */
+  const shippingBus = async <T extends Consumed>(topic: T, handle: StoreHandler<T, unknown>) => {
+    const bus = createBus({ service: SERVICE_NAME, catalog, redis: redis().url, logger });
+    bus.subscribe(topic, async (event, context) => {
+      await handle(event, context);
+    });
+    await bus.start();
     return bus;
   };
 
@@ -114,19 +129,15 @@ export function useShippingHarness() {
     async handle<T extends Consumed, Result>(
       topic: T,
       payload: RetailPayloadInput<T>,
-      handle: (
-        event: Envelope<RetailPayload<T>>,
-        context: HandlerContext<RetailCatalog>,
-      ) => Promise<Result>,
+      handle: StoreHandler<T, Result>,
     ): Promise<Result> {
-      const bus = createBus({ service: SERVICE_NAME, catalog, redis: redis().url, logger });
+      const handled = Promise.withResolvers<Result>();
+      const bus = await shippingBus(topic, (event, context) =>
+        handle(event, context).then(handled.resolve, handled.reject),
+      );
       try {
-        const handled = new Promise<Result>((resolve, reject) => {
-          bus.subscribe(topic, (event, context) => handle(event, context).then(resolve, reject));
-        });
-        await bus.start();
         await inventory().publish(topic, payload);
-        return await handled;
+        return await handled.promise;
       } finally {
         // Closed at once, so that the group's next event goes to the next one's bus.
         await bus.close();
@@ -155,6 +166,16 @@ export function useShippingHarness() {
       const request = await inventory().publish("order.cancel-requested", aCancelRequest(orderId));
       await harness.drained(service, "order.cancel-requested");
       return request;
+    },
+
+    /**
+     * Handle every event of `topic` with `handle`, given the real handler context, in
+     * shipping's consumer group until the test ends: for racing the store of an instance
+     * built with `start: false` against something else inside its handler.
+     */
+    async handling<T extends Consumed>(topic: T, handle: StoreHandler<T, unknown>): Promise<void> {
+      const bus = await shippingBus(topic, handle);
+      closers.push(() => bus.close());
     },
 
     /** Create the order's shipment through the store of `service`, as its handler does. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { aCancelRequest, anOrder, useShippingHarness } from "../../test/harness.js";
 import { cancelledOrderKey, PROCESSED_KEY } from "../keys.js";
 import type { StoredShipment } from "../shipment.js";
-import type { ShipmentStore } from "./shipments.js";
+import type { Cancellations } from "./cancellations.js";
 
 /**
  * The cancel decision looks, then decides in a step guarded by what it saw. A look
@@ -17,25 +17,25 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
    * Handle a cancel request of the order: one look at the shipment as `seen`, then the
    * whole decision; with whether the request was marked processed after the look.
    */
-  function lookThenDecide(store: ShipmentStore, seen: StoredShipment | undefined) {
+  function lookThenDecide(cancellations: Cancellations, seen: StoredShipment | undefined) {
     return harness.handle(
       "order.cancel-requested",
       aCancelRequest("ord-1"),
       async (event, context) => ({
-        look: await store.decideOn(seen, event, context),
+        look: await cancellations.decideOn(seen, event, context),
         markedAfterLook: await harness.client().zscore(PROCESSED_KEY, event.id),
-        decision: await store.decideCancel(event, context),
+        decision: await cancellations.decide(event, context),
       }),
     );
   }
 
   it("cancels nothing when the pending shipment it saw was dispatched since, and the next look refuses", async () => {
     const shipping = await harness.service({}, { start: false });
-    const { store } = shipping.expose;
+    const { store, cancellations } = shipping.expose;
     const seen = await harness.createShipment(shipping, anOrder("ord-1"));
     expect((await store.advance(seen, "dispatch")).outcome).toBe("applied");
 
-    const { look, markedAfterLook, decision } = await lookThenDecide(store, seen);
+    const { look, markedAfterLook, decision } = await lookThenDecide(cancellations, seen);
     expect(look).toEqual({ outcome: "moved" });
     expect(markedAfterLook).toBeNull();
     expect(decision).toEqual({
@@ -50,13 +50,16 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
 
   it("refuses nothing when the dispatched shipment it saw was delivered since, and the next look refuses as delivered", async () => {
     const shipping = await harness.service({}, { start: false });
-    const { store } = shipping.expose;
+    const { store, cancellations } = shipping.expose;
     const pending = await harness.createShipment(shipping, anOrder("ord-1"));
     const dispatched = await store.advance(pending, "dispatch");
     if (dispatched.outcome !== "applied") throw new Error(dispatched.outcome);
     expect((await store.advance(dispatched.shipment, "deliver")).outcome).toBe("applied");
 
-    const { look, markedAfterLook, decision } = await lookThenDecide(store, dispatched.shipment);
+    const { look, markedAfterLook, decision } = await lookThenDecide(
+      cancellations,
+      dispatched.shipment,
+    );
     expect(look).toEqual({ outcome: "moved" });
     expect(markedAfterLook).toBeNull();
     expect(decision).toMatchObject({ outcome: "refused", status: "delivered" });
@@ -66,10 +69,10 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
 
   it("remembers nothing when the shipment it did not see has appeared since, and the next look cancels it", async () => {
     const shipping = await harness.service({}, { start: false });
-    const { store } = shipping.expose;
+    const { store, cancellations } = shipping.expose;
     await harness.createShipment(shipping, anOrder("ord-1"));
 
-    const { look, markedAfterLook, decision } = await lookThenDecide(store, undefined);
+    const { look, markedAfterLook, decision } = await lookThenDecide(cancellations, undefined);
     expect(look).toEqual({ outcome: "moved" });
     expect(markedAfterLook).toBeNull();
     expect(await harness.client().exists(cancelledOrderKey("ord-1"))).toBe(0);
@@ -80,16 +83,16 @@ describe("a look at a cancel request that finds the shipment moved on", () => {
 
   it("marks the request processed with the decisive step, after which every look is a duplicate", async () => {
     const shipping = await harness.service({}, { start: false });
-    const { store } = shipping.expose;
+    const { cancellations } = shipping.expose;
     const seen = await harness.createShipment(shipping, anOrder("ord-1"));
 
     const { decision, marked, again } = await harness.handle(
       "order.cancel-requested",
       aCancelRequest("ord-1"),
       async (event, context) => ({
-        decision: await store.decideCancel(event, context),
+        decision: await cancellations.decide(event, context),
         marked: await harness.client().zscore(PROCESSED_KEY, event.id),
-        again: await store.decideOn(seen, event, context),
+        again: await cancellations.decideOn(seen, event, context),
       }),
     );
     expect(decision.outcome).toBe("cancelled");

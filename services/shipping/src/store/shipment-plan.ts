@@ -23,7 +23,6 @@ export interface ShippingRules {
   carriers: readonly string[];
   dispatchDelayMs: number;
   deliveryDelayMs: number;
-  cancelledOrderTtlMs: number;
   /** How long a terminal shipment and its shipment-by-order key are kept, ms; `0` forever. */
   shipmentRetentionMs: number;
 }

@@ -7,17 +7,10 @@ import {
   type HandlerContext,
   type StepEvent,
 } from "@retail/bus";
-import type {
-  OrderCancelRequested,
-  OrderPlaced,
-  RetailCatalog,
-  ShipmentCancelRefused,
-} from "@retail/contracts";
+import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
 import type { Counter } from "@retail/service-kit";
 import type { Redis } from "ioredis";
-import { CancelUndecidedError } from "../errors.js";
 import {
-  cancelledOrderKey,
   parseTimerMember,
   STEPS,
   type Step,
@@ -59,50 +52,18 @@ export type TransitionOutcome =
   | { outcome: "not_found" | "timer_gone" }
   | Duplicate;
 
-/** Shipping's answer to a cancel request. */
-export type CancelDecision =
-  /** The shipment was pending: cancelled with its timers, shipment.cancelled published. */
-  | { outcome: "cancelled"; shipment: StoredShipment }
-  /** No shipment yet: the order.placed to come creates it cancelled. */
-  | { outcome: "remembered" }
-  /** Past pending: shipment.cancel-refused published. */
-  | { outcome: "refused"; status: RefusedStatus; reason: CancelRefusal }
-  /** Cancelled already (its shipment.cancelled answers), or this request was handled before. */
-  | { outcome: "already_cancelled" | "duplicate" };
-
-/** One look at a cancel request: a decision, or `moved` (nothing written, the request left unhandled). */
-export type CancelLook = CancelDecision | { outcome: "moved" };
-
-type RefusedStatus = ShipmentCancelRefused["status"];
-type CancelRefusal = ShipmentCancelRefused["reason"];
-
 type CreateReply = { outcome: "normal" | "cancelled" } | { outcome: "exists"; shipmentId: string };
 type TransitionReply =
   | { outcome: "applied" }
   | { outcome: "not_found" }
   | { outcome: "timer_gone" }
   | { outcome: "wrong_state"; status: ShipmentStatus };
-type LookReply<Decided extends string> = { outcome: Decided } | { outcome: "moved" };
-
 const CREATE_SHIPMENT = defineScript<CreateReply>(
   new URL("./create-shipment.lua", import.meta.url),
 );
 const TRANSITION_SHIPMENT = defineScript<TransitionReply>(
   new URL("./transition-shipment.lua", import.meta.url),
 );
-const REMEMBER_CANCELLATION = defineScript<LookReply<"remembered">>(
-  new URL("./remember-cancellation.lua", import.meta.url),
-);
-const REFUSE_CANCELLATION = defineScript<LookReply<"decided">>(
-  new URL("./refuse-cancellation.lua", import.meta.url),
-);
-
-/**
- * A decision is looked at again only after a move that cannot repeat (the shipment
- * appearing, pending → dispatched → delivered, expiring): five looks cover them all.
- */
-const MAX_DECISION_LOOKS = 5;
-
 /** What each carrier step does: the status it needs, the one it sets, the step after it. */
 export const STEP_RULES = {
   dispatch: { from: "pending", to: "dispatched", next: "deliver" },
@@ -201,61 +162,14 @@ export class ShipmentStore {
   }
 
   /**
-   * Decide the handled cancel request against its order's dispatch timer: a pending
-   * shipment is cancelled by the same guarded transition the timer uses, so exactly one
-   * of the two wins; a shipment past pending gets a refusal. Without a shipment yet, the
-   * request is remembered so that the order.placed arriving later creates it cancelled.
-   * Each look that finds the shipment moved on is followed by another; only the
-   * decisive one marks the request processed.
+   * Cancel a pending shipment in the step of the handled cancel request (`context`): the
+   * same guarded transition its dispatch timer takes, so exactly one of the two wins.
+   * Anything but `applied` or `duplicate` leaves the request unhandled.
    */
-  async decideCancel(
-    request: Envelope<OrderCancelRequested>,
-    context: Context,
-  ): Promise<CancelDecision> {
-    const { orderId } = request.payload;
-    for (let look = 0; look < MAX_DECISION_LOOKS; look += 1) {
-      const decision = await this.decideOn(await this.findByOrder(orderId), request, context);
-      if (decision.outcome !== "moved") return decision;
-    }
-    throw new CancelUndecidedError(
-      `The cancel of order ${orderId} found its shipment moving on every look`,
-      { details: { orderId, looks: MAX_DECISION_LOOKS } },
-    );
-  }
-
-  /**
-   * One look at a cancel request: decide on the shipment as it was `seen` (undefined:
-   * none yet). When it has moved on since, nothing is written and the request stays
-   * unhandled: `moved`, for the caller to look again.
-   */
-  async decideOn(
-    seen: StoredShipment | undefined,
-    request: Envelope<OrderCancelRequested>,
-    context: Context,
-  ): Promise<CancelLook> {
-    if (!seen) return this.remember(request, context);
-    if (seen.status === "pending") return this.cancelPending(seen, context);
-    return this.refuse(seen, context);
-  }
-
-  private remember(request: Envelope<OrderCancelRequested>, context: Context) {
-    const { orderId } = request.payload;
-    return this.options.bus.commit(
-      REMEMBER_CANCELLATION,
-      (step) => ({
-        byOrder: step.key(shipmentByOrderKey(orderId)),
-        cancelledOrder: step.key(cancelledOrderKey(orderId)),
-        eventId: request.id,
-        ttlMs: this.options.rules.cancelledOrderTtlMs,
-      }),
-      { cause: context },
-    );
-  }
-
-  private async cancelPending(shipment: StoredShipment, context: Context): Promise<CancelLook> {
+  async cancel(shipment: StoredShipment, context: Context): Promise<TransitionOutcome> {
     const nowMs = this.options.now();
     const { shipmentId, orderId } = shipment;
-    const result = await this.transition(
+    return this.transition(
       shipment,
       nowMs,
       {
@@ -272,35 +186,6 @@ export class ShipmentStore {
       },
       context,
     );
-    if (result.outcome === "applied") return { outcome: "cancelled", shipment: result.shipment };
-    if (result.outcome === "duplicate") return result;
-    return { outcome: "moved" }; // the timer fired first: decide on where it left the shipment
-  }
-
-  private async refuse(shipment: StoredShipment, context: Context): Promise<CancelLook> {
-    const { shipmentId, orderId, status } = shipment;
-    const refusal = refusalOf(status);
-    const refusedAt = new Date(this.options.now()).toISOString();
-    const reply = await this.options.bus.commit(
-      REFUSE_CANCELLATION,
-      (step) => ({
-        shipment: step.key(shipmentKey(shipmentId)),
-        status,
-        ...(refusal === undefined
-          ? {}
-          : {
-              refusal: step.event("shipment.cancel-refused", {
-                shipmentId,
-                orderId,
-                ...refusal,
-                refusedAt,
-              }),
-            }),
-      }),
-      { cause: context },
-    );
-    if (reply.outcome !== "decided") return reply;
-    return refusal ? { outcome: "refused", ...refusal } : { outcome: "already_cancelled" };
   }
 
   /** Members of the timers that are due now, oldest first. */
@@ -379,17 +264,6 @@ export class ShipmentStore {
       },
     };
   }
-}
-
-/** What a refusal says for a shipment past pending; none for a cancelled one. */
-function refusalOf(
-  status: ShipmentStatus,
-): { status: RefusedStatus; reason: CancelRefusal } | undefined {
-  if (status === "dispatched" || status === "delivered") {
-    return { status, reason: "already_dispatched" };
-  }
-  if (status === "failed") return { status, reason: "shipment_failed" };
-  return undefined;
 }
 
 function publicIds(
