@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { TooManyStreamsError } from "./errors.js";
 
@@ -32,7 +33,8 @@ export class SseStream {
   private closed = false;
 
   constructor(
-    private readonly response: ServerResponse,
+    /** The reply's response (any writable: a test gives one that never drains). */
+    private readonly response: Writable,
     private readonly settings: SseSettings,
     private readonly log: SseRequest["log"],
   ) {

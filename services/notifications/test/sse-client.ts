@@ -16,10 +16,13 @@ export interface StreamReader {
   close(): void;
 }
 
-export async function readStream(url: string): Promise<StreamReader> {
+export async function readStream(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<StreamReader> {
   const abort = new AbortController();
   const response = await fetch(url, {
-    headers: { accept: "text/event-stream" },
+    headers: { accept: "text/event-stream", ...headers },
     signal: abort.signal,
   });
   const reader = {

@@ -71,6 +71,24 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     }
   });
 
+  it("keeps the app's headers on the stream: the correlation id, and CORS for an allowed browser origin", async () => {
+    const service = await notifications.instance(
+      { CORS_ORIGINS: "https://shop.example" },
+      { start: false },
+    );
+    const stream = await readStream(`${await service.url()}/customers/cus-1/notifications`, {
+      origin: "https://shop.example",
+      "x-correlation-id": "corr-sse-1",
+    });
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+      expect(stream.headers.get("x-correlation-id")).toBe("corr-sse-1");
+    } finally {
+      stream.close();
+    }
+  });
+
   it("refuses a malformed customer id with 400 validation_failed naming the field", async () => {
     const { app } = await notifications.instance({}, { start: false });
     for (const url of ["/customers/a%20b/notifications", "/customers/a%20b/notifications/kept"]) {

@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { processedKey } from "@retail/bus";
+import { describe, expect, it, vi } from "vitest";
 import { sentCount, settled, useNotifications } from "../../test/harness.js";
-import { keys } from "../keys.js";
+import { keys, SERVICE_NAME } from "../keys.js";
+import type { Notification } from "../notification.js";
+import type { KeepReply } from "./notifications.js";
 
 describe("the notifications' state in Redis", () => {
   const notifications = useNotifications();
@@ -64,5 +67,35 @@ describe("the notifications' state in Redis", () => {
     await settled(service);
     expect((await service.expose.store.list("cus-1")).map(({ id }) => id)).toEqual([placed.id]);
     expect(await sentCount(service, { outcome: "kept" })).toBe(1);
+  });
+
+  it("keeps nothing, and leaves the event unmarked for its retry, when the order's record no longer names the customer read", async () => {
+    const service = await notifications.instance({}, { start: false });
+    const client = notifications.redis().client();
+    await client.set(keys.orderCustomer("o-1"), "cus-now");
+    // A handler of the notifications group, on a bus of its own: the context is a real cause.
+    const handler = notifications.bus(SERVICE_NAME);
+    const seen: { reply: KeepReply | { outcome: "duplicate" }; marked: string | null }[] = [];
+    handler.subscribe("order.failed", async (event, context) => {
+      const notification: Notification = {
+        id: event.id,
+        customerId: "cus-read-before",
+        orderId: "o-1",
+        at: event.payload.failedAt,
+        kind: "failed",
+        reason: event.payload.reason,
+      };
+      const reply = await service.expose.store.keep(notification, context, { remember: false });
+      seen.push({ reply, marked: await client.zscore(processedKey(SERVICE_NAME), event.id) });
+    });
+    await handler.start();
+    try {
+      await notifications.order("o-1").failed();
+      await vi.waitFor(() => expect(seen).toHaveLength(1));
+      expect(seen[0]).toEqual({ reply: { outcome: "unknown_order" }, marked: null });
+      expect(await client.exists(keys.kept("cus-read-before"), keys.kept("cus-now"))).toBe(0);
+    } finally {
+      client.disconnect();
+    }
   });
 });
