@@ -75,6 +75,7 @@ export const URLS = {
   inventory: "http://127.0.0.1:3001",
   shipping: "http://127.0.0.1:3002",
   "client-monitoring": "http://127.0.0.1:3003",
+  notifications: "http://127.0.0.1:3004",
 } as const;
 
 /** Every service container healthy (loadgen has no health check: running is enough). */
@@ -88,6 +89,7 @@ export async function waitForHealthyStack(timeoutMs: number): Promise<void> {
         "shipping",
         "shipping-gateway",
         "client-monitoring",
+        "notifications",
         "loadgen",
       ]) {
         const [container] = await containersOf(service);
