@@ -158,7 +158,7 @@ describe("event summaries", () => {
       .map((part) => String(part).padStart(2, "0"))
       .join(":");
     const expected: Record<RetailTopicName, string> = {
-      "order.placed": "2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 for cus-77 → GB",
+      "order.placed": "2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 → GB · customer cus-77",
       "order.rejected": "out of stock: 5× MUG-WHT (2 left)",
       "order.cancel-requested": "cancel asked: Customer ordered the wrong size.",
       "order.cancelled": "Customer ordered the wrong size.",
@@ -169,12 +169,12 @@ describe("event summaries", () => {
       "stock.low": "TSHIRT-BLK-M: 3 left (threshold 5)",
       "reservation.committed": "2× TSHIRT-BLK-M, 1× MUG-WHT shipped",
       "reservation.released": "1× TSHIRT-BLK-M back in stock · order cancelled",
-      "shipment.created": "shp-5001 · dhl JD014600006281230704 → GB",
-      "shipment.dispatched": "shp-5001 · dhl JD014600006281230704",
-      "shipment.delivered": "shp-5001 · dhl JD014600006281230704",
-      "shipment.cancelled": "shp-5003 · order cancelled",
-      "shipment.cancel-refused": "shp-5006 · already dispatched (dispatched)",
-      "shipment.failed": "shp-5004 · unsupported country",
+      "shipment.created": "dhl JD014600006281230704 → GB · shp-5001",
+      "shipment.dispatched": "dhl JD014600006281230704 · shp-5001",
+      "shipment.delivered": "dhl JD014600006281230704 · shp-5001",
+      "shipment.cancelled": "order cancelled · shp-5003",
+      "shipment.cancel-refused": "already dispatched (dispatched) · shp-5006",
+      "shipment.failed": "unsupported country · shp-5004",
       "client.online": "till-berlin-03 · till 4.2.0",
       "client.offline": `till-berlin-03 · till 4.2.0 · last seen ${clock}`,
       "client.telemetry":

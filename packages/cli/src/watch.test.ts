@@ -49,14 +49,14 @@ describe("OrderWatch", () => {
       [
         "",
         "order ord-A",
-        "  09:26:53.589           ● order.placed                     inventory → 2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 for cus-77 → GB",
+        "  09:26:53.589           ● order.placed                     inventory → 2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 → GB · customer cus-77",
         "",
         "order ord-B",
-        "  09:26:53.689           ● order.placed                     inventory → 2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 for cus-77 → GB",
+        "  09:26:53.689           ● order.placed                     inventory → 2× TSHIRT-BLK-M, 1× MUG-WHT · €48.97 → GB · customer cus-77",
         "",
         "order ord-A  (continued)",
-        "  09:26:54.031   +442ms  • shipment.created                  shipping → shp-5001 · dhl JD014600006281230704 → GB",
-        "  09:26:56.031   +2.00s  → shipment.dispatched               shipping → shp-5001 · dhl JD014600006281230704",
+        "  09:26:54.031   +442ms  • shipment.created                  shipping → dhl JD014600006281230704 → GB · shp-5001",
+        "  09:26:56.031   +2.00s  → shipment.dispatched               shipping → dhl JD014600006281230704 · shp-5001",
         "",
         "sku TSHIRT-BLK-M",
         "  09:26:56.089           ◆ stock.low                        inventory → TSHIRT-BLK-M: 3 left (threshold 5)",
@@ -134,7 +134,9 @@ describe("retail watch", () => {
       expect.stringMatching(new RegExp(`^  ${time} {11}● order\\.placed\\s+inventory → `)),
       "order ord-A  (continued)",
       expect.stringMatching(
-        new RegExp(`^  ${time}\\s+${latency}  • shipment\\.created\\s+shipping → shp-5001 · dhl`),
+        new RegExp(
+          `^  ${time}\\s+${latency}  • shipment\\.created\\s+shipping → dhl JD014600006281230704 → GB · shp-5001`,
+        ),
       ),
       expect.stringMatching(
         new RegExp(`^  ${time}\\s+${latency}  → shipment\\.dispatched\\s+shipping → `),

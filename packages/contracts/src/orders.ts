@@ -67,7 +67,8 @@ export const orderPlaced = defineTopic({
     placedAt: "2025-03-14T09:26:53.589Z",
   },
   view: {
-    summary: "{lines:lines} · {totalCents:money} for {customerId} → {shippingAddress.country}",
+    summary:
+      "{lines:lines} · {totalCents:money} → {shippingAddress.country} · customer {customerId}",
     orderStatus: "reserved",
     step: { position: 0, label: "placed" },
     refreshes: STOCK,

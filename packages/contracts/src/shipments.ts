@@ -32,7 +32,7 @@ export const shipmentCreated = defineTopic({
     createdAt: "2025-03-14T09:26:54.031Z",
   },
   view: {
-    summary: "{shipmentId} · {carrier} {trackingNumber} → {destinationCountry}",
+    summary: "{carrier} {trackingNumber} → {destinationCountry} · {shipmentId}",
     step: { position: 1, label: "shipment" },
   },
 });
@@ -60,7 +60,7 @@ export const shipmentDispatched = defineTopic({
     dispatchedAt: "2025-03-14T10:15:00.000Z",
   },
   view: {
-    summary: "{shipmentId} · {carrier} {trackingNumber}",
+    summary: "{carrier} {trackingNumber} · {shipmentId}",
     orderStatus: "dispatched",
     step: { position: 2, label: "dispatched" },
   },
@@ -88,7 +88,7 @@ export const shipmentDelivered = defineTopic({
     deliveredAt: "2025-03-15T14:02:40.000Z",
   },
   view: {
-    summary: "{shipmentId} · {carrier} {trackingNumber}",
+    summary: "{carrier} {trackingNumber} · {shipmentId}",
     orderStatus: "delivered",
     step: { position: 3, label: "delivered" },
   },
@@ -114,7 +114,7 @@ export const shipmentCancelled = defineTopic({
     reason: "order_cancelled",
     cancelledAt: "2025-03-14T09:30:00.210Z",
   },
-  view: { summary: "{shipmentId} · {reason:words}", orderStatus: "cancelled" },
+  view: { summary: "{reason:words} · {shipmentId}", orderStatus: "cancelled" },
 });
 
 /** Why shipping refuses a cancel: the parcel left, or the shipment failed. */
@@ -144,7 +144,7 @@ export const shipmentCancelRefused = defineTopic({
     status: "dispatched",
     refusedAt: "2025-03-14T10:15:00.180Z",
   },
-  view: { summary: "{shipmentId} · {reason:words} ({status})" },
+  view: { summary: "{reason:words} ({status}) · {shipmentId}" },
 });
 
 export const shipmentFailed = defineTopic({
@@ -167,7 +167,7 @@ export const shipmentFailed = defineTopic({
     reason: "unsupported_country",
     failedAt: "2025-03-14T09:31:12.300Z",
   },
-  view: { summary: "{shipmentId} · {reason:words}", orderStatus: "failed" },
+  view: { summary: "{reason:words} · {shipmentId}", orderStatus: "failed" },
 });
 
 /** The shipment topics, in catalog order: listing a topic here puts it in the catalog. */
