@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 // The notifications service's own SSE test client: one parser of the stream, not two.
 import { readStream, type StreamReader } from "../../services/notifications/test/sse-client.js";
+import { orderBody } from "../src/system.js";
 import { URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "./stack.js";
 
 const INVENTORY = URLS.inventory;
@@ -12,17 +13,7 @@ async function placeOrder(customerId: string): Promise<string> {
   const response = await fetch(`${INVENTORY}/orders`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      customerId,
-      lines: [{ sku: SKU, quantity: 1 }],
-      shippingAddress: {
-        name: "Erika Musterfrau",
-        line1: "Hauptstr. 1",
-        city: "Berlin",
-        postalCode: "10115",
-        country: "DE",
-      },
-    }),
+    body: JSON.stringify(orderBody(customerId, SKU)),
     signal: AbortSignal.timeout(10_000),
   });
   expect(response.status).toBe(201);

@@ -90,13 +90,8 @@ export function useNotifications() {
       });
       closers.push(() => service.close());
       if (options.start !== false) await service.start();
-      let address: Promise<string> | undefined;
-      return Object.assign(service, {
-        url: () => {
-          address ??= service.app.listen({ port: 0, host: "127.0.0.1" });
-          return address;
-        },
-      });
+      const listening = once(() => service.app.listen({ port: 0, host: "127.0.0.1" }));
+      return Object.assign(service, { url: listening });
     },
 
     /** An app of the customer listening on their channel: what it received so far. */
@@ -188,4 +183,13 @@ export function expectError(
   const body = errorBodySchema.parse(response.json());
   expect(body.error.code).toBe(code);
   return body.error;
+}
+
+/** `start` called at most once; later calls get the first call's promise. */
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let started: Promise<T> | undefined;
+  return () => {
+    started ??= start();
+    return started;
+  };
 }

@@ -32,17 +32,11 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
 
       const delivered = await first.delivered();
       await vi.waitFor(() => expect(stream.events).toHaveLength(4));
-      expect(stream.events[3]).toEqual({
+      // what the handler tests check field by field, as a stream event
+      expect(stream.events[3]).toMatchObject({
         event: "notification",
         id: delivered.id,
-        data: {
-          id: delivered.id,
-          customerId: "cus-1",
-          orderId: "o-1",
-          at: delivered.payload.deliveredAt,
-          kind: "delivered",
-          shipmentId: "shp-o-1",
-        },
+        data: { id: delivered.id, customerId: "cus-1", kind: "delivered" },
       });
       await settled(service);
       // received live, so not kept for the next connection

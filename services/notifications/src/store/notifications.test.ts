@@ -8,6 +8,18 @@ import type { KeepReply } from "./notifications.js";
 describe("the notifications' state in Redis", () => {
   const notifications = useNotifications();
 
+  /** The key expires, at most `ttlMs` from now. */
+  async function expectExpiry(key: string, ttlMs: number): Promise<void> {
+    const client = notifications.redis().client();
+    try {
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(ttlMs);
+    } finally {
+      client.disconnect();
+    }
+  }
+
   it("keeps the newest NOTIFICATIONS_KEPT_MAX per customer, expiring NOTIFICATIONS_KEPT_TTL_MS after the newest", async () => {
     const service = await notifications.instance({
       NOTIFICATIONS_KEPT_MAX: "2",
@@ -20,14 +32,7 @@ describe("the notifications' state in Redis", () => {
     }
     const kept = await service.expose.store.list("cus-1");
     expect(kept.map((notification) => notification.id)).toEqual(ids.slice(1));
-    const client = notifications.redis().client();
-    try {
-      const ttl = await client.pttl(keys.kept("cus-1"));
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(600_000);
-    } finally {
-      client.disconnect();
-    }
+    await expectExpiry(keys.kept("cus-1"), 600_000);
   });
 
   it("remembers an order's customer from order.placed for NOTIFICATIONS_ORDER_TTL_MS", async () => {
@@ -35,14 +40,7 @@ describe("the notifications' state in Redis", () => {
     await notifications.order("o-1", "cus-7").placed();
     await settled(service);
     expect(await service.expose.store.customerOf("o-1")).toBe("cus-7");
-    const client = notifications.redis().client();
-    try {
-      const ttl = await client.pttl(keys.orderCustomer("o-1"));
-      expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(900_000);
-    } finally {
-      client.disconnect();
-    }
+    await expectExpiry(keys.orderCustomer("o-1"), 900_000);
   });
 
   it("take() hands the kept notifications over once: a second take finds none", async () => {
