@@ -1,28 +1,8 @@
 import fc from "fast-check";
-import type { LightMyRequestResponse } from "fastify";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 import { buildSampleApp } from "../test/sample-app.js";
 import type { KitApp } from "./app-types.js";
-import { errorBodySchema } from "./errors.js";
-
-/** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
-function expectClientSafe(response: LightMyRequestResponse): void {
-  expect(response.statusCode).toBeLessThan(500);
-  if (response.statusCode >= 400) {
-    const body = errorBodySchema.parse(response.json());
-    expect(body.error.code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
-  }
-}
-
-// Characters a real HTTP parser lets through in a header value.
-const headerValue = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom("\t", " "),
-    fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
-    fc.integer({ min: 0x80, max: 0xff }).map((code) => String.fromCharCode(code)),
-  ),
-  maxLength: 200,
-});
+import { expectClientSafe, headerValue } from "./testing.js";
 
 const anyString = fc.string({ unit: "binary", maxLength: 300 });
 

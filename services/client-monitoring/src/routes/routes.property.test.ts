@@ -1,32 +1,10 @@
 import { topicNames } from "@retail/contracts";
 import { errorBodySchema } from "@retail/service-kit";
+import { expectClientSafe, headerValue } from "@retail/service-kit/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type Instance, useMonitoring } from "../../test/harness.js";
 
-interface Answer {
-  statusCode: number;
-  json(): unknown;
-}
-
-/** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
-function expectClientSafe(response: Answer): void {
-  expect(response.statusCode).toBeLessThan(500);
-  if (response.statusCode >= 400) {
-    const body = errorBodySchema.parse(response.json());
-    expect(body.error.code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
-  }
-}
-
-// Characters a real HTTP parser lets through in a header value.
-const headerValue = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom("\t", " "),
-    fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
-    fc.integer({ min: 0x80, max: 0xff }).map((code) => String.fromCharCode(code)),
-  ),
-  maxLength: 200,
-});
 const headers = fc.record(
   {
     "content-type": fc.oneof(fc.constant("application/json"), headerValue),

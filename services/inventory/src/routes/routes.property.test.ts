@@ -1,4 +1,4 @@
-import { errorBodySchema } from "@retail/service-kit";
+import { expectClientSafe, headerValue } from "@retail/service-kit/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,26 +10,8 @@ import {
 import { DEMO_CATALOG } from "../seed.js";
 import type { InventoryService } from "../service.js";
 
-/** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
-function expectClientSafe(response: Reply): void {
-  expect(response.statusCode, response.body).toBeLessThan(500);
-  if (response.statusCode >= 400) {
-    const body = errorBodySchema.parse(response.json());
-    expect(body.error.code).toMatch(/^[a-z]+(_[a-z0-9]+)*$/);
-  }
-}
-
 const SKUS = DEMO_CATALOG.map((product) => product.sku);
 const anyString = fc.string({ unit: "binary", maxLength: 120 });
-// Characters a real HTTP parser lets through in a header value.
-const headerValue = fc.string({
-  unit: fc.oneof(
-    fc.constantFrom("\t", " "),
-    fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)),
-    fc.integer({ min: 0x80, max: 0xff }).map((code) => String.fromCharCode(code)),
-  ),
-  maxLength: 120,
-});
 
 // Bodies the routes accept, so that stock really moves while the fuzz runs.
 const validOrder = fc.record({
