@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { buildAsyncApi, renderAsyncApi } from "./asyncapi.js";
+import { z } from "zod";
+import { buildAsyncApi, catalogVersion, renderAsyncApi } from "./asyncapi.js";
 import { REGENERATE_COMMAND, readAsyncApiFile } from "./asyncapi-file.js";
 import { catalog, topicNames } from "./catalog.js";
 import { envelopeSchemaFor } from "./envelope.js";
@@ -139,5 +140,26 @@ describe("the AsyncAPI document", () => {
   it("does not depend on the order in which the catalog lists its topics", () => {
     const reversed = defineCatalog(...Object.values(catalog as Catalog).reverse());
     expect(renderAsyncApi(reversed)).toBe(renderAsyncApi());
+  });
+});
+
+describe("the catalog's version", () => {
+  const topics = Object.values(catalog as Catalog);
+  const [first, ...rest] = topics as [TopicDefinition, ...TopicDefinition[]];
+  const [major, minor] = catalogVersion().split(".").map(Number) as [number, number];
+
+  it("moves its minor when a topic or an optional field is added", () => {
+    const fewer = defineCatalog(...rest);
+    expect(catalogVersion(fewer).split(".").map(Number)[1]).toBeLessThan(minor);
+    const widened = defineCatalog(
+      { ...first, schema: (first.schema as z.ZodObject).extend({ note: z.string().optional() }) },
+      ...rest,
+    );
+    expect(catalogVersion(widened)).toBe(`${major}.${minor + 1}.0`);
+  });
+
+  it("moves its major when a topic's version is bumped", () => {
+    const bumped = defineCatalog({ ...first, version: first.version + 1 }, ...rest);
+    expect(catalogVersion(bumped)).toBe(`${major + 1}.${minor}.0`);
   });
 });

@@ -14,11 +14,33 @@ import {
 type JsonObject = { [key: string]: unknown };
 
 /**
- * Version of the catalog as a whole, shown as the document's `info.version`. Bump the
- * minor when a topic or an optional field is added, the major when a topic's version
- * is bumped.
+ * Version of a catalog as a whole, the document's `info.version`, derived so that no
+ * one has to remember to bump it: the major is 1 plus every topic's version bumps (a
+ * breaking change), the minor counts the topics and the fields their payloads define
+ * (a new topic or an optional field moves it), the patch is 0.
  */
-export const CATALOG_VERSION = "1.1.0";
+export function catalogVersion(topics: Catalog = catalog): string {
+  let bumps = 0;
+  let defined = 0;
+  for (const topic of Object.values(topics)) {
+    bumps += topic.version - 1;
+    defined += 1 + countFields(jsonSchemaOf(topic.schema));
+  }
+  return `${1 + bumps}.${defined}.0`;
+}
+
+/** How many properties a JSON Schema defines, at every depth. */
+function countFields(node: unknown): number {
+  if (Array.isArray(node)) return node.reduce((sum: number, item) => sum + countFields(item), 0);
+  if (typeof node !== "object" || node === null) return 0;
+  let count = 0;
+  for (const [key, value] of Object.entries(node)) {
+    if (key === "properties" && typeof value === "object" && value !== null)
+      count += Object.keys(value).length;
+    count += countFields(value);
+  }
+  return count;
+}
 
 const ENVELOPE_REF = "#/components/schemas/EnvelopeMetadata";
 /** A trace id and span id any reader recognises as an example. */
@@ -60,7 +82,7 @@ export function buildAsyncApi(topics: Catalog = catalog) {
     asyncapi: "3.0.0",
     info: {
       title: "Retail middleware events",
-      version: CATALOG_VERSION,
+      version: catalogVersion(topics),
       description: [
         "The domain events that inventory, shipping and client-monitoring exchange over Redis Streams.",
         "Each topic is owned by the one service that publishes it; each subscribing service reads it through its own consumer group (at-least-once delivery).",
