@@ -191,6 +191,7 @@ const bad: TopicStyle = { color: (c) => c.red, symbol: "✗" };
 export const DOMAIN_STYLES = {
   order: { color: (c) => c.cyan, symbol: "●" },
   stock: { color: (c) => c.yellow, symbol: "◆" },
+  product: { color: (c) => c.yellow, symbol: "€" },
   reservation: { color: (c) => c.blue, symbol: "•" },
   shipment: { color: (c) => c.magenta, symbol: "•" },
   client: { color: (c) => c.gray, symbol: "·" },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { orderId, quantity, sku, stockLevel, stockLines, timestamp } from "./fields.js";
+import { cents, orderId, quantity, sku, stockLevel, stockLines, timestamp } from "./fields.js";
 import { defineTopic } from "./topic.js";
 import type { Panel } from "./topic-view.js";
 
@@ -104,10 +104,37 @@ export const reservationReleased = defineTopic({
   view: { summary: "{lines:lines} back in stock · {reason:words}", refreshes: STOCK },
 });
 
-/** The stock and reservation topics, in catalog order: listing a topic here puts it in the catalog. */
+export const productPriceChanged = defineTopic({
+  name: "product.price-changed",
+  version: 1,
+  description:
+    "The unit price of an existing product changed (PUT /products/:sku with a new price). Orders placed from then on pay the new price.",
+  schema: z.object({
+    sku: sku(),
+    previousPriceCents: cents("The unit price before the change"),
+    priceCents: cents("The unit price from now on"),
+    changedAt: timestamp("When the price changed"),
+  }),
+  publisher: "inventory",
+  consumers: ["client-monitoring"],
+  partitionKey: "sku",
+  example: {
+    sku: "MUG-WHT",
+    previousPriceCents: 899,
+    priceCents: 999,
+    changedAt: "2025-03-14T08:00:00.000Z",
+  },
+  view: {
+    summary: "{sku}: {previousPriceCents:money} → {priceCents:money}",
+    refreshes: STOCK,
+  },
+});
+
+/** The stock, reservation and product topics, in catalog order: listing a topic here puts it in the catalog. */
 export const stockTopics = [
   stockRestocked,
   stockLow,
   reservationCommitted,
   reservationReleased,
+  productPriceChanged,
 ] as const;

@@ -35,6 +35,19 @@ describe("products", () => {
     await expectStockInvariant(testbed.client());
   });
 
+  it("announces a changed price of an existing product with product.price-changed, and nothing else", async () => {
+    const service = await testbed.service();
+    await putProduct(service, "MUG-1", 10, 899, { name: "Mug" });
+    await putProduct(service, "MUG-1", 10, 899, { name: "Mug, renamed" });
+    const changed = await putProduct(service, "MUG-1", 10, 999, { name: "Mug" });
+    expect(changed.statusCode).toBe(200);
+    const events = await eventsOf(testbed.client(), "product.price-changed");
+    expect(events.map((event) => event.payload)).toEqual([
+      { sku: "MUG-1", previousPriceCents: 899, priceCents: 999, changedAt: expect.any(String) },
+    ]);
+    expect(events[0]?.correlationId).toBe(changed.headers["x-correlation-id"]);
+  });
+
   it("lists products ordered by SKU, page by page with after and limit", async () => {
     const service = await testbed.service();
     for (const sku of ["C-3", "A-1", "B-2"]) await putProduct(service, sku, 10);

@@ -56,7 +56,10 @@ export class ProductStore {
     return rows.flatMap((row) => productFrom(row) ?? []);
   }
 
-  /** Create or replace a product; `correlationId` goes on the stock.low it may publish. */
+  /**
+   * Create or replace a product; `correlationId` goes on the events it may publish
+   * (product.price-changed when an existing product's price changed, stock.low).
+   */
   async put(
     sku: string,
     product: ProductInput,
@@ -73,6 +76,12 @@ export class ProductStore {
       available: String(product.available),
       productThreshold:
         product.lowStockThreshold === undefined ? false : String(product.lowStockThreshold),
+      // the script knows the price it replaces, and emits this only when it differs
+      priceChanged: step.event(
+        "product.price-changed",
+        { sku, previousPriceCents: 0, priceCents: product.priceCents, changedAt: now },
+        { correlationId, fill: { previousPriceCents: "count" } },
+      ),
     }));
     return { created: result.created, product: parsed(result.product) };
   }

@@ -1,5 +1,6 @@
 -- Create a product or replace its details: `available` is set, `received` moves by the
--- difference (a stock count correction); stock.low on a crossing.
+-- difference (a stock count correction); product.price-changed when an existing
+-- product's price changed; stock.low on a crossing.
 -- @include "stock-low.lua"
 local key = KEYS[spec.product]
 require_low(spec.sku)
@@ -9,8 +10,11 @@ if created then
     'received', spec.available, 'low', '0', 'createdAt', spec.now)
   redis.call('ZADD', KEYS[spec.index], 0, spec.sku)
 else
-  local before = tonumber(redis.call('HGET', key, 'available'))
-  redis.call('HINCRBY', key, 'received', tonumber(spec.available) - before)
+  local before = redis.call('HMGET', key, 'available', 'priceCents')
+  redis.call('HINCRBY', key, 'received', tonumber(spec.available) - tonumber(before[1]))
+  if before[2] ~= spec.priceCents then
+    emit(spec.priceChanged, { previousPriceCents = tonumber(before[2]) })
+  end
 end
 redis.call('HSET', key, 'name', spec.name, 'priceCents', spec.priceCents,
   'available', spec.available, 'updatedAt', spec.now)
