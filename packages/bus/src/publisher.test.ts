@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { catalog, useBusTestbed } from "../test/fixtures.js";
+import { useBusTestbed } from "../test/fixtures.js";
 import { decodeEnvelope } from "./envelope.js";
 import { NotPublisherError, PayloadValidationError, UnknownTopicError } from "./errors.js";
 import { streamKey } from "./keys.js";
