@@ -35,10 +35,30 @@ describe("publish", () => {
     expect(stored.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
+  it("refuses a partition key option that differs from the topic's key field, writing nothing", async () => {
+    const bus = testbed.bus("tester");
+    await expect(
+      bus.publish("test.order-placed", { orderId: "o-1", seq: 1 }, { partitionKey: "other" }),
+    ).rejects.toMatchObject({
+      code: "BUS_ERR_INVALID_PAYLOAD",
+      issues: [{ path: "partitionKey" }],
+    });
+    const same = await bus.publish(
+      "test.order-placed",
+      { orderId: "o-1", seq: 1 },
+      { partitionKey: "o-1" },
+    );
+    expect(same.partitionKey).toBe("o-1");
+    const client = testbed.redis().client();
+    expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(1);
+    client.disconnect();
+  });
+
   it("takes correlation id, causation id, partition key and event id from the options", async () => {
     const bus = testbed.bus("tester");
     const envelope = await bus.publish(
-      "test.order-placed",
+      // a topic without a key field: the option chooses the key
+      "test.capped",
       { orderId: "o-1", seq: 1 },
       {
         correlationId: "flow-1",

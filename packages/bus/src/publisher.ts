@@ -22,7 +22,9 @@ import { type ProducerSpan, startProducerSpan } from "./tracing.js";
 export interface PublishOptions {
   /**
    * Events with the same key go to the same partition and are handled in order.
-   * Default: the topic's `partitionKey` payload field, else the correlation id.
+   * Default: the topic's `partitionKey` payload field, else the correlation id. For a
+   * topic that names its key field, only that field's value is accepted (the contract
+   * pins the envelope's key to it).
    */
   partitionKey?: string;
   /** Default: the causing event's correlation id inside a handler, else the new event's id. */
@@ -104,8 +106,20 @@ export class Publisher<C extends Catalog> {
     if (!parsed.success) throw new PayloadValidationError(topic, toIssues(parsed.error));
     const id = options.eventId ?? cause?.nextCausedId?.(topic) ?? uuidv7();
     const correlationId = options.correlationId ?? cause?.correlationId ?? id;
-    const partitionKey =
-      options.partitionKey ?? partitionKeyOf(definition, parsed.data) ?? correlationId;
+    const keyField = partitionKeyOf(definition, parsed.data);
+    if (
+      keyField !== undefined &&
+      options.partitionKey !== undefined &&
+      options.partitionKey !== keyField
+    ) {
+      throw new PayloadValidationError(topic, [
+        {
+          path: "partitionKey",
+          message: `must equal the payload's ${definition.partitionKey} ("${keyField}"), the topic's key`,
+        },
+      ]);
+    }
+    const partitionKey = options.partitionKey ?? keyField ?? correlationId;
     const span = startProducerSpan(topic, options.traceparent, cause?.traceparent);
     const envelope: Envelope = {
       id,
