@@ -1,18 +1,7 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { useRedisServer } from "@retail/testing";
+import { freePort, useRedisServer } from "@retail/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { retail } from "../test/helpers.js";
 import { describeError } from "./main.js";
-
-/** A port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const noStackTrace = /\n\s+at /;
 
@@ -71,7 +60,7 @@ describe("retail: usage", () => {
 
 describe("retail: Redis unreachable", () => {
   it("exits with code 3 and a message naming the URL, without a stack trace", async () => {
-    const url = `redis://127.0.0.1:${await closedPort()}`;
+    const url = `redis://127.0.0.1:${await freePort()}`;
     for (const args of [["streams"], ["groups"], ["tail"], ["watch"], ["dlq", "list"]]) {
       const run = await retail(["--redis", url, ...args]);
       expect(run.code, args.join(" ")).toBe(3);
@@ -82,7 +71,7 @@ describe("retail: Redis unreachable", () => {
   });
 
   it("reads REDIS_URL when --redis is not given, and hides its password", async () => {
-    const url = `redis://default:s3cret@127.0.0.1:${await closedPort()}`;
+    const url = `redis://default:s3cret@127.0.0.1:${await freePort()}`;
     const run = await retail(["streams"], { env: { REDIS_URL: url } });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain(`cannot reach Redis at ${url.replace("s3cret", "***")}`);

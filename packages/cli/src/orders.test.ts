@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { freePort } from "@retail/testing";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -90,15 +91,6 @@ async function fakeInventory(products: readonly string[]): Promise<FakeInventory
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return { ...fake, url: `http://127.0.0.1:${port}`, server };
-}
-
-/** A port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("retail orders place", () => {
@@ -263,7 +255,7 @@ describe("retail orders place", () => {
   });
 
   it("exits with code 6 when inventory cannot be reached", async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const listing = await retail(["orders", "place", "--inventory", url]);
     expect(listing.code).toBe(6);
     expect(listing.stderr).toBe(
