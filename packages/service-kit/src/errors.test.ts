@@ -10,6 +10,7 @@ import {
   NotReadyError,
   PayloadTooLargeError,
   RedisUnavailableError,
+  TooManyStreamsError,
   toErrorBody,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -74,6 +75,7 @@ describe("the kit's errors", () => {
     { ErrorClass: InternalError, code: "internal_error", status: 500 },
     { ErrorClass: NotReadyError, code: "not_ready", status: 503 },
     { ErrorClass: RedisUnavailableError, code: "redis_unavailable", status: 503 },
+    { ErrorClass: TooManyStreamsError, code: "too_many_streams", status: 503 },
   ])("$code is sent with status $status in the error body", ({ ErrorClass, code, status }) => {
     const error = new ErrorClass();
     expect(error.code).toBe(code);

@@ -174,6 +174,23 @@ export const RedisUnavailableError = defineError(
   { retryAfterSeconds: REDIS_RETRY_AFTER_SECONDS },
 );
 
+/**
+ * Seconds a client refused with `too_many_streams` should wait: long enough for a few
+ * streams to end, short enough that a waiting app reconnects soon.
+ */
+export const TOO_MANY_STREAMS_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * 503: this instance already holds as many server-sent-event streams as its `SseHub`
+ * allows (`maxStreams`); retry shortly, or on another instance.
+ */
+export const TooManyStreamsError = defineError(
+  "too_many_streams",
+  503,
+  "This instance serves as many streams as it may; retry later",
+  { retryAfterSeconds: TOO_MANY_STREAMS_RETRY_AFTER_SECONDS },
+);
+
 /** The one error body every error response has. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

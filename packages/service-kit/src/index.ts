@@ -39,6 +39,8 @@ export {
   PayloadTooLargeError,
   REDIS_RETRY_AFTER_SECONDS,
   RedisUnavailableError,
+  TOO_MANY_STREAMS_RETRY_AFTER_SECONDS,
+  TooManyStreamsError,
   toErrorBody,
   UnsupportedMediaTypeError,
   UriTooLongError,
@@ -87,6 +89,7 @@ export type {
   ServiceParts,
   ServiceSetup,
 } from "./service-types.js";
+export { SseHub, type SseOptions, type SseReply, type SseRequest, SseStream } from "./sse.js";
 export {
   type RunningService,
   ShutdownError,

@@ -12,5 +12,6 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from "./redis-server.js";
+export { openSse, type SseClient, type SseEvent } from "./sse-client.js";
 export { useRedisServer } from "./vitest.js";
 export { type PollOptions, pollUntil } from "./wait.js";

@@ -3,22 +3,28 @@ import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { TooManyStreamsError } from "./errors.js";
 
-export interface SseSettings {
-  /** Most streams open at once on this instance (`SSE_MAX_STREAMS`). */
-  maxStreams: number;
+/** How a {@link SseHub}'s streams behave. */
+export interface SseOptions {
+  /**
+   * Most streams open at once on this instance; one more is refused with
+   * `TooManyStreamsError` (503 `too_many_streams`, `Retry-After`). Default: no cap.
+   */
+  maxStreams?: number | undefined;
   /** Interval of the comment line that keeps idle streams open through proxies. */
   heartbeatMs: number;
-  /** Reconnection delay suggested to clients (`retry:`). */
+  /** Reconnection delay suggested to clients (the `retry:` line each stream starts with). */
   retryMs: number;
   /** A client this many bytes behind is disconnected rather than buffered without bound. */
   maxBufferedBytes: number;
 }
 
-/** What a stream needs of Fastify's request and reply. */
+/** What a stream needs of Fastify's request. */
 export interface SseRequest {
   readonly raw: IncomingMessage;
-  readonly log: Pick<Logger, "debug" | "warn">;
+  readonly log: Pick<Logger, "info" | "debug" | "warn">;
 }
+
+/** What a stream needs of Fastify's reply. */
 export interface SseReply {
   hijack(): unknown;
   /** What the app set so far (CORS, the correlation id): the stream keeps them. */
@@ -26,26 +32,37 @@ export interface SseReply {
   readonly raw: ServerResponse;
 }
 
-/** One server-sent-events stream to a client app. Writes after it closed are dropped. */
+/**
+ * One server-sent-events stream. It starts with the `retry:` line, then sends a
+ * heartbeat comment every `heartbeatMs`; writes after it closed are dropped, and a
+ * client more than `maxBufferedBytes` behind is disconnected.
+ */
 export class SseStream {
+  // Fields declared, not constructor parameter properties: the kit's sources also run
+  // under Node's type stripping, which refuses those.
+  private readonly response: Writable;
+  private readonly options: Omit<SseOptions, "maxStreams">;
+  private readonly log: SseRequest["log"];
   private readonly heartbeat: NodeJS.Timeout;
   private readonly closeListeners = new Set<() => void>();
   private closed = false;
 
-  constructor(
-    /** The reply's response (any writable: a test gives one that never drains). */
-    private readonly response: Writable,
-    private readonly settings: SseSettings,
-    private readonly log: SseRequest["log"],
-  ) {
-    this.heartbeat = setInterval(() => this.write(": heartbeat\n\n"), settings.heartbeatMs);
+  /**
+   * @param response the reply's raw response ({@link SseHub.open} gives it); any
+   *   writable, so a test can give one that never drains
+   */
+  constructor(response: Writable, options: Omit<SseOptions, "maxStreams">, log: SseRequest["log"]) {
+    this.response = response;
+    this.options = options;
+    this.log = log;
+    this.heartbeat = setInterval(() => this.write(": heartbeat\n\n"), options.heartbeatMs);
     this.heartbeat.unref();
     response.on("close", () => this.finish());
     response.on("error", (error) => {
       log.debug({ err: error }, "SSE stream error");
       this.finish();
     });
-    this.write(`retry: ${settings.retryMs}\n\n`);
+    this.write(`retry: ${options.retryMs}\n\n`);
   }
 
   get isOpen(): boolean {
@@ -76,7 +93,7 @@ export class SseStream {
 
   private write(text: string): void {
     if (this.closed || this.response.writableEnded || this.response.destroyed) return;
-    if (this.response.writableLength > this.settings.maxBufferedBytes) {
+    if (this.response.writableLength > this.options.maxBufferedBytes) {
       this.log.warn(
         { bufferedBytes: this.response.writableLength },
         "SSE client is not reading; disconnecting it",
@@ -103,22 +120,30 @@ export class SseStream {
   }
 }
 
-/** The streams open on this instance: at most `maxStreams`, all ended on shutdown. */
-export class SseStreams {
-  private readonly open = new Set<SseStream>();
+/** The streams open on this instance: at most `maxStreams`, all ended by `closeAll()` on shutdown. */
+export class SseHub {
+  private readonly options: SseOptions;
+  private readonly streams = new Set<SseStream>();
 
-  constructor(private readonly settings: SseSettings) {}
+  constructor(options: SseOptions) {
+    this.options = options;
+  }
 
+  /** How many streams are open. */
   get size(): number {
-    return this.open.size;
+    return this.streams.size;
   }
 
   /**
-   * Take the reply over and start a stream: status 200 and the SSE headers go out now.
-   * Throws `TooManyStreamsError` (503, nothing sent yet) when the instance is full.
+   * Take the reply over and start a stream: status 200, the headers the app set so far
+   * and the SSE headers go out now, with the `retry:` line. Throws
+   * `TooManyStreamsError` (nothing sent yet, so the app answers 503) when the hub
+   * already holds `maxStreams`.
    */
-  start(request: SseRequest, reply: SseReply): SseStream {
-    if (this.open.size >= this.settings.maxStreams) throw new TooManyStreamsError();
+  open(request: SseRequest, reply: SseReply): SseStream {
+    const { maxStreams } = this.options;
+    if (maxStreams !== undefined && this.streams.size >= maxStreams)
+      throw new TooManyStreamsError();
     reply.hijack();
     const socket = request.raw.socket;
     socket.setTimeout(0);
@@ -132,15 +157,16 @@ export class SseStreams {
       connection: "keep-alive",
       "x-accel-buffering": "no",
     });
-    const stream = new SseStream(reply.raw, this.settings, request.log);
-    this.open.add(stream);
-    stream.onClose(() => this.open.delete(stream));
+    const stream = new SseStream(reply.raw, this.options, request.log);
+    this.streams.add(stream);
+    stream.onClose(() => this.streams.delete(stream));
+    request.log.info({ openStreams: this.streams.size }, "SSE stream opened");
     return stream;
   }
 
   /** End every stream, e.g. when the server shuts down. */
   closeAll(): void {
-    for (const stream of [...this.open]) stream.close();
+    for (const stream of [...this.streams]) stream.close();
   }
 }
 
