@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
+import { openSse, type SseClient } from "@retail/testing";
 import { beforeAll, describe, expect, it } from "vitest";
-// The notifications service's own SSE test client: one parser of the stream, not two.
-import { readStream, type StreamReader } from "../../services/notifications/test/sse-client.js";
 import { orderBody } from "../src/system.js";
 import { URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "./stack.js";
 
@@ -32,7 +31,7 @@ async function kept(customerId: string): Promise<Kept["notifications"]> {
   return ((await response.json()) as Kept).notifications;
 }
 
-const kindsOf = (stream: StreamReader) =>
+const kindsOf = (stream: SseClient) =>
   stream.events.map((event) => (event.data as { kind: string }).kind);
 
 // On the stack global-setup.ts starts; the fourth service, which only the catalog and
@@ -51,7 +50,7 @@ describe("docker compose: the notifications service tells customers' apps how th
 
   it("streams confirmed, dispatched and delivered to the customer's connected app as the order goes", async () => {
     const customerId = `e2e-live-${randomUUID()}`;
-    const app = await readStream(`${NOTIFICATIONS}/customers/${customerId}/notifications`);
+    const app = await openSse(`${NOTIFICATIONS}/customers/${customerId}/notifications`);
     try {
       expect(app.status).toBe(200);
       await waitUntil(
@@ -90,7 +89,7 @@ describe("docker compose: the notifications service tells customers' apps how th
       "delivered",
     ]);
 
-    const app = await readStream(`${NOTIFICATIONS}/customers/${customerId}/notifications`);
+    const app = await openSse(`${NOTIFICATIONS}/customers/${customerId}/notifications`);
     try {
       await waitUntil(
         "the stream to be live",

@@ -1,7 +1,7 @@
 import { examplePayloads, topicsConsumedBy } from "@retail/contracts";
+import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { useMonitoring } from "../test/harness.js";
-import { openSse } from "../test/sse-client.js";
 import { clientMonitoringHandlers } from "./handlers.js";
 import type { LiveFeed } from "./live-feed.js";
 import type { EventLog } from "./store/event-log.js";

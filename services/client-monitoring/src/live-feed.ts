@@ -1,8 +1,8 @@
 import type { BroadcastChannel, Bus, Envelope } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
+import type { SseStream } from "@retail/service-kit";
 import type { Logger } from "pino";
 import { type EventView, eventViewSchema } from "./schemas.js";
-import type { SseConnection } from "./sse.js";
 
 /** What one SSE client of the live feed wants to see. Empty: everything. */
 export interface FeedFilter {
@@ -13,7 +13,7 @@ export interface FeedFilter {
 
 interface Viewer {
   filter: FeedFilter;
-  connection: SseConnection;
+  connection: SseStream;
 }
 
 /** The compact view of an event that the feed carries. */
@@ -70,7 +70,7 @@ export class LiveFeed {
    * Relay the feed to a viewer until its connection closes. Resolves once this instance
    * listens to the channel; rejects (and detaches the viewer) when it cannot.
    */
-  async attach(connection: SseConnection, filter: FeedFilter): Promise<void> {
+  async attach(connection: SseStream, filter: FeedFilter): Promise<void> {
     const viewer: Viewer = { filter, connection };
     this.viewers.add(viewer);
     connection.onClose(() => this.detach(viewer));

@@ -1,4 +1,4 @@
-import { defineService, Gauge, type ServiceInstanceOf } from "@retail/service-kit";
+import { defineService, Gauge, type ServiceInstanceOf, SseHub } from "@retail/service-kit";
 import { configSchema } from "./config.js";
 import { clientMonitoringHandlers } from "./handlers.js";
 import { SERVICE_NAME } from "./keys.js";
@@ -12,7 +12,6 @@ import { statsRoutes } from "./routes/stats.js";
 import { telemetryRoutes } from "./routes/telemetry.js";
 import { timelineRoutes } from "./routes/timelines.js";
 import { clientMessageSchema } from "./schemas.js";
-import { SseHub } from "./sse.js";
 import { AlertBook } from "./store/alerts.js";
 import { ClientRegistry } from "./store/clients.js";
 import { DeadLetterWatch } from "./store/dead-letters.js";

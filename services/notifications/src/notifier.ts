@@ -1,10 +1,9 @@
 import type { DirectChannel, HandlerContext } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { Counter } from "@retail/service-kit";
+import type { Counter, SseStream } from "@retail/service-kit";
 import type { Logger } from "pino";
 import { OrderCustomerUnknownError } from "./errors.js";
 import type { Notification } from "./notification.js";
-import type { SseStream } from "./sse.js";
 import type { NotificationStore } from "./store/notifications.js";
 
 /** What notifying a customer of a handled event came to. */

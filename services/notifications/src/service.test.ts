@@ -1,6 +1,6 @@
+import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { useNotifications } from "../test/harness.js";
-import { readStream } from "../test/sse-client.js";
 import { configSchema } from "./config.js";
 
 describe("configuration", () => {
@@ -31,7 +31,7 @@ describe("the notifications service", () => {
 
   it("exposes the open streams and the notifications sent as Prometheus metrics", async () => {
     const service = await notifications.instance({}, { start: false });
-    const stream = await readStream(`${await service.url()}/customers/cus-1/notifications`);
+    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`);
     try {
       await vi.waitFor(() => expect(stream.comments).toContain("connected"));
       const metrics = (await service.app.inject({ method: "GET", url: "/metrics" })).body;

@@ -1,11 +1,10 @@
-import { Counter, defineService, Gauge, type ServiceInstanceOf } from "@retail/service-kit";
+import { Counter, defineService, Gauge, type ServiceInstanceOf, SseHub } from "@retail/service-kit";
 import { configSchema } from "./config.js";
 import { notificationsHandlers } from "./handlers.js";
 import { CHANNEL, SERVICE_NAME } from "./keys.js";
 import { notificationSchema } from "./notification.js";
 import { Notifier } from "./notifier.js";
 import { notificationRoutes } from "./routes/notifications.js";
-import { SseStreams } from "./sse.js";
 import { NotificationStore } from "./store/notifications.js";
 
 export { configSchema, type NotificationsConfig } from "./config.js";
@@ -42,7 +41,7 @@ export const notificationsService = defineService({
       unknownOrderAttempts: config.NOTIFICATIONS_UNKNOWN_ORDER_ATTEMPTS,
       logger,
     });
-    const streams = new SseStreams({
+    const streams = new SseHub({
       maxStreams: config.SSE_MAX_STREAMS,
       heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS,
       retryMs: config.SSE_RETRY_MS,

@@ -1,6 +1,6 @@
+import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { expectError, type Instance, useMonitoring } from "../../test/harness.js";
-import { openSse } from "../../test/sse-client.js";
 
 /** POST a message to a client through one instance. */
 function sendMessage({ app }: Instance, clientId: string, text: string, correlationId?: string) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DirectChannel } from "@retail/bus";
-import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { errorBodySchema, type RoutesPlugin, type SseHub } from "@retail/service-kit";
 import { z } from "zod";
 import { ClientNotConnectedError, ClientNotFoundError } from "../errors.js";
 import {
@@ -10,7 +10,6 @@ import {
   clientIdSchema,
   eventStreamResponse,
 } from "../schemas.js";
-import type { SseHub } from "../sse.js";
 import type { ClientRegistry } from "../store/clients.js";
 
 const clientParams = z.object({ clientId: clientIdSchema });
@@ -154,7 +153,7 @@ export function clientRoutes({ clients, messages, hub }: ClientRoutesDependencie
             request.log.warn({ err: error, clientId }, "could not stop listening"),
           );
         });
-        connection.ready();
+        connection.comment("connected");
       },
     );
   };

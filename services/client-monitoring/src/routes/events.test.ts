@@ -1,7 +1,7 @@
 import { examplePayloads } from "@retail/contracts";
+import { openSse, type SseClient } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { expectError, useMonitoring } from "../../test/harness.js";
-import { openSse, type SseClient } from "../../test/sse-client.js";
 
 const placed = (orderId: string) => ({ ...examplePayloads["order.placed"], orderId });
 const created = (orderId: string) => ({ ...examplePayloads["shipment.created"], orderId });

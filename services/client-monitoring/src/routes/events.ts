@@ -1,8 +1,7 @@
-import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { errorBodySchema, type RoutesPlugin, type SseHub } from "@retail/service-kit";
 import { z } from "zod";
 import type { LiveFeed } from "../live-feed.js";
 import { eventStreamResponse, orderIdSchema, topicFilterSchema } from "../schemas.js";
-import type { SseHub } from "../sse.js";
 
 export interface EventRoutesDependencies {
   feed: LiveFeed;
@@ -42,7 +41,7 @@ export function eventRoutes({ feed, hub }: EventRoutesDependencies): RoutesPlugi
           connection.close();
           return;
         }
-        connection.ready();
+        connection.comment("connected");
       },
     );
   };

@@ -1,6 +1,6 @@
+import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { expectError, settled, useNotifications } from "../../test/harness.js";
-import { readStream } from "../../test/sse-client.js";
 
 describe("GET /customers/:customerId/notifications (server-sent events)", () => {
   const notifications = useNotifications();
@@ -17,7 +17,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     await settled(service);
     expect(await service.expose.store.list("cus-1")).toHaveLength(3);
 
-    const stream = await readStream(`${await service.url()}/customers/cus-1/notifications`);
+    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`);
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -50,9 +50,9 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     await notifications.instance(); // handles the events
     const viewer = await notifications.instance({}, { start: false }); // only serves streams
     const base = await viewer.url();
-    const web = await readStream(`${base}/customers/cus-1/notifications`);
-    const mobile = await readStream(`${base}/customers/cus-1/notifications`);
-    const otherCustomer = await readStream(`${base}/customers/cus-2/notifications`);
+    const web = await openSse(`${base}/customers/cus-1/notifications`);
+    const mobile = await openSse(`${base}/customers/cus-1/notifications`);
+    const otherCustomer = await openSse(`${base}/customers/cus-2/notifications`);
     try {
       for (const stream of [web, mobile, otherCustomer])
         await vi.waitFor(() => expect(stream.comments).toContain("connected"));
@@ -70,7 +70,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
       { CORS_ORIGINS: "https://shop.example" },
       { start: false },
     );
-    const stream = await readStream(`${await service.url()}/customers/cus-1/notifications`, {
+    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`, {
       origin: "https://shop.example",
       "x-correlation-id": "corr-sse-1",
     });
@@ -96,7 +96,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
   it("serves at most SSE_MAX_STREAMS streams per instance: one more gets 503 too_many_streams with Retry-After", async () => {
     const service = await notifications.instance({ SSE_MAX_STREAMS: "1" }, { start: false });
     const base = await service.url();
-    const first = await readStream(`${base}/customers/cus-1/notifications`);
+    const first = await openSse(`${base}/customers/cus-1/notifications`);
     try {
       await vi.waitFor(() => expect(first.comments).toContain("connected"));
       const refused = await fetch(`${base}/customers/cus-2/notifications`);
@@ -110,7 +110,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     }
     // a closed stream frees its place
     await vi.waitFor(() => expect(service.expose.streams.size).toBe(0));
-    const next = await readStream(`${base}/customers/cus-2/notifications`);
+    const next = await openSse(`${base}/customers/cus-2/notifications`);
     try {
       await vi.waitFor(() => expect(next.comments).toContain("connected"));
     } finally {
@@ -120,7 +120,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
 
   it("ends open streams when the service shuts down", async () => {
     const service = await notifications.instance({}, { start: false });
-    const stream = await readStream(`${await service.url()}/customers/cus-1/notifications`);
+    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`);
     await vi.waitFor(() => expect(stream.comments).toContain("connected"));
     await service.close();
     await vi.waitFor(() => expect(stream.ended).toBe(true));

@@ -1,15 +1,14 @@
 import { fields } from "@retail/contracts";
-import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { errorBodySchema, type RoutesPlugin, type SseHub } from "@retail/service-kit";
 import { z } from "zod";
 import { notificationSchema } from "../notification.js";
 import type { Notifier } from "../notifier.js";
-import type { SseStreams } from "../sse.js";
 import type { NotificationStore } from "../store/notifications.js";
 
 export interface NotificationRoutesDependencies {
   notifier: Notifier;
   store: NotificationStore;
-  streams: SseStreams;
+  streams: SseHub;
 }
 
 const customerParams = z.object({ customerId: fields.customerId() });
@@ -50,7 +49,7 @@ export function notificationRoutes({
       },
       async (request, reply) => {
         const { customerId } = request.params;
-        const stream = streams.start(request, reply);
+        const stream = streams.open(request, reply);
         try {
           await notifier.connect(customerId, stream);
         } catch (error) {
