@@ -89,7 +89,14 @@ export type {
   ServiceParts,
   ServiceSetup,
 } from "./service-types.js";
-export { SseHub, type SseOptions, type SseReply, type SseRequest, SseStream } from "./sse.js";
+export {
+  SseHub,
+  type SseOptions,
+  type SseReply,
+  type SseRequest,
+  SseStream,
+  type SseStreamOptions,
+} from "./sse.js";
 export {
   type RunningService,
   ShutdownError,

@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { openSse, type SseClient } from "@retail/testing";
 import { pino } from "pino";
+import { Registry } from "prom-client";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { TEST_ENV } from "../test/sample-app.js";
 import { buildApp } from "./app.js";
@@ -157,14 +158,19 @@ describe("SseHub", () => {
     await vi.waitFor(() => expect(next.comments).toContain("connected"));
   });
 
-  it("has no cap without maxStreams, and ends every stream on closeAll", async () => {
-    const url = await serve();
+  it("has no cap without maxStreams, counts the open streams in its gauge, and ends every stream on closeAll", async () => {
+    const registry = new Registry();
+    const url = await serve({
+      gauge: { name: "sample_sse_streams", help: "Open streams", registry },
+    });
     const streams = [await connect(url), await connect(url), await connect(url)];
     for (const stream of streams)
       await vi.waitFor(() => expect(stream.comments).toContain("connected"));
     expect(hub?.size).toBe(3);
+    expect(await registry.metrics()).toMatch(/^sample_sse_streams 3$/m);
     hub?.closeAll();
     expect(hub?.size).toBe(0);
+    expect(await registry.metrics()).toMatch(/^sample_sse_streams 0$/m);
     for (const stream of streams) await vi.waitFor(() => expect(stream.ended).toBe(true));
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
+import { Gauge, type Registry } from "prom-client";
 import { TooManyStreamsError } from "./errors.js";
 
 /** How a {@link SseHub}'s streams behave. */
@@ -16,7 +17,12 @@ export interface SseOptions {
   retryMs: number;
   /** A client this many bytes behind is disconnected rather than buffered without bound. */
   maxBufferedBytes: number;
+  /** A gauge of the open streams (`size`) on the service's metrics registry. Default: none. */
+  gauge?: { name: string; help: string; registry: Registry } | undefined;
 }
+
+/** What one stream needs of {@link SseOptions}. */
+export type SseStreamOptions = Pick<SseOptions, "heartbeatMs" | "retryMs" | "maxBufferedBytes">;
 
 /** What a stream needs of Fastify's request. */
 export interface SseRequest {
@@ -41,7 +47,7 @@ export class SseStream {
   // Fields declared, not constructor parameter properties: the kit's sources also run
   // under Node's type stripping, which refuses those.
   private readonly response: Writable;
-  private readonly options: Omit<SseOptions, "maxStreams">;
+  private readonly options: SseStreamOptions;
   private readonly log: SseRequest["log"];
   private readonly heartbeat: NodeJS.Timeout;
   private readonly closeListeners = new Set<() => void>();
@@ -51,7 +57,7 @@ export class SseStream {
    * @param response the reply's raw response ({@link SseHub.open} gives it); any
    *   writable, so a test can give one that never drains
    */
-  constructor(response: Writable, options: Omit<SseOptions, "maxStreams">, log: SseRequest["log"]) {
+  constructor(response: Writable, options: SseStreamOptions, log: SseRequest["log"]) {
     this.response = response;
     this.options = options;
     this.log = log;
@@ -127,6 +133,17 @@ export class SseHub {
 
   constructor(options: SseOptions) {
     this.options = options;
+    if (options.gauge) {
+      const { streams } = this;
+      new Gauge({
+        name: options.gauge.name,
+        help: options.gauge.help,
+        registers: [options.gauge.registry],
+        collect() {
+          this.set(streams.size);
+        },
+      });
+    }
   }
 
   /** How many streams are open. */

@@ -1,4 +1,4 @@
-import { defineService, Gauge, type ServiceInstanceOf, SseHub } from "@retail/service-kit";
+import { defineService, type ServiceInstanceOf, SseHub } from "@retail/service-kit";
 import { configSchema } from "./config.js";
 import { clientMonitoringHandlers } from "./handlers.js";
 import { SERVICE_NAME } from "./keys.js";
@@ -35,6 +35,11 @@ export const clientMonitoringService = defineService({
       heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS,
       retryMs: config.SSE_RETRY_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
+      gauge: {
+        name: "client_monitoring_sse_streams",
+        help: "Open server-sent-event streams on this instance",
+        registry: metrics,
+      },
     });
     const feed = new LiveFeed(bus, logger);
     const alerts = new AlertBook(redis, config.ALERTS_KEPT);
@@ -54,15 +59,6 @@ export const clientMonitoringService = defineService({
     });
     const deadLetters = new DeadLetterWatch(redis, bus, alerts, now);
     const messages = bus.pubsub.direct("client-messages", clientMessageSchema);
-
-    new Gauge({
-      name: "client_monitoring_sse_streams",
-      help: "Open server-sent-event streams on this instance",
-      registers: [metrics],
-      collect() {
-        this.set(hub.size);
-      },
-    });
 
     return {
       routes: async (app) => {

@@ -1,4 +1,4 @@
-import { Counter, defineService, Gauge, type ServiceInstanceOf, SseHub } from "@retail/service-kit";
+import { Counter, defineService, type ServiceInstanceOf, SseHub } from "@retail/service-kit";
 import { configSchema } from "./config.js";
 import { notificationsHandlers } from "./handlers.js";
 import { CHANNEL, SERVICE_NAME } from "./keys.js";
@@ -46,13 +46,10 @@ export const notificationsService = defineService({
       heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS,
       retryMs: config.SSE_RETRY_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
-    });
-    new Gauge({
-      name: "notifications_sse_streams",
-      help: "Open notification streams on this instance",
-      registers: [metrics],
-      collect() {
-        this.set(streams.size);
+      gauge: {
+        name: "notifications_sse_streams",
+        help: "Open notification streams on this instance",
+        registry: metrics,
       },
     });
 
