@@ -106,13 +106,14 @@ export function redisReadinessCheck(
     async check() {
       // A disconnected client would queue the PING until it reconnects; say so now.
       if (client.status !== undefined && client.status !== "ready")
-        throw new Error(`Redis connection is ${client.status}`);
+        throw new NotReadyError(`Redis connection is ${client.status}`);
       const reply = await withTimeout(
         client.ping(),
         timeoutMs,
         `Redis did not answer PING within ${timeoutMs} ms`,
       );
-      if (reply !== "PONG") throw new Error(`Redis answered PING with ${JSON.stringify(reply)}`);
+      if (reply !== "PONG")
+        throw new NotReadyError(`Redis answered PING with ${JSON.stringify(reply)}`);
     },
   };
 }

@@ -32,3 +32,13 @@ export const PriceChangedError = defineError(
   409,
   "A product's price changed while the order was being placed; please retry",
 );
+/**
+ * 500: what inventory's own scripts guarantee did not hold (an order named by an
+ * Idempotency-Key is missing, a product vanished inside its own script, a cancel
+ * reason moved twice). A bug or tampered data; logged with its details.
+ */
+export const InvariantBrokenError = defineError(
+  "invariant_broken",
+  500,
+  "Inventory found its stored data inconsistent",
+);

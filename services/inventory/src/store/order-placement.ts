@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { defineScript, type Step } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
-import { PriceChangedError } from "../errors.js";
+import { InvariantBrokenError, PriceChangedError } from "../errors.js";
 import { keys } from "../keys.js";
 import type { InventoryBus, Order, OrderLine, ShippingAddress, ShortLine } from "../model.js";
 import { readOrder } from "./orders.js";
@@ -104,7 +104,10 @@ export class OrderPlacement {
   private async replay(orderId: string | null | undefined): Promise<PlaceOutcome> {
     const order = orderId ? await readOrder(this.redis, orderId) : undefined;
     // The key's order is written in the same step as the key itself.
-    if (!order) throw new Error(`Idempotency-Key refers to a missing order ${orderId}`);
+    if (!order)
+      throw new InvariantBrokenError(`Idempotency-Key refers to a missing order ${orderId}`, {
+        details: { orderId },
+      });
     return order.status === "rejected"
       ? { kind: "rejected", order, replayed: true }
       : { kind: "placed", order, replayed: true };

@@ -1,6 +1,7 @@
 import { defineScript, type Envelope, type HandlerContext, type Step } from "@retail/bus";
 import type { RetailCatalog, RetailPayload } from "@retail/contracts";
 import type { Redis } from "ioredis";
+import { InvariantBrokenError } from "../errors.js";
 import { keys } from "../keys.js";
 import type { InventoryBus, Order, OrderStatus, ReservationState } from "../model.js";
 import { readOrder } from "./orders.js";
@@ -77,7 +78,10 @@ export class OrderSaga {
     if (!current) return { outcome: "missing" };
     const second = await this.step(kind, event, current, context);
     // Unreachable while a cancel reason is written once; thrown, the event is retried.
-    if (second.outcome === "stale") throw new Error(`order ${order.orderId}: cancel reason moved`);
+    if (second.outcome === "stale")
+      throw new InvariantBrokenError(`order ${order.orderId}: cancel reason moved twice`, {
+        details: { orderId: order.orderId },
+      });
     return second;
   }
 

@@ -1,6 +1,7 @@
 import { defineScript, type Step } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
 import type { Redis } from "ioredis";
+import { InvariantBrokenError } from "../errors.js";
 import { keys } from "../keys.js";
 import { type InventoryBus, PRODUCT_FIELDS, type Product, productFrom } from "../model.js";
 import { lowStockEvents } from "./stock-low.js";
@@ -151,6 +152,6 @@ export class ProductStore {
 
 function parsed(values: unknown[]): Product {
   const product = productFrom(values);
-  if (!product) throw new Error("the product vanished inside its own script");
+  if (!product) throw new InvariantBrokenError("the product vanished inside its own script");
   return product;
 }
