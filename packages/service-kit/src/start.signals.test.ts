@@ -1,38 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it, vi } from "vitest";
-
-const NODE_ARGS = [
-  "--import",
-  fileURLToPath(new URL("../test/fixtures/register-ts.mjs", import.meta.url)),
-  fileURLToPath(new URL("../test/fixtures/signal-service.ts", import.meta.url)),
-];
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  // A failed assertion must not leave a service process behind.
-  for (const child of children.splice(0))
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
+import { describe, expect, it, vi } from "vitest";
+import { useFixtureProcesses } from "../test/fixture-process.js";
 
 /** Run the fixture service as a real process; `exited` resolves with its exit code. */
-function runFixture(env: Record<string, string>) {
-  const child = spawn(process.execPath, NODE_ARGS, {
-    env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  children.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
+const runFixture = useFixtureProcesses("signal-service.ts");
 
 async function startedFixture(env: Record<string, string>) {
   const fixture = runFixture({ PORT: "0", ...env });
