@@ -161,16 +161,18 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
       { env: { ...process.env, REDIS_URL: OPERATOR_REDIS, NO_COLOR: "1" }, timeout: 60_000 },
     );
     const streams = JSON.parse(stdout) as { topic: string; length: number }[];
+    // the 45 orders the test above placed (its 5 refused ones went to order.rejected),
+    // and however many loadgen placed meanwhile
     expect(
       streams.find((stream) => stream.topic === "order.placed")?.length,
-    ).toBeGreaterThanOrEqual(50);
+    ).toBeGreaterThanOrEqual(45);
 
     // The same CLI inside the compose network, from its image (profile "tools").
     const inNetwork = JSON.parse(
       await compose("run", "--rm", "-T", "retail", "streams", "order.placed", "--json"),
     ) as { topic: string; length: number }[];
     expect(inNetwork.map((stream) => stream.topic)).toEqual(["order.placed"]);
-    expect(inNetwork[0]?.length).toBeGreaterThanOrEqual(50);
+    expect(inNetwork[0]?.length).toBeGreaterThanOrEqual(45);
 
     const operator = new Redis(OPERATOR_REDIS);
     try {
