@@ -40,3 +40,20 @@ export class NoRedisServerError extends TestingError {
     );
   }
 }
+
+/** `useRedisCluster()`'s getter called where no cluster exists: outside tests and hooks. */
+export class NoRedisClusterError extends TestingError {
+  constructor() {
+    super(
+      "TESTING_ERR_NO_REDIS_CLUSTER",
+      "useRedisCluster(): the cluster is only available inside tests and hooks",
+    );
+  }
+}
+
+/** `redis-cli --cluster create` failed; its output is the message. */
+export class ClusterCreateError extends TestingError {
+  constructor(readonly output: string) {
+    super("TESTING_ERR_CLUSTER_CREATE", `redis-cli --cluster create failed: ${output.trim()}`);
+  }
+}

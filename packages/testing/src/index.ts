@@ -1,10 +1,18 @@
 export {
+  ClusterCreateError,
   NoFreePortError,
+  NoRedisClusterError,
   NoRedisServerError,
   TestingError,
   WaitTimeoutError,
 } from "./errors.js";
 export { freePort } from "./ports.js";
+export {
+  type RedisCluster,
+  type RedisClusterNode,
+  type RedisClusterOptions,
+  startRedisCluster,
+} from "./redis-cluster.js";
 export {
   CONTAINER_LABEL,
   REDIS_IMAGE,
@@ -13,5 +21,5 @@ export {
   startRedisServer,
 } from "./redis-server.js";
 export { openSse, type SseClient, type SseEvent } from "./sse-client.js";
-export { useRedisServer } from "./vitest.js";
+export { useRedisCluster, useRedisServer } from "./vitest.js";
 export { type PollOptions, pollUntil } from "./wait.js";

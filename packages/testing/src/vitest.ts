@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from "vitest";
-import { NoRedisServerError } from "./errors.js";
+import { NoRedisClusterError, NoRedisServerError } from "./errors.js";
+import { type RedisCluster, type RedisClusterOptions, startRedisCluster } from "./redis-cluster.js";
 import { type RedisServer, type RedisServerOptions, startRedisServer } from "./redis-server.js";
 
 /**
@@ -23,5 +24,23 @@ export function useRedisServer(options: RedisServerOptions = {}): () => RedisSer
   return () => {
     if (!server) throw new NoRedisServerError();
     return server;
+  };
+}
+
+/**
+ * One Redis Cluster for the calling test file, like {@link useRedisServer}: started
+ * before its first test, its containers removed after its last.
+ */
+export function useRedisCluster(options: RedisClusterOptions = {}): () => RedisCluster {
+  let cluster: RedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster(options);
+  }, options.startupTimeoutMs ?? 120_000);
+  afterAll(async () => {
+    await cluster?.dispose();
+  });
+  return () => {
+    if (!cluster) throw new NoRedisClusterError();
+    return cluster;
   };
 }

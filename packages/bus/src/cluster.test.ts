@@ -1,0 +1,93 @@
+import { useRedisCluster } from "@retail/testing";
+import type { Cluster } from "ioredis";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { testLogger } from "../test/fixtures.js";
+import { catalog } from "../test/fixtures-catalog.js";
+import { type Bus, createBus } from "./index.js";
+import { streamKey } from "./keys.js";
+
+const PARTITIONS = 4;
+const EVENTS = 40;
+
+describe("the bus on a Redis Cluster of three masters", () => {
+  const cluster = useRedisCluster();
+  const buses: Bus<typeof catalog>[] = [];
+  const clients: Cluster[] = [];
+
+  afterEach(async () => {
+    await Promise.all(buses.splice(0).map((bus) => bus.close()));
+    for (const client of clients.splice(0)) client.disconnect();
+    await cluster().flushAll();
+  });
+
+  function bus(service: string, redis: Cluster): Bus<typeof catalog> {
+    const created = createBus({
+      service,
+      catalog,
+      redis,
+      logger: testLogger,
+      shutdownTimeoutMs: 2_000,
+    });
+    buses.push(created);
+    return created;
+  }
+
+  function client(): Cluster {
+    const created = cluster().client({ redisOptions: { maxRetriesPerRequest: null } });
+    clients.push(created);
+    return created;
+  }
+
+  /** The masters holding `key`, asked of each master: the slot's keys it has. */
+  async function holders(redis: Cluster, key: string): Promise<string[]> {
+    const slot = Number(await redis.cluster("KEYSLOT", key));
+    const owners: string[] = [];
+    for (const master of redis.nodes("master")) {
+      if (Number(await master.cluster("COUNTKEYSINSLOT", slot)) > 0)
+        owners.push(`${master.options.host}:${master.options.port}`);
+    }
+    return owners;
+  }
+
+  it("delivers every event of a four-partition topic to its group exactly once, with the partitions on several masters", async () => {
+    const handled: string[] = [];
+    const worker = bus("worker", client());
+    worker.subscribe("test.partitioned", (event) => {
+      handled.push(event.id);
+    });
+    await worker.start();
+
+    const tester = bus("tester", client());
+    const published = new Set<string>();
+    for (let seq = 0; seq < EVENTS; seq += 1) {
+      const envelope = await tester.publish("test.partitioned", { orderId: `order-${seq}`, seq });
+      published.add(envelope.id);
+    }
+
+    const admin = client();
+    const streams = Array.from({ length: PARTITIONS }, (_, partition) =>
+      streamKey("test.partitioned", partition),
+    );
+    await vi.waitFor(
+      async () => {
+        expect(handled).toHaveLength(EVENTS);
+        for (const stream of streams) {
+          // acknowledged: nothing left for a redelivery
+          const [pending] = (await admin.xpending(stream, "worker")) as [number];
+          expect(pending).toBe(0);
+        }
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+    expect(new Set(handled)).toEqual(published);
+    expect(handled).toHaveLength(EVENTS);
+
+    const masters = new Set<string>();
+    for (const stream of streams) {
+      const owners = await holders(admin, stream);
+      expect(owners).toHaveLength(1);
+      masters.add(owners[0] as string);
+    }
+    expect(masters.size).toBeGreaterThan(1);
+  });
+});

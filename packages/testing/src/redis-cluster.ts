@@ -1,0 +1,207 @@
+/**
+ * A real Redis Cluster for tests: one `redis:7-bookworm` container per node on the
+ * default Docker bridge, joined with `redis-cli --cluster create`.
+ *
+ * Addressing: every node announces its own bridge address (`cluster-announce-ip`) and
+ * the standard ports 6379/16379. The nodes reach one another there, and so does the
+ * test process on a Linux host, so the addresses in `CLUSTER NODES` and in `MOVED`
+ * replies work for everybody without a NAT map. Published host ports would not: a node
+ * cannot reach a peer at 127.0.0.1:<host port> (that is its own loopback), and
+ * `docker-proxy` would add a relay to every round trip. Docker Desktop, whose bridge
+ * the host cannot reach, is not supported.
+ */
+import { Cluster, type ClusterOptions, Redis } from "ioredis";
+import { GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
+import { ClusterCreateError } from "./errors.js";
+import { CONTAINER_LABEL, REDIS_IMAGE } from "./redis-server.js";
+import { pollUntil } from "./wait.js";
+
+const PORT = 6379;
+
+export interface RedisClusterOptions {
+  /** How many masters share the 16384 slots. Default 3, the fewest `redis-cli --cluster create` accepts. */
+  masters?: number;
+  /** Extra `redis-server` arguments for every node. */
+  args?: string[];
+  /** Milliseconds for the nodes to start and the cluster to reach `cluster_state:ok`. Default 60 000. */
+  startupTimeoutMs?: number;
+}
+
+/** One node of the cluster, at the address it announces. */
+export interface RedisClusterNode {
+  readonly host: string;
+  readonly port: number;
+  readonly containerId: string;
+}
+
+export interface RedisCluster extends AsyncDisposable {
+  /** Every node, in creation order (the first `masters` are the masters). */
+  readonly nodes: readonly RedisClusterNode[];
+  /**
+   * A new ioredis `Cluster` client seeded with every node; the caller disconnects it.
+   * Connection errors are left to the commands to report (no "Unhandled error event").
+   */
+  client(options?: ClusterOptions): Cluster;
+  /** `FLUSHALL` on every master: an empty cluster for the next test, without new containers. */
+  flushAll(): Promise<void>;
+  /** Stop and remove every container. Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Start a fresh cluster of `masters` masters (no replicas) and wait until every node
+ * reports `cluster_state:ok`. Always pair with `dispose()` (or `await using`).
+ */
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const masters = options.masters ?? 3;
+  const timeoutMs = options.startupTimeoutMs ?? 60_000;
+  const started = await Promise.allSettled(
+    Array.from({ length: masters }, () => startNode(options.args ?? [], timeoutMs)),
+  );
+  const containers = started.flatMap((result) =>
+    result.status === "fulfilled" ? [result.value] : [],
+  );
+  const cluster = new ContainerRedisCluster(containers);
+  try {
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    await cluster.create(timeoutMs);
+    return cluster;
+  } catch (error) {
+    await cluster.dispose();
+    throw error;
+  }
+}
+
+function startNode(args: string[], timeoutMs: number): Promise<StartedTestContainer> {
+  return new GenericContainer(REDIS_IMAGE)
+    .withCommand([
+      "redis-server",
+      "--cluster-enabled",
+      "yes",
+      // Tests need no durability; the node config file must still be writable.
+      "--cluster-config-file",
+      "nodes.conf",
+      // Peers and the test process connect from other addresses, without a password.
+      // The image's entrypoint adds this only when no argument ends in ".conf", and
+      // "nodes.conf" does: left out, the node refuses them (protected mode).
+      "--protected-mode",
+      "no",
+      "--appendonly",
+      "no",
+      "--save",
+      "",
+      ...args,
+    ])
+    .withLabels({ [CONTAINER_LABEL]: "redis-cluster" })
+    .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+    .withStartupTimeout(timeoutMs)
+    .start();
+}
+
+class ContainerRedisCluster implements RedisCluster {
+  readonly nodes: RedisClusterNode[];
+  private disposed = false;
+
+  constructor(private readonly containers: StartedTestContainer[]) {
+    this.nodes = containers.map((container) => ({
+      host: container.getIpAddress("bridge"),
+      port: PORT,
+      containerId: container.getId(),
+    }));
+  }
+
+  /** Announce each node's bridge address, join them, and wait for every node to agree. */
+  async create(timeoutMs: number): Promise<void> {
+    await Promise.all(
+      this.nodes.map((node) =>
+        withNodeClient(node, (admin) => admin.config("SET", "cluster-announce-ip", node.host)),
+      ),
+    );
+    const [first] = this.containers;
+    if (!first) throw new ClusterCreateError("no nodes to create a cluster of");
+    const addresses = this.nodes.map((node) => `${node.host}:${node.port}`);
+    const result = await first.exec([
+      "redis-cli",
+      "--cluster",
+      "create",
+      ...addresses,
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    if (result.exitCode !== 0) throw new ClusterCreateError(result.output);
+    // `--cluster create` returns once the slots are assigned; the nodes learn of each
+    // other by gossip a moment later, and only then serve every slot.
+    await pollUntil(
+      "every cluster node to report cluster_state:ok",
+      async () => {
+        const infos = await Promise.all(
+          this.nodes.map((node) => withNodeClient(node, (admin) => admin.cluster("INFO"))),
+        );
+        return infos.every((info) => /cluster_state:ok/.test(info)) ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+  }
+
+  client(options: ClusterOptions = {}): Cluster {
+    const client = new Cluster(
+      this.nodes.map(({ host, port }) => ({ host, port })),
+      options,
+    );
+    // Tests see failures through rejected commands, as with RedisServer.client().
+    client.on("error", () => {});
+    return client;
+  }
+
+  async flushAll(): Promise<void> {
+    const masters = await this.masters();
+    await Promise.all(masters.map((node) => withNodeClient(node, (admin) => admin.flushall())));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await Promise.all(
+      this.containers.map((container) =>
+        container.stop({ timeout: 0, remove: true, removeVolumes: true }),
+      ),
+    );
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  /** The nodes that are masters now, as `ROLE` reports (ready for replicas and failovers). */
+  private async masters(): Promise<RedisClusterNode[]> {
+    const roles = await Promise.all(
+      this.nodes.map((node) => withNodeClient(node, (admin) => admin.role())),
+    );
+    return this.nodes.filter((_, index) => roles[index]?.[0] === "master");
+  }
+}
+
+async function withNodeClient<T>(
+  node: RedisClusterNode,
+  work: (admin: Redis) => Promise<T>,
+): Promise<T> {
+  const admin = new Redis({
+    host: node.host,
+    port: node.port,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
+  admin.on("error", () => {
+    // surfaced through the rejected command instead
+  });
+  try {
+    await admin.connect();
+    return await work(admin);
+  } finally {
+    admin.disconnect();
+  }
+}
