@@ -10,9 +10,10 @@
  * `docker-proxy` would add a relay to every round trip. Docker Desktop, whose bridge
  * the host cannot reach, is not supported.
  */
-import { Cluster, type ClusterOptions, Redis } from "ioredis";
+import { Cluster, type ClusterOptions, type Redis } from "ioredis";
 import { GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
 import { ClusterCreateError } from "./errors.js";
+import { withOneOffClient } from "./one-off-client.js";
 import { CONTAINER_LABEL, REDIS_IMAGE } from "./redis-server.js";
 import { pollUntil } from "./wait.js";
 
@@ -183,25 +184,6 @@ class ContainerRedisCluster implements RedisCluster {
   }
 }
 
-async function withNodeClient<T>(
-  node: RedisClusterNode,
-  work: (admin: Redis) => Promise<T>,
-): Promise<T> {
-  const admin = new Redis({
-    host: node.host,
-    port: node.port,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 2_000,
-  });
-  admin.on("error", () => {
-    // surfaced through the rejected command instead
-  });
-  try {
-    await admin.connect();
-    return await work(admin);
-  } finally {
-    admin.disconnect();
-  }
+function withNodeClient<T>(node: RedisClusterNode, work: (admin: Redis) => Promise<T>): Promise<T> {
+  return withOneOffClient({ host: node.host, port: node.port }, work);
 }

@@ -5,6 +5,7 @@ import {
   type StartedTestContainer,
   Wait,
 } from "testcontainers";
+import { withOneOffClient } from "./one-off-client.js";
 import { freePort } from "./ports.js";
 import { pollUntil } from "./wait.js";
 
@@ -186,21 +187,7 @@ class ContainerRedisServer implements RedisServer {
     );
   }
 
-  private async withAdminClient<T>(work: (admin: Redis) => Promise<T>): Promise<T> {
-    const admin = new Redis(this.url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: 2_000,
-    });
-    admin.on("error", () => {
-      // surfaced through the rejected command instead
-    });
-    try {
-      await admin.connect();
-      return await work(admin);
-    } finally {
-      admin.disconnect();
-    }
+  private withAdminClient<T>(work: (admin: Redis) => Promise<T>): Promise<T> {
+    return withOneOffClient(this.url, work);
   }
 }
