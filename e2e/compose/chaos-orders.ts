@@ -1,4 +1,6 @@
 // The orders of the chaos test: what each asks for, and how it may end.
+
+import { orderBody } from "../src/system.js";
 import { type Answer, type Tally, untilAnswered } from "./load.js";
 
 const INVENTORY = "http://127.0.0.1:3001";
@@ -29,17 +31,7 @@ export function planOf(index: number): Plan {
 
 /** Place one order, retrying with its Idempotency-Key; ask to cancel it at once if planned. */
 export async function placeAndMaybeCancel(tally: Tally, plan: Plan): Promise<Outcome> {
-  const body = {
-    customerId: "chaos-customer",
-    lines: [{ sku: plan.sku, quantity: 1 }],
-    shippingAddress: {
-      name: "Erika Musterfrau",
-      line1: "Hauptstr. 1",
-      city: "Berlin",
-      postalCode: "10115",
-      country: plan.country,
-    },
-  };
+  const body = orderBody("chaos-customer", plan.sku, 1, plan.country);
   const key = { "idempotency-key": `chaos-${RUN}-${plan.index}` };
   const placed = await untilAnswered(tally, "POST", `${INVENTORY}/orders`, body, key);
   if (!plan.cancel || placed?.status !== 201) return { plan, ...(placed && { placed }) };

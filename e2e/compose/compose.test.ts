@@ -4,6 +4,7 @@ import { promisify } from "node:util";
 import { stockInvariantViolations } from "@retail/inventory/testing";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
+import { orderBody } from "../src/system.js";
 import { compose, containersOf, docker, URLS, waitUntil } from "./stack.js";
 
 const INVENTORY = URLS.inventory;
@@ -36,20 +37,6 @@ async function http(
   return { status: response.status, body: (await response.json().catch(() => undefined)) as Json };
 }
 
-function orderBody(sku: string, quantity: number, country: string) {
-  return {
-    customerId: "e2e-customer",
-    lines: [{ sku, quantity }],
-    shippingAddress: {
-      name: "Erika Musterfrau",
-      line1: "Hauptstr. 1",
-      city: "Berlin",
-      postalCode: "10115",
-      country,
-    },
-  };
-}
-
 // On the stack that global-setup.ts starts for the whole compose suite; this file runs first.
 describe("docker compose: orders placed over HTTP travel through the whole stack", () => {
   it("delivers or compensates 50 orders, through a SIGKILL of shipping in mid-flight, with no shipment twice", async () => {
@@ -76,7 +63,11 @@ describe("docker compose: orders placed over HTTP travel through the whole stack
           : kind === 9
             ? ["E2E-EMPTY", "DE", "rejected"]
             : ["E2E-PLENTY", "DE", "delivered"];
-      const response = await http("POST", `${INVENTORY}/orders`, orderBody(sku, 1, country));
+      const response = await http(
+        "POST",
+        `${INVENTORY}/orders`,
+        orderBody("e2e-customer", sku, 1, country),
+      );
       if (expected === "rejected") {
         expect(response.status).toBe(409);
         expect(response.body.error.code).toBe("out_of_stock");

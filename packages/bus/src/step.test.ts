@@ -14,6 +14,13 @@ const FILL = defineScript<{ outcome: "emitted" | "left" }>(
   new URL("../test/scripts/fill.lua", import.meta.url),
 );
 
+/** An order short of one line, as a script would refuse it. */
+const SHORT_ORDER = {
+  orderId: "o",
+  reason: "out_of_stock" as const,
+  lines: [{ sku: "a", requested: 2, available: 0 }],
+};
+
 describe("bus.commit", () => {
   const testbed = useBusTestbed();
 
@@ -124,15 +131,9 @@ describe("bus.commit", () => {
     const tester = testbed.bus("tester");
     await expect(
       tester.commit(FILL, (step) => ({
-        event: step.event(
-          "test.order-short",
-          {
-            orderId: "o",
-            reason: "out_of_stock",
-            lines: [{ sku: "a", requested: 2, available: 0 }],
-          },
-          { fill: { lines: { rows: ["available"] }, reason: { oneOf: ["out_of_stock"] } } },
-        ),
+        event: step.event("test.order-short", SHORT_ORDER, {
+          fill: { lines: { rows: ["available"] }, reason: { oneOf: ["out_of_stock"] } },
+        }),
         fill,
       })),
     ).rejects.toThrow(/refused/);
@@ -145,14 +146,18 @@ describe("bus.commit", () => {
       tester.commit(FILL, (step) => ({
         event: step.event(
           "test.order-short",
-          {
-            orderId: "o",
-            reason: "out_of_stock",
-            lines: [{ sku: "a", requested: 2, available: 0 }],
-          },
+          SHORT_ORDER,
           // "lost" is not a reason the contract knows
           { fill: { reason: { oneOf: ["out_of_stock", "lost"] } } },
         ),
+      })),
+    ).rejects.toBeInstanceOf(PayloadValidationError);
+    await expect(
+      tester.commit(FILL, (step) => ({
+        // "requested" is positive in the contract: a count filled in as 0 would break it
+        event: step.event("test.order-short", SHORT_ORDER, {
+          fill: { lines: { rows: ["requested"] } },
+        }),
       })),
     ).rejects.toBeInstanceOf(PayloadValidationError);
     await expect(
