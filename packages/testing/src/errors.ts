@@ -51,6 +51,13 @@ export class NoRedisClusterError extends TestingError {
   }
 }
 
+/** `useRedis()`'s getter called where no Redis exists yet: outside tests and hooks. */
+export class NoRedisError extends TestingError {
+  constructor() {
+    super("TESTING_ERR_NO_REDIS", "useRedis(): the Redis is only available inside tests and hooks");
+  }
+}
+
 /** `redis-cli --cluster create` failed; its output is the message. */
 export class ClusterCreateError extends TestingError {
   constructor(readonly output: string) {

@@ -2,6 +2,7 @@ export {
   ClusterCreateError,
   NoFreePortError,
   NoRedisClusterError,
+  NoRedisError,
   NoRedisServerError,
   TestingError,
   WaitTimeoutError,
@@ -21,5 +22,6 @@ export {
   startRedisServer,
 } from "./redis-server.js";
 export { openSse, type SseClient, type SseEvent } from "./sse-client.js";
+export { connectTo, type TestRedis, useRedis } from "./use-redis.js";
 export { useRedisCluster, useRedisServer } from "./vitest.js";
 export { type PollOptions, pollUntil } from "./wait.js";

@@ -1,7 +1,8 @@
 import { Redis } from "ioredis";
 import { getContainerRuntimeClient } from "testcontainers";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { NoRedisClusterError } from "./errors.js";
+import type { RedisClusterNode } from "./redis-cluster.js";
 import { CONTAINER_LABEL, REDIS_IMAGE } from "./redis-server.js";
 import { useRedisCluster } from "./vitest.js";
 
@@ -9,6 +10,8 @@ interface NodeLine {
   id: string;
   address: string;
   flags: string[];
+  /** The master's id, for a replica. */
+  masterId: string | undefined;
   /** The slot ranges the node serves, inclusive. */
   ranges: [number, number][];
 }
@@ -19,14 +22,20 @@ function parseNodes(text: string): NodeLine[] {
     .trim()
     .split("\n")
     .map((line) => {
-      const [id = "", address = "", flags = "", , , , , , ...slots] = line.split(" ");
+      const [id = "", address = "", flags = "", master = "-", , , , , ...slots] = line.split(" ");
       const ranges = slots
         .filter((range) => !range.startsWith("[")) // slots being migrated
         .map((range): [number, number] => {
           const [from = 0, to = from] = range.split("-").map(Number);
           return [from, to];
         });
-      return { id, address: address.split("@")[0] ?? "", flags: flags.split(","), ranges };
+      return {
+        id,
+        address: address.split("@")[0] ?? "",
+        flags: flags.split(","),
+        masterId: master === "-" ? undefined : master,
+        ranges,
+      };
     });
 }
 
@@ -117,5 +126,78 @@ describe("a Redis Cluster of three masters", () => {
     await cluster().flushAll();
 
     expect(await sizes()).toEqual([0, 0, 0]);
+  });
+});
+
+describe("a Redis Cluster of three masters with a replica each", () => {
+  const cluster = useRedisCluster({ replicasPerMaster: 1, nodeTimeoutMs: 2_000 });
+  const clients: { disconnect(): void }[] = [];
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.disconnect();
+  });
+
+  function nodeClient(node: RedisClusterNode): Redis {
+    const client = new Redis({ host: node.host, port: node.port, maxRetriesPerRequest: 0 });
+    client.on("error", () => {});
+    clients.push(client);
+    return client;
+  }
+
+  const addressOf = (node: RedisClusterNode) => `${node.host}:${node.port}`;
+
+  it("creates the first three nodes masters and the other three their replicas, one each", async () => {
+    const nodes = parseNodes(
+      (await nodeClient(cluster().nodes[0] as RedisClusterNode).cluster("NODES")) as string,
+    );
+    const masters = nodes.filter((node) => node.flags.includes("master"));
+    const replicas = nodes.filter((node) => node.flags.includes("slave"));
+    expect(masters.map((node) => node.address).sort()).toEqual(
+      cluster().nodes.slice(0, 3).map(addressOf).sort(),
+    );
+    expect(replicas.map((node) => node.address).sort()).toEqual(
+      cluster().nodes.slice(3).map(addressOf).sort(),
+    );
+    expect(new Set(replicas.map((node) => node.masterId))).toEqual(
+      new Set(masters.map((node) => node.id)),
+    );
+    expect((await cluster().masters()).map(addressOf)).toEqual(
+      cluster().nodes.slice(0, 3).map(addressOf),
+    );
+  });
+
+  it("promotes a master's replica when the master's container is killed, with what was written before", async () => {
+    const seed = cluster().nodes[0] as RedisClusterNode;
+    const slot = Number(await nodeClient(seed).cluster("KEYSLOT", "{a}:k"));
+    const before = parseNodes((await nodeClient(seed).cluster("NODES")) as string);
+    const owner = before.find((node) =>
+      node.ranges.some(([from, to]) => slot >= from && slot <= to),
+    );
+    const replica = before.find((node) => node.masterId === owner?.id);
+    const master = cluster().nodes.find((node) => addressOf(node) === owner?.address);
+    const promoted = cluster().nodes.find((node) => addressOf(node) === replica?.address);
+    if (!master || !promoted) throw new Error("no master with a replica for the slot of {a}:k");
+
+    // replication is asynchronous: wait until the replica has the write
+    const writer = nodeClient(master);
+    await writer.set("{a}:k", "before");
+    expect(await writer.call("WAIT", 1, 10_000)).toBe(1);
+
+    await cluster().stopNode(master, "kill");
+
+    const survivor = nodeClient(promoted);
+    await vi.waitFor(
+      async () => {
+        expect((await survivor.role())[0]).toBe("master");
+        expect(await survivor.cluster("INFO")).toMatch(/cluster_state:ok/);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    const client = cluster().client();
+    clients.push(client);
+    expect(await client.get("{a}:k")).toBe("before");
+    const masters = (await cluster().masters()).map(addressOf);
+    expect(masters).toContain(addressOf(promoted));
+    expect(masters).not.toContain(addressOf(master));
   });
 });

@@ -11,7 +11,12 @@
  * the host cannot reach, is not supported.
  */
 import { Cluster, type ClusterOptions, type Redis } from "ioredis";
-import { GenericContainer, type StartedTestContainer, Wait } from "testcontainers";
+import {
+  GenericContainer,
+  getContainerRuntimeClient,
+  type StartedTestContainer,
+  Wait,
+} from "testcontainers";
 import { ClusterCreateError } from "./errors.js";
 import { withOneOffClient } from "./one-off-client.js";
 import { CONTAINER_LABEL, REDIS_IMAGE } from "./redis-server.js";
@@ -22,6 +27,16 @@ const PORT = 6379;
 export interface RedisClusterOptions {
   /** How many masters share the 16384 slots. Default 3, the fewest `redis-cli --cluster create` accepts. */
   masters?: number;
+  /**
+   * Replicas of each master (`--cluster-replicas`), for tests that stop a master and
+   * expect a replica to take over. Default 0.
+   */
+  replicasPerMaster?: number;
+  /**
+   * `cluster-node-timeout`: how long a node may not answer before its peers count it as
+   * failed, and so how soon a replica takes over a stopped master. Default Redis's 15 000.
+   */
+  nodeTimeoutMs?: number;
   /** Extra `redis-server` arguments for every node. */
   args?: string[];
   /** Milliseconds for the nodes to start and the cluster to reach `cluster_state:ok`. Default 60 000. */
@@ -36,8 +51,18 @@ export interface RedisClusterNode {
 }
 
 export interface RedisCluster extends AsyncDisposable {
-  /** Every node, in creation order (the first `masters` are the masters). */
+  /**
+   * Every node, in creation order: the first `masters` were created masters, the rest
+   * replicas (`redis-cli --cluster create` picks them so). After a failover, ask {@link masters}.
+   */
   readonly nodes: readonly RedisClusterNode[];
+  /** The nodes that are masters now, as `ROLE` answers; a node that does not answer is left out. */
+  masters(): Promise<RedisClusterNode[]>;
+  /**
+   * Stop a node's container: `"kill"` (default) sends SIGKILL, like a crashed host;
+   * `"graceful"` SIGTERM. The node stays down; its peers see it fail after the node timeout.
+   */
+  stopNode(node: RedisClusterNode, mode?: "kill" | "graceful"): Promise<void>;
   /**
    * A new ioredis `Cluster` client seeded with every node; the caller disconnects it.
    * Connection errors are left to the commands to report (no "Unhandled error event").
@@ -50,14 +75,22 @@ export interface RedisCluster extends AsyncDisposable {
 }
 
 /**
- * Start a fresh cluster of `masters` masters (no replicas) and wait until every node
- * reports `cluster_state:ok`. Always pair with `dispose()` (or `await using`).
+ * Start a fresh cluster of `masters` masters, each with `replicasPerMaster` replicas,
+ * and wait until every node reports `cluster_state:ok` and every replica is in sync
+ * with its master. Always pair with `dispose()` (or `await using`).
  */
 export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
+  const replicas = options.replicasPerMaster ?? 0;
   const timeoutMs = options.startupTimeoutMs ?? 60_000;
+  const args = [
+    ...(options.nodeTimeoutMs === undefined
+      ? []
+      : ["--cluster-node-timeout", String(options.nodeTimeoutMs)]),
+    ...(options.args ?? []),
+  ];
   const started = await Promise.allSettled(
-    Array.from({ length: masters }, () => startNode(options.args ?? [], timeoutMs)),
+    Array.from({ length: masters * (1 + replicas) }, () => startNode(args, timeoutMs)),
   );
   const containers = started.flatMap((result) =>
     result.status === "fulfilled" ? [result.value] : [],
@@ -66,7 +99,7 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   try {
     const failed = started.find((result) => result.status === "rejected");
     if (failed) throw failed.reason;
-    await cluster.create(timeoutMs);
+    await cluster.create(replicas, timeoutMs);
     return cluster;
   } catch (error) {
     await cluster.dispose();
@@ -113,7 +146,7 @@ class ContainerRedisCluster implements RedisCluster {
   }
 
   /** Announce each node's bridge address, join them, and wait for every node to agree. */
-  async create(timeoutMs: number): Promise<void> {
+  async create(replicas: number, timeoutMs: number): Promise<void> {
     await Promise.all(
       this.nodes.map((node) =>
         withNodeClient(node, (admin) => admin.config("SET", "cluster-announce-ip", node.host)),
@@ -128,7 +161,7 @@ class ContainerRedisCluster implements RedisCluster {
       "create",
       ...addresses,
       "--cluster-replicas",
-      "0",
+      String(replicas),
       "--cluster-yes",
     ]);
     if (result.exitCode !== 0) throw new ClusterCreateError(result.output);
@@ -141,6 +174,22 @@ class ContainerRedisCluster implements RedisCluster {
           this.nodes.map((node) => withNodeClient(node, (admin) => admin.cluster("INFO"))),
         );
         return infos.every((info) => /cluster_state:ok/.test(info)) ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 100 },
+    );
+    if (replicas === 0) return;
+    // A replica that has not synced yet could not take over its master's data.
+    await pollUntil(
+      "every replica to be in sync with its master",
+      async () => {
+        const replication = await Promise.all(
+          this.nodes.map((node) => withNodeClient(node, (admin) => admin.info("replication"))),
+        );
+        const synced = replication.filter(
+          (info) => /role:slave/.test(info) && /master_link_status:up/.test(info),
+        );
+        const expected = this.nodes.length - this.nodes.length / (1 + replicas);
+        return synced.length === expected ? true : undefined;
       },
       { timeoutMs, intervalMs: 100 },
     );
@@ -157,8 +206,19 @@ class ContainerRedisCluster implements RedisCluster {
   }
 
   async flushAll(): Promise<void> {
-    const masters = await this.masters();
-    await Promise.all(masters.map((node) => withNodeClient(node, (admin) => admin.flushall())));
+    await flushMasters(this.nodes);
+  }
+
+  masters(): Promise<RedisClusterNode[]> {
+    return mastersOf(this.nodes);
+  }
+
+  async stopNode(node: RedisClusterNode, mode: "kill" | "graceful" = "kill"): Promise<void> {
+    const runtime = await getContainerRuntimeClient();
+    const docker = runtime.container.getById(node.containerId);
+    if (mode === "kill") await docker.kill({ signal: "SIGKILL" });
+    else await docker.stop({ t: 30 });
+    await docker.wait();
   }
 
   async dispose(): Promise<void> {
@@ -174,16 +234,28 @@ class ContainerRedisCluster implements RedisCluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.dispose();
   }
-
-  /** The nodes that are masters now, as `ROLE` reports (ready for replicas and failovers). */
-  private async masters(): Promise<RedisClusterNode[]> {
-    const roles = await Promise.all(
-      this.nodes.map((node) => withNodeClient(node, (admin) => admin.role())),
-    );
-    return this.nodes.filter((_, index) => roles[index]?.[0] === "master");
-  }
 }
 
-function withNodeClient<T>(node: RedisClusterNode, work: (admin: Redis) => Promise<T>): Promise<T> {
+/** An address of a node: enough to ask it something. */
+type NodeAddress = Pick<RedisClusterNode, "host" | "port">;
+
+/** The nodes that are masters now, as `ROLE` answers; a node that does not answer is left out. */
+export async function mastersOf<N extends NodeAddress>(nodes: readonly N[]): Promise<N[]> {
+  const roles = await Promise.allSettled(
+    nodes.map((node) => withNodeClient(node, (admin) => admin.role())),
+  );
+  return nodes.filter((_, index) => {
+    const role = roles[index];
+    return role?.status === "fulfilled" && role.value[0] === "master";
+  });
+}
+
+/** `FLUSHALL` on every master of a cluster (replicas follow their master). */
+export async function flushMasters(nodes: readonly NodeAddress[]): Promise<void> {
+  const masters = await mastersOf(nodes);
+  await Promise.all(masters.map((node) => withNodeClient(node, (admin) => admin.flushall())));
+}
+
+function withNodeClient<T>(node: NodeAddress, work: (admin: Redis) => Promise<T>): Promise<T> {
   return withOneOffClient({ host: node.host, port: node.port }, work);
 }
