@@ -22,6 +22,6 @@ export {
   startRedisServer,
 } from "./redis-server.js";
 export { openSse, type SseClient, type SseEvent } from "./sse-client.js";
-export { connectTo, type TestRedis, useRedis } from "./use-redis.js";
+export { busConnection, connectTo, type TestRedis, useRedis } from "./use-redis.js";
 export { useRedisCluster, useRedisServer } from "./vitest.js";
 export { type PollOptions, pollUntil } from "./wait.js";

@@ -1,6 +1,6 @@
 import { Cluster, Redis } from "ioredis";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { connectTo, useRedis } from "./use-redis.js";
+import { busConnection, connectTo, useRedis } from "./use-redis.js";
 
 const TAGGED_KEYS = ["{a}:k", "{b}:k", "{c}:k", "{d}:k", "{e}:k", "{f}:k"];
 
@@ -38,13 +38,23 @@ describe("useRedis() in a run that shares a cluster (vitest.cluster.config.ts)",
     });
   });
 
-  it("gives a bus a Cluster connection that waits out reconnects and auto-pipelines", async () => {
+  it("gives a bus a Cluster connection that waits out reconnects and auto-pipelines, also from its address", async () => {
     const connection = redis().connection();
     expect(connection).toBeInstanceOf(Cluster);
     const cluster = connection as Cluster;
     expect(cluster.options.enableAutoPipelining).toBe(true);
     expect(cluster.options.redisOptions?.maxRetriesPerRequest).toBeNull();
     expect(await cluster.ping()).toBe("PONG");
+    const forChild = busConnection(redis().address) as Cluster;
+    try {
+      expect(forChild).toBeInstanceOf(Cluster);
+      expect(forChild.options).toMatchObject({
+        enableAutoPipelining: true,
+        redisOptions: { maxRetriesPerRequest: null },
+      });
+    } finally {
+      forChild.disconnect();
+    }
   });
 
   it("gives an admin Cluster client that writes keys of every slot, and flushAll empties every master", async () => {

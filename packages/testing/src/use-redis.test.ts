@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { NoRedisError } from "./errors.js";
-import { connectTo, useRedis } from "./use-redis.js";
+import { busConnection, connectTo, useRedis } from "./use-redis.js";
 
 describe("useRedis() in a run that shares no cluster", () => {
   const redis = useRedis();
@@ -29,6 +29,7 @@ describe("useRedis() in a run that shares no cluster", () => {
     expect(redis().kind).toBe("standalone");
     expect(redis().address).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
     expect(redis().connection()).toBe(redis().address);
+    expect(busConnection(redis().address)).toBe(redis().address);
     expect(redis().env()).toEqual({ REDIS_URL: redis().address });
     const client = redis().client();
     expect(client).toBeInstanceOf(Redis);

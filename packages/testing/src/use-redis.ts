@@ -138,7 +138,7 @@ class SharedCluster implements TestRedis {
   }
 
   connection(): Cluster {
-    return this.track(connectTo(this.address, BUS_CONNECTION) as Cluster);
+    return this.track(busConnection(this.address) as Cluster);
   }
 
   client(): Cluster {
@@ -158,11 +158,21 @@ class SharedCluster implements TestRedis {
   }
 }
 
-/** What the bus gives a connection it opens from a URL, for a cluster. */
-const BUS_CONNECTION: ClusterOptions = {
-  enableAutoPipelining: true,
-  redisOptions: { maxRetriesPerRequest: null },
-};
+/**
+ * What to hand a bus for an {@link TestRedis.address}: the URL itself (the bus opens its
+ * connection), or a `Cluster` client set up as the bus sets up a connection of its own:
+ * commands wait out a reconnect instead of failing, auto-pipelined. The caller
+ * disconnects a Cluster (a bus does not close a client it was given).
+ */
+export function busConnection(address: string): string | Cluster {
+  if (isUrl(address)) return address;
+  return connectTo(address, {
+    enableAutoPipelining: true,
+    redisOptions: { maxRetriesPerRequest: null },
+  }) as Cluster;
+}
+
+const isUrl = (address: string) => /^rediss?:\/\//.test(address);
 
 /**
  * A client for an {@link TestRedis.address}: a `Redis` for a `redis://` URL, a `Cluster`
@@ -173,7 +183,7 @@ export function connectTo(
   address: string,
   options: RedisOptions | ClusterOptions = {},
 ): Redis | Cluster {
-  if (/^rediss?:\/\//.test(address)) return quiet(new Redis(address, options as RedisOptions));
+  if (isUrl(address)) return quiet(new Redis(address, options as RedisOptions));
   const seeds = address.split(",").map((seed) => {
     const [host = "", port = "6379"] = seed.trim().split(":");
     return { host, port: Number(port) };
