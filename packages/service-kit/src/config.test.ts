@@ -93,6 +93,26 @@ describe("loadConfig", () => {
     }
   });
 
+  it("reads REDIS_CLUSTER_NODES as host:port seeds, and blank or unset as no cluster", () => {
+    const nodes = (value: string | undefined) =>
+      loadConfig(baseConfigSchema, { PORT: "1", REDIS_CLUSTER_NODES: value }).REDIS_CLUSTER_NODES;
+    expect(nodes(undefined)).toBeUndefined();
+    expect(nodes(" , ")).toBeUndefined();
+    expect(nodes(" redis-1:6379, 10.0.0.7:7001 ,[::1]:6380,redis-1:6379")).toEqual([
+      { host: "redis-1", port: 6379 },
+      { host: "10.0.0.7", port: 7001 },
+      { host: "::1", port: 6380 },
+    ]);
+  });
+
+  it("rejects a REDIS_CLUSTER_NODES item that is not host:port, naming the variable and the item's position", () => {
+    for (const bad of ["redis-1", "redis-1:0", "redis-1:65536", "redis://redis-1:6379", ":6379"]) {
+      expect(() =>
+        loadConfig(baseConfigSchema, { PORT: "1", REDIS_CLUSTER_NODES: `redis-0:6379,${bad}` }),
+      ).toThrow(/REDIS_CLUSTER_NODES: item 2 is not host:port/);
+    }
+  });
+
   it("rejects a blank or fractional number instead of reading it as 0", () => {
     expect(() => loadConfig(baseConfigSchema, { PORT: " " })).toThrow(/PORT: must be an integer/);
     expect(() => loadConfig(baseConfigSchema, { PORT: "80.5" })).toThrow(

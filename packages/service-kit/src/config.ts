@@ -63,6 +63,48 @@ function originOf(text: string): string | undefined {
   return bare ? url.origin : undefined;
 }
 
+/** One seed of a Redis Cluster, from `REDIS_CLUSTER_NODES`. */
+export interface ClusterNodeAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * `REDIS_CLUSTER_NODES`: comma-separated `host:port` seeds of a Redis Cluster (an IPv6
+ * address in brackets, `[::1]:6379`). Blanks around items are ignored, duplicates
+ * dropped. Blank: no cluster (`undefined`), so a compose file can pass it through empty.
+ */
+function clusterNodes() {
+  return z.string().transform((value, context) => {
+    const nodes: ClusterNodeAddress[] = [];
+    const items = value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item !== "");
+    items.forEach((item, index) => {
+      const node = nodeAddressOf(item);
+      if (node === undefined)
+        context.addIssue({
+          code: "custom",
+          message: `item ${index + 1} is not host:port with a port of 1-65535, like redis-1:6379`,
+        });
+      else if (!nodes.some(({ host, port }) => host === node.host && port === node.port))
+        nodes.push(node);
+    });
+    return nodes.length > 0 ? nodes : undefined;
+  });
+}
+
+const NODE_ADDRESS = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:/@[\]]+)):(\d{1,5})$/;
+
+function nodeAddressOf(text: string): ClusterNodeAddress | undefined {
+  const match = NODE_ADDRESS.exec(text);
+  if (!match) return undefined;
+  const port = Number(match[3]);
+  const host = match[1] ?? match[2];
+  return host !== undefined && port >= 1 && port <= 65_535 ? { host, port } : undefined;
+}
+
 /** The variables every service reads. Extend it with the service's own (see `createServiceContext`). */
 export const baseConfigSchema = z.object({
   /** Port the HTTP server listens on; `0` picks a free one. Required. */
@@ -75,6 +117,12 @@ export const baseConfigSchema = z.object({
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" })
     .default("redis://localhost:6379"),
+  /**
+   * Seeds of a Redis Cluster, `host:port,host:port`: set, the service connects in
+   * cluster mode, with `REDIS_URL`'s credentials and TLS (and its host as one more
+   * seed). Default: unset, a single Redis at `REDIS_URL`.
+   */
+  REDIS_CLUSTER_NODES: clusterNodes().optional(),
   /** Budget for draining HTTP and running the shutdown hooks before the process gives up. */
   SHUTDOWN_TIMEOUT_MS: envInt({ min: 1 }).default(10_000),
   /** Largest accepted request body. */

@@ -5,7 +5,7 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace";
-import { BusClosedError, createBus, streamKey } from "@retail/bus";
+import { BusClosedError, createBus, type RedisClient, streamKey } from "@retail/bus";
 import { catalog, examplePayloads } from "@retail/contracts";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
@@ -28,7 +28,7 @@ const WAIT = { timeout: 15_000, interval: 20 } as const;
  */
 function pingService(options: { failStart?: boolean; failStop?: boolean } = {}) {
   const events: string[] = [];
-  const state = { ready: true, redis: undefined as Redis | undefined };
+  const state = { ready: true, redis: undefined as RedisClient | undefined };
   const definition = defineService({
     name: "kit-test",
     catalog: kitCatalog,
@@ -264,7 +264,7 @@ describe("defineService", () => {
   });
 
   it("quits Redis when setup throws", async () => {
-    let parts: { redis: Redis } | undefined;
+    let parts: { redis: RedisClient } | undefined;
     const broken = defineService({
       name: "kit-test",
       catalog: kitCatalog,

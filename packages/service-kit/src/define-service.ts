@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { createBus } from "@retail/bus";
+import { createBus, type RedisClient } from "@retail/bus";
 import { type Catalog, type RetailCatalog, catalog as retailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { buildApp } from "./app.js";
 import type { RoutesPlugin } from "./app-types.js";
@@ -233,7 +232,7 @@ const QUIT_CLOSE_WAIT_MS = 3_000;
  * QUIT, or disconnect when Redis does not answer, then wait for the connection to end:
  * QUIT's reply arrives before the socket closes, and "closed" is what callers mean.
  */
-async function quit(redis: Redis): Promise<void> {
+async function quit(redis: RedisClient): Promise<void> {
   if (redis.status === "end") return;
   const ended = new Promise<void>((resolve) => redis.once("end", () => resolve()));
   await redis.quit().catch(() => redis.disconnect());

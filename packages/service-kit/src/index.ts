@@ -4,6 +4,7 @@ export { type BusOptionsFromConfig, busOptionsFromConfig } from "./bus-options.j
 export {
   type BaseConfig,
   baseConfigSchema,
+  type ClusterNodeAddress,
   ConfigError,
   type ConfigIssue,
   type Env,
@@ -71,7 +72,7 @@ export {
   UNMATCHED_ROUTE,
 } from "./metrics.js";
 export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
-export { createRedisClient, type RedisClientOptions } from "./redis-client.js";
+export { CLUSTER_RETRY, createRedisClient, type RedisClientOptions } from "./redis-client.js";
 export { isRedisUnavailable } from "./redis-unavailable.js";
 export { type RunServiceIo, runService } from "./run-service.js";
 export type {

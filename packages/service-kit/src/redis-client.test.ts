@@ -1,5 +1,6 @@
+import type { RedisClient } from "@retail/bus";
 import { freePort, useRedisServer } from "@retail/testing";
-import type { Redis } from "ioredis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "./app.js";
 import type { KitApp } from "./app-types.js";
@@ -17,9 +18,10 @@ function contextFor(url: string, lines: string[] = []) {
 describe("createRedisClient", () => {
   const redis = useRedisServer({ persistence: "none" });
 
-  it("connects to the service's REDIS_URL under the service's name", async () => {
+  it("connects to the service's REDIS_URL under the service's name, without REDIS_CLUSTER_NODES", async () => {
     const client = createRedisClient(contextFor(redis().url));
     try {
+      expect(client).toBeInstanceOf(Redis);
       await client.set("k", "v");
       expect(String(await client.client("LIST"))).toMatch(/name=orders-test /);
       expect(client.options.enableAutoPipelining).toBe(true);
@@ -47,6 +49,7 @@ describe("createRedisClient", () => {
 
   it("fails a command Redis does not answer in time, while its duplicates (blocking reads) wait on", async () => {
     const client = createRedisClient(contextFor(redis().url), { commandTimeoutMs: 100 });
+    if (!(client instanceof Redis)) throw new Error("expected a single-server client");
     const blocking = client.duplicate();
     try {
       await expect(client.blpop("never-filled", 1)).rejects.toThrow("Command timed out");
@@ -60,7 +63,7 @@ describe("createRedisClient", () => {
 
 describe("a route on the kit's Redis client while Redis is away", () => {
   const redis = useRedisServer();
-  let client: Redis;
+  let client: RedisClient;
   let app: KitApp;
 
   beforeAll(async () => {

@@ -1,7 +1,6 @@
 import type { SpanProcessor } from "@opentelemetry/sdk-trace";
-import type { Bus, BusOptions, Handler, SubscribeOptions } from "@retail/bus";
+import type { Bus, BusOptions, Handler, RedisClient, SubscribeOptions } from "@retail/bus";
 import type { Catalog, TopicName } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
 import type { z } from "zod";
 import type { KitApp, RoutesPlugin } from "./app-types.js";
@@ -52,8 +51,11 @@ export interface BackgroundTask {
  */
 export interface ServiceParts<Config extends BaseConfig, C extends Catalog>
   extends ServiceContext<Config> {
-  /** The service's Redis client (`createRedisClient`), shared with its bus. */
-  readonly redis: Redis;
+  /**
+   * The service's Redis client (`createRedisClient`), shared with its bus: a single
+   * Redis, or a Cluster when `REDIS_CLUSTER_NODES` is set.
+   */
+  readonly redis: RedisClient;
   /**
    * The service's bus: publisher name and consumer group are the service's name; the
    * bus variables of the config apply, and `close()` lets running handlers finish
@@ -133,7 +135,7 @@ export interface ServiceInstance<Config extends BaseConfig, C extends Catalog, E
   /** Ready to `inject()` or `listen()`; routes, health, metrics and docs registered. */
   readonly app: KitApp;
   readonly bus: Bus<C>;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly expose: Expose;
   /**
    * Run `beforeStart`, start the bus (every handler reads), then start the background
