@@ -78,6 +78,9 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
   const ownKeys = [
     `~{${service}}:*`,
     `~processed:{${service}}`,
+    `~processed:{${service}}:*`,
+    `~outbox:{${service}}`,
+    `~outbox-relay:{${service}}`,
     ...published.map((topic) => `~${streamsOf(topic.name)}`),
     ...consumed.flatMap((topic) => groupKeysOf(topic.name)),
   ];

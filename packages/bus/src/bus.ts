@@ -21,15 +21,16 @@ import {
 } from "./errors.js";
 import { EventHandlerContext } from "./handler-context.js";
 import { ProcessedEvents } from "./idempotency.js";
-import { partitionKeys } from "./keys.js";
+import { outboxKey, partitionKeys, relayLeaseKey } from "./keys.js";
 import { BusMetrics } from "./metrics.js";
+import { OutboxRelay, type RelayOptions } from "./outbox-relay.js";
 import { PartitionConsumer } from "./partition-consumer.js";
 import { Publisher, type PublishOptions } from "./publisher.js";
 import { PubSub } from "./pubsub.js";
 import { RateLimitedLog } from "./rate-limited-log.js";
-import { Connections, type RedisConnection } from "./redis.js";
+import { Connections, type RedisClient, type RedisConnection } from "./redis.js";
 import type { ServiceScript } from "./service-script.js";
-import { commitStep, type Duplicate, type Step } from "./step.js";
+import { commitStep, type Duplicate, type Step, type StepTarget } from "./step.js";
 import {
   type Handler,
   type HandlerContext,
@@ -72,6 +73,15 @@ export interface BusOptions<C extends Catalog> {
   retention?: Retention;
   /** Defaults for every `subscribe` of this bus (each subscription may override). */
   subscribeDefaults?: SubscribeOptions;
+  /**
+   * The outbox relay, which moves `commit`ted events to their topics: its lease (how
+   * long events wait when the relaying instance dies; default 5 000 ms), batch size
+   * (default 256) and, opt-in, `replicas: { replicas, timeoutMs }`: a commit, and each
+   * relay append, counts as done only once that many replicas have it (`WAIT`), so that
+   * a failover cannot lose it; slower, and `NotReplicatedError` (in doubt) when fewer
+   * replicas confirm in time. Default: no wait (replication is asynchronous).
+   */
+  outbox?: RelayOptions;
 }
 
 interface Subscription<C extends Catalog> {
@@ -105,6 +115,9 @@ export class Bus<C extends Catalog> {
   private readonly subscriptions: Subscription<C>[] = [];
   private readonly processedByGroup = new Map<string, ProcessedEvents>();
   private readonly pendingStarts: (() => Promise<void>)[] = [];
+  private readonly relay: OutboxRelay;
+  private readonly stepTarget: StepTarget;
+  private replicatedConnection: RedisClient | undefined;
   private state: "created" | "started" | "closing" | "closed" = "created";
 
   constructor(private readonly options: BusOptions<C>) {
@@ -119,9 +132,34 @@ export class Bus<C extends Catalog> {
     );
     this.admin = new BusAdmin(this.connections.commands, options.catalog);
     this.metricsRegistry = options.metrics ?? new Registry();
-    this.metrics = new BusMetrics(this.metricsRegistry, () =>
-      this.admin.groupLoad(this.subscriptions.map(({ topic, group }) => ({ topic, group }))),
+    const outbox = outboxKey(options.service);
+    this.metrics = new BusMetrics(
+      this.metricsRegistry,
+      () => this.admin.groupLoad(this.subscriptions.map(({ topic, group }) => ({ topic, group }))),
+      () => this.connections.commands.xlen(outbox),
     );
+    this.relay = new OutboxRelay(
+      this.connections,
+      outbox,
+      relayLeaseKey(options.service),
+      this.consumerName,
+      this.metrics,
+      this.errors,
+      options.outbox,
+    );
+    const replicas = options.outbox?.replicas;
+    const bus = this;
+    this.stepTarget = {
+      outbox,
+      replicas,
+      // WAIT holds its connection until the replicas answer: not the shared one.
+      get redis() {
+        if (!replicas) return bus.connections.commands;
+        bus.replicatedConnection ??= bus.connections.dedicated(`${bus.consumerName}:replicated`);
+        return bus.replicatedConnection;
+      },
+      emitted: () => this.relay.start(),
+    };
     this.publisher = new Publisher(
       this.connections.commands,
       options.catalog,
@@ -181,7 +219,7 @@ export class Bus<C extends Catalog> {
     if (cause !== undefined && !(cause instanceof EventHandlerContext)) {
       throw new StepError("a step's cause must be the context the bus passed to the handler");
     }
-    return commitStep(this.connections.commands, this.publisher, script, build, cause);
+    return commitStep(this.stepTarget, this.publisher, script, build, cause);
   }
 
   /**
@@ -258,6 +296,7 @@ export class Bus<C extends Catalog> {
     const processed = new ProcessedEvents(
       this.connections.commands,
       group,
+      this.service,
       this.options.idempotencyTtlMs ?? 3_600_000,
       () => {
         const topics = new Set(
@@ -285,6 +324,9 @@ export class Bus<C extends Catalog> {
     this.state = "started";
     const starts = this.pendingStarts.splice(0);
     await Promise.all(starts.map((start) => start()));
+    // Events committed before a restart may still wait in the outbox.
+    if (Object.values(this.options.catalog).some(({ publisher }) => publisher === this.service))
+      this.relay.start();
     this.logger.info(
       {
         consumer: this.consumerName,
@@ -319,6 +361,9 @@ export class Bus<C extends Catalog> {
         consumers.map((consumer) => consumer.stop(deadline)),
       ),
     );
+    // After the handlers: what they committed while finishing is relayed, or left to
+    // the next holder of the lease.
+    await this.relay.stop(deadline);
     await this.pubsub.close();
     await this.connections.close(deadline + 1_000);
     this.state = "closed";

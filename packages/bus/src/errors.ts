@@ -181,3 +181,38 @@ export class BusNotReadyError extends BusError {
     super("BUS_ERR_NOT_READY", `not reading: ${idle.join(", ")}`);
   }
 }
+
+/**
+ * A script, transaction or multi-key command whose keys hash to more than one Redis
+ * Cluster slot: refused before it is sent, on a single server too, so that a step that
+ * could never run on a cluster fails in every test. Keep the keys of one atomic step
+ * under one hash tag (`{inventory}:…`).
+ */
+export class CrossSlotError extends BusError {
+  constructor(
+    readonly script: string,
+    readonly keys: readonly string[],
+  ) {
+    super(
+      "BUS_ERR_CROSS_SLOT",
+      `${script}: its keys hash to more than one Redis Cluster slot (${keys.join(", ")}); put them under one hash tag`,
+    );
+  }
+}
+
+/**
+ * A write that Redis stored but fewer replicas than asked confirmed within the
+ * timeout (`WAIT`): *in doubt* — a failover now could lose it. Retry with the same ids.
+ */
+export class NotReplicatedError extends BusError {
+  constructor(
+    readonly replicas: number,
+    readonly acknowledged: number,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      "BUS_ERR_NOT_REPLICATED",
+      `${acknowledged} of ${replicas} replica(s) confirmed the write within ${timeoutMs} ms`,
+    );
+  }
+}

@@ -21,11 +21,12 @@ export class ProcessedEvents {
   constructor(
     private readonly redis: RedisClient,
     private readonly group: string,
+    service: string,
     private readonly ttlMs: number,
     /** The partition streams the group consumes, whose pending entries fence the trimming. */
     private readonly streams: () => readonly string[],
   ) {
-    this.key = processedKey(group);
+    this.key = processedKey(group, service);
     this.trimEveryMs = Math.min(60_000, ttlMs);
   }
 

@@ -75,10 +75,30 @@ export function partitionKeys(topic: string, partition: number, group: string): 
 }
 
 /**
- * The processed-event marks of a consumer group. Tagged with the group name: a
- * service that keeps its state under `{<service>}`-tagged keys can update them and
- * the mark in one atomic step, also on Redis Cluster.
+ * The processed-event marks of a consumer group of `service`, under the service's hash
+ * tag: the service can update its state (`{<service>}`-tagged keys), its outbox and the
+ * mark in one atomic step, also on Redis Cluster. The service's own group (the default)
+ * keeps the short name `processed:{<service>}`.
  */
-export function processedKey(group: string): string {
-  return `processed:{${group}}`;
+export function processedKey(group: string, service: string = group): string {
+  return group === service ? `processed:{${service}}` : `processed:{${service}}:${group}`;
+}
+
+/**
+ * A service's outbox: a stream in the service's own slot (`{<service>}`, with its state
+ * and its group's processed marks) where `bus.commit` appends the events of a step,
+ * atomically with the step's writes. The relay moves them on to the topics' partition
+ * streams, which live in other slots.
+ */
+export function outboxKey(service: string): string {
+  return `outbox:{${service}}`;
+}
+
+/**
+ * Who relays a service's outbox: a string holding the relay lease's fencing token, with
+ * a TTL. In the outbox's slot, so a relay's delete of what it relayed checks its lease
+ * in the same step.
+ */
+export function relayLeaseKey(service: string): string {
+  return `outbox-relay:{${service}}`;
 }

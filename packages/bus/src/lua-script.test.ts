@@ -79,6 +79,23 @@ describe("LuaScript, the runner of every .lua file", () => {
     expect(await redis.exists("{t}:a", "{t}:b")).toBe(0);
   });
 
+  it("refuses keys in two Redis Cluster slots before Redis sees them, and runs keys under one hash tag", async () => {
+    const twoKeys = LuaScript.load(
+      scriptFile("set-two-2.lua", "redis.call('SET', KEYS[1], 1)\nredis.call('SET', KEYS[2], 2)\n"),
+    );
+    await expect(
+      twoKeys.run(redis, ["{inventory}:a", "stream:{order.placed:0}"], []),
+    ).rejects.toMatchObject({
+      name: "CrossSlotError",
+      code: "BUS_ERR_CROSS_SLOT",
+      script: "set-two-2",
+      keys: ["{inventory}:a", "stream:{order.placed:0}"],
+    });
+    expect(await scriptCalls(redis)).toEqual({ eval: 0, evalsha: 0 });
+    await twoKeys.run(redis, ["{inventory}:a", "outbox:{inventory}"], []);
+    expect(await redis.exists("{inventory}:a", "outbox:{inventory}")).toBe(2);
+  });
+
   it("pulls in the files its `-- @include` lines name, relative to itself and nested", async () => {
     scriptFile(
       "shared/greet.lua",

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LuaScriptError } from "./errors.js";
+import { generateMulti } from "cluster-key-slot";
+import { CrossSlotError, LuaScriptError, NotReplicatedError } from "./errors.js";
 import type { RedisClient } from "./redis.js";
 
 /** `-- @include "file.lua"` on a line of its own: replaced by that file (relative path). */
@@ -20,6 +21,10 @@ const KEY_COUNT = /-(\d+)\.lua$/;
  * A file named `<what-it-does>-<n>.lua` takes exactly `n` keys, checked on every run: a
  * caller passing a key too few or too many fails before Redis sees the command. Shared
  * Lua is pulled in with `-- @include "other.lua"` lines (resolved once, at load).
+ *
+ * Every run checks that its keys share one Redis Cluster slot (`CrossSlotError`
+ * otherwise, before anything is sent), on a single server too: a script that mixes
+ * slots fails in every test instead of only on a cluster.
  */
 export class LuaScript {
   /** The file name without `.lua`, e.g. `ack-owned-3`: how logs and errors name it. */
@@ -47,10 +52,17 @@ export class LuaScript {
     return new LuaScript(basename(path, ".lua"), wrap(readWithIncludes(path, [])));
   }
 
+  /**
+   * Run the script. With `replicas`, the reply comes only once that many replicas
+   * confirmed its writes (`WAIT`, sent right behind it on the same connection, to the
+   * node of its slot); `NotReplicatedError` when fewer did in time. `WAIT` holds its
+   * connection until then: give such runs a connection of their own.
+   */
   async run(
     redis: RedisClient,
     keys: readonly string[],
     args: readonly (string | number)[],
+    replicas?: ReplicaWait,
   ): Promise<unknown> {
     if (this.keyCount !== undefined && keys.length !== this.keyCount) {
       throw new LuaScriptError(
@@ -58,13 +70,54 @@ export class LuaScript {
         this.name,
       );
     }
+    if (keys.length > 1 && generateMulti(keys) < 0) throw new CrossSlotError(this.name, keys);
+    if (replicas) return this.runReplicated(redis, keys, args, replicas);
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (!String((error as Error).message).startsWith("NOSCRIPT")) throw error;
+      if (!isNoScript(error)) throw error;
       return redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }
+
+  private async runReplicated(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    { replicas, timeoutMs }: ReplicaWait,
+  ): Promise<unknown> {
+    const attempt = async (command: "evalsha" | "eval", script: string) => {
+      // One pipeline: ioredis sends it to the node of the script's slot, so WAIT
+      // follows the script on the connection that wrote.
+      const replies = await redis
+        .pipeline()
+        .call(command, script, keys.length, ...keys, ...args)
+        .call("WAIT", replicas, timeoutMs)
+        .exec();
+      const [[scriptError, result] = [], [waitError, acknowledged] = []] = replies ?? [];
+      if (scriptError) throw scriptError;
+      if (waitError) throw waitError;
+      if (Number(acknowledged) < replicas)
+        throw new NotReplicatedError(replicas, Number(acknowledged), timeoutMs);
+      return result;
+    };
+    try {
+      return await attempt("evalsha", this.sha);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return attempt("eval", this.source);
+    }
+  }
+}
+
+/** Opt-in durability of a write: wait until `replicas` replicas have it, at most `timeoutMs`. */
+export interface ReplicaWait {
+  replicas: number;
+  timeoutMs: number;
+}
+
+function isNoScript(error: unknown): boolean {
+  return String((error as Error)?.message).startsWith("NOSCRIPT");
 }
 
 function readWithIncludes(path: string, including: readonly string[]): string {

@@ -18,6 +18,7 @@ export interface GroupLoad {
  */
 export class BusMetrics {
   readonly published: Counter<"topic">;
+  readonly relayed: Counter<"topic">;
   readonly handled: Counter<"topic" | "group">;
   readonly failed: Counter<"topic" | "group">;
   readonly retried: Counter<"topic" | "group">;
@@ -32,13 +33,22 @@ export class BusMetrics {
   constructor(
     readonly registry: Registry,
     readGroupLoad: () => Promise<GroupLoad[]>,
+    readOutboxLength: () => Promise<number> = async () => 0,
   ) {
     const registers = [registry];
     this.published =
       existing(registry, "bus_events_published_total") ??
       new Counter({
         name: "bus_events_published_total",
-        help: "Events appended to a topic by this process.",
+        help: "Events published by this process (for a `commit`, appended to its outbox).",
+        labelNames: ["topic"],
+        registers,
+      });
+    this.relayed =
+      existing(registry, "bus_events_relayed_total") ??
+      new Counter({
+        name: "bus_events_relayed_total",
+        help: "Events this process's relay moved from the service's outbox to their topic.",
         labelNames: ["topic"],
         registers,
       });
@@ -136,6 +146,14 @@ export class BusMetrics {
     // Several buses on one registry (tests, or two buses in one process) share the
     // counters; the gauges report the groups of the first bus only.
     if (existing(registry, "bus_group_pending")) return;
+    new Gauge({
+      name: "bus_outbox_entries",
+      help: "Events committed to the service's outbox and not yet relayed to their topic.",
+      registers,
+      async collect() {
+        this.set(await readOutboxLength());
+      },
+    });
     new Gauge({
       name: "bus_group_pending",
       help: "Entries delivered to a consumer group and not yet acknowledged.",

@@ -12,8 +12,8 @@
 --   leave_unhandled()   when the step runs for a handled event, do not mark that event
 --                       processed (the caller will decide again, e.g. in another step)
 --
--- ARGV[2] (JSON) is the frame's own: `h`, the handled event's processed mark (its KEYS
--- index, id and score). A handled event already marked makes the whole step a no-op
+-- ARGV[2] (JSON) is the frame's own: `o`, the KEYS index of the service's outbox, and
+-- `h`, the handled event's processed mark (its KEYS index, id and score). A handled event already marked makes the whole step a no-op
 -- answering {outcome = 'duplicate'}; otherwise the mark is set after the body ran, in
 -- the same atomic step as the body's writes and events.
 --
@@ -79,7 +79,10 @@ local function check_fill(event, field, value)
   end
 end
 
--- The payload is the last XADD argument, encoded without the fillable fields; they are
+-- Events go to the service's outbox, in the same slot as everything else the step
+-- touches (Redis Cluster runs a script on one slot only); the relay appends them to
+-- their partition streams: `stream` and `trim` say where and how, then the envelope's
+-- fields. The payload is the last field, encoded without the fillable fields; they are
 -- added here, filled or as prepared, so the rest of the payload is appended byte for
 -- byte as the call site validated it.
 local function emit(event, fill)
@@ -100,7 +103,7 @@ local function emit(event, fill)
   elseif fill and next(fill) ~= nil then
     error('fill of ' .. event.t .. ' refused: the call site declared no fillable field')
   end
-  redis.call('XADD', KEYS[event.k], unpack(args))
+  redis.call('XADD', KEYS[frame.o], '*', 'stream', event.s, 'trim', event.r, unpack(args))
   emitted[#emitted + 1] = event.i
 end
 

@@ -24,7 +24,9 @@ const SHORT_ORDER = {
 describe("bus.commit", () => {
   const testbed = useBusTestbed();
 
+  /** The payloads in the topic's stream once the tester's outbox is relayed. */
   async function payloadsOf(topic: string): Promise<string[]> {
+    await testbed.relayed("tester");
     const client = testbed.redis().client();
     try {
       const entries = await client.xrange(streamKey(topic, 0), "-", "+");

@@ -1,6 +1,7 @@
 import type { Catalog, PayloadInputOf, TopicDefinition, TopicName } from "@retail/contracts";
 import { toIssues } from "./envelope.js";
 import { PayloadValidationError, StepError } from "./errors.js";
+import type { ReplicaWait } from "./lua-script.js";
 import type { CausingEvent, PreparedEvent, Publisher, PublishOptions } from "./publisher.js";
 import type { RedisClient } from "./redis.js";
 import type { ServiceScript } from "./service-script.js";
@@ -53,13 +54,13 @@ const LARGE_COUNT = 1_000_000_000;
 
 /**
  * An event a step may append: its envelope (for the call site) and, as JSON, what the
- * script's `emit` needs (topic, KEYS index of its stream, XADD arguments, fills).
+ * script's `emit` needs (topic, partition stream and trim for the relay, the envelope's
+ * fields, fills).
  */
 export class StepEvent {
   constructor(
     private readonly prepared: PreparedEvent,
     private readonly index: number,
-    private readonly streamIndex: number,
     private readonly fills: Record<string, unknown> | undefined,
     private readonly placeholders: Record<string, unknown> | undefined,
   ) {}
@@ -70,17 +71,20 @@ export class StepEvent {
   }
 
   toJSON() {
-    const args = [...this.prepared.args];
+    // A prepared event's arguments are its trim, `*`, then the envelope's fields.
+    const star = this.prepared.args.indexOf("*");
+    const fields = this.prepared.args.slice(star + 1);
     if (this.fills) {
       const payload = { ...(this.prepared.envelope.payload as Record<string, unknown>) };
       for (const field of Object.keys(this.fills)) delete payload[field];
-      args[args.length - 1] = JSON.stringify(payload);
+      fields[fields.length - 1] = JSON.stringify(payload);
     }
     return {
       t: this.prepared.envelope.type,
-      k: this.streamIndex,
+      s: this.prepared.stream,
+      r: this.prepared.args.slice(0, star).join(" "),
       i: this.index,
-      a: args,
+      a: fields,
       ...(this.fills ? { f: this.fills, p: this.placeholders } : {}),
     };
   }
@@ -88,7 +92,8 @@ export class StepEvent {
 
 /**
  * What a call site builds for one `bus.commit`: the keys its script touches (declared,
- * so that they are in KEYS as Redis Cluster requires) and the events it may append.
+ * so that they are in KEYS as Redis Cluster requires) and the events it may append
+ * (to the service's outbox, which the relay empties into the topics).
  */
 export class Step<C extends Catalog> {
   readonly keys: string[] = [];
@@ -133,7 +138,7 @@ export class Step<C extends Catalog> {
     }
     this.events.push(prepared);
     const index = this.events.length - 1;
-    return new StepEvent(prepared, index, this.key(prepared.stream), fills, placeholders);
+    return new StepEvent(prepared, index, fills, placeholders);
   }
 }
 
@@ -190,14 +195,26 @@ function describeFills(
   return described;
 }
 
+/** Where a step's events go: the service's outbox, and how durable its write must be. */
+export interface StepTarget {
+  /** Runs the script: the bus's commands connection, or with `replicas` one of its own. */
+  redis: RedisClient;
+  /** The service's outbox (`outbox:{<service>}`). */
+  outbox: string;
+  /** Opt-in: resolve only once this many replicas have the step (`WAIT`). */
+  replicas?: ReplicaWait;
+  /** Told after a step that emitted events, e.g. to start the relay. */
+  emitted(): void;
+}
+
 /**
  * Run a service script with the step `build` makes: in one atomic step, the script's
- * writes, the events it emits and, for a handled event, its processed mark. Counts the
- * emitted events as published and ends their spans; bounded like a publish when the
- * step carries events.
+ * writes, the events it emits (into the outbox) and, for a handled event, its processed
+ * mark. Counts the emitted events as published and ends their spans; bounded like a
+ * publish when the step carries events.
  */
 export async function commitStep<C extends Catalog, Result>(
-  redis: RedisClient,
+  target: StepTarget,
   publisher: Publisher<C>,
   script: ServiceScript<Result>,
   build: (step: Step<C>) => unknown,
@@ -206,13 +223,15 @@ export async function commitStep<C extends Catalog, Result>(
   cause?.assertLive();
   const step = new Step(publisher, cause);
   const spec = build(step);
-  const frame = cause
-    ? { h: { k: step.key(cause.handled.key), id: cause.handled.id, s: Date.now() } }
-    : {};
-  const write = script.lua.run(redis, step.keys, [
-    JSON.stringify(spec ?? null),
-    JSON.stringify(frame),
-  ]);
+  const frame: { o?: number; h?: { k: number; id: string; s: number } } = {};
+  if (step.events.length > 0) frame.o = step.key(target.outbox);
+  if (cause) frame.h = { k: step.key(cause.handled.key), id: cause.handled.id, s: Date.now() };
+  const write = script.lua.run(
+    target.redis,
+    step.keys,
+    [JSON.stringify(spec ?? null), JSON.stringify(frame)],
+    target.replicas,
+  );
   const [first] = step.events;
   let reply: [string, number[]];
   try {
@@ -226,5 +245,6 @@ export async function commitStep<C extends Catalog, Result>(
   }
   const [answer, emitted] = reply;
   for (const index of emitted) step.events[index]?.markPublished();
+  if (emitted.length > 0) target.emitted();
   return JSON.parse(answer) as Result | Duplicate;
 }

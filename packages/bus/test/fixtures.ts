@@ -5,7 +5,7 @@ import { type RedisServerOptions, useRedisServer } from "@retail/testing";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
-import { afterEach, beforeEach } from "vitest";
+import { afterEach, beforeEach, expect, vi } from "vitest";
 import { encodeEnvelope } from "../src/envelope.js";
 import {
   type Bus,
@@ -14,7 +14,7 @@ import {
   type Handler,
   type SubscribeOptions,
 } from "../src/index.js";
-import { streamKey } from "../src/keys.js";
+import { outboxKey, streamKey } from "../src/keys.js";
 import { uuidv7 } from "../src/random.js";
 import { catalog, catalogV2, type TestCatalog, type TestCatalogV2 } from "./fixtures-catalog.js";
 
@@ -57,6 +57,21 @@ export function useBusTestbed(serverOptions: RedisServerOptions = {}) {
   return {
     redis,
     bus,
+    /**
+     * Resolves once the relay emptied `service`'s outbox: every event it committed is in
+     * its topic's stream.
+     */
+    async relayed(service: string): Promise<void> {
+      const client = redis().client();
+      try {
+        await vi.waitFor(async () => expect(await client.xlen(outboxKey(service))).toBe(0), {
+          timeout: 10_000,
+          interval: 20,
+        });
+      } finally {
+        client.disconnect();
+      }
+    },
     /**
      * Most tests' consumer: a bus of the group "worker" handling one topic (default
      * `test.order-placed`) with `handler`, started.
