@@ -1,4 +1,5 @@
 import type { ProcessedEvents } from "./idempotency.js";
+import { fencedAck } from "./lease.js";
 import { LuaScript } from "./lua-script.js";
 import type { RedisClient } from "./redis.js";
 
@@ -59,6 +60,12 @@ export class Acknowledger {
     private readonly consumer: string,
     private readonly processed: ProcessedEvents | undefined,
     private readonly listener: AckListener,
+    /**
+     * The partition's lease and this tenure's token (`ordering: "per-key"`): acks go
+     * through only while the token is still the lease's; once another instance was
+     * granted the lease, every ack is refused (it owns the entries now).
+     */
+    private readonly fence?: { lease: string; token: string },
   ) {}
 
   /** Queue an entry's ack (and its event's processed mark, when given). */
@@ -96,11 +103,7 @@ export class Acknowledger {
       // copy run twice); a mark without its ack only makes a redelivery skip the handler.
       const [, refused] = await Promise.all([
         this.processed?.mark(batch.eventIds),
-        ACK_OWNED.run(
-          this.redis,
-          [this.keys.stream, this.keys.retryRecords, this.keys.takeovers],
-          [this.group, this.consumer, ...idRange(batch.entryIds), ...batch.entryIds],
-        ),
+        this.acknowledge(batch.entryIds),
       ]);
       this.listener.acknowledged(batch.handled, batch.duplicates, Number(refused));
     } catch (error) {
@@ -108,6 +111,19 @@ export class Acknowledger {
       // were written) make that delivery skip the handler.
       this.listener.failed(error);
     }
+  }
+
+  /** Acknowledge the entries this consumer may; resolves to how many were refused. */
+  private async acknowledge(entryIds: string[]): Promise<number> {
+    const { redis, keys, group, fence } = this;
+    if (fence) {
+      const fenced = { ...keys, ...fence, group };
+      return (await fencedAck(redis, fenced, entryIds)) ? 0 : entryIds.length;
+    }
+    const owned = [group, this.consumer, ...idRange(entryIds), ...entryIds];
+    return Number(
+      await ACK_OWNED.run(redis, [keys.stream, keys.retryRecords, keys.takeovers], owned),
+    );
   }
 }
 

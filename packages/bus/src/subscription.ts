@@ -76,6 +76,24 @@ export interface SubscribeOptions {
   idempotency?: boolean;
   /** Name of the handler in logs and dead letters. Default `<group>:<topic>`. */
   name?: string;
+  /**
+   * How the group's instances share the topic's partitions:
+   *
+   * - `"competing"` (the default): every instance reads every partition; an entry goes to
+   *   whichever reads first. Per-key order holds within one instance only.
+   * - `"per-key"`: each partition is handled by one instance of the group at a time,
+   *   which holds its lease (fenced by a token) and renews it; the partitions are spread
+   *   evenly over the live instances and move when instances join, leave or die. Events
+   *   of one key are handled in stream order across instances. Every instance of the
+   *   group must subscribe with this mode.
+   */
+  ordering?: "competing" | "per-key";
+  /**
+   * With `ordering: "per-key"`: how long a partition's lease (and an instance's place in
+   * the group) lasts without renewal, renewed every quarter of it. An instance that dies
+   * holds its partitions up to this long before another takes them over. Default 10 000.
+   */
+  leaseTtlMs?: number;
 }
 
 export type ResolvedSubscribeOptions = Required<Omit<SubscribeOptions, "retry">> & {
@@ -93,6 +111,8 @@ export const SUBSCRIBE_DEFAULTS = {
   blockMs: 2_000,
   startFrom: "new",
   idempotency: true,
+  ordering: "competing",
+  leaseTtlMs: 10_000,
 } as const;
 
 export function resolveSubscribeOptions(
@@ -114,7 +134,11 @@ export function resolveSubscribeOptions(
     startFrom: options.startFrom ?? SUBSCRIBE_DEFAULTS.startFrom,
     idempotency: options.idempotency ?? SUBSCRIBE_DEFAULTS.idempotency,
     name: options.name ?? `${group}:${topic}`,
+    ordering: options.ordering ?? SUBSCRIBE_DEFAULTS.ordering,
+    leaseTtlMs: options.leaseTtlMs ?? SUBSCRIBE_DEFAULTS.leaseTtlMs,
   };
+  if (resolved.ordering !== "competing" && resolved.ordering !== "per-key")
+    throw new RangeError(`ordering must be "competing" or "per-key", got ${resolved.ordering}`);
   for (const [name, value] of Object.entries({
     concurrency: resolved.concurrency,
     maxDeliveries: resolved.maxDeliveries,
@@ -123,6 +147,7 @@ export function resolveSubscribeOptions(
     claimIdleMs: resolved.claimIdleMs,
     reclaimIntervalMs: resolved.reclaimIntervalMs,
     blockMs: resolved.blockMs,
+    leaseTtlMs: resolved.leaseTtlMs,
   })) {
     if (!Number.isInteger(value) || value < 1)
       throw new RangeError(`${name} must be a positive integer, got ${value}`);

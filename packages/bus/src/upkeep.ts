@@ -16,7 +16,12 @@ export interface UpkeepSettings extends PartitionScope {
   lanes: KeyLanes<CheckedEntry>;
   intake: EntryIntake;
   failures: EntryFailures;
-  reclaimer: Reclaimer;
+  /**
+   * None with `ordering: "per-key"`: the lease holder alone reads the partition, and it
+   * takes what earlier holders left when its tenure starts, in stream order — reclaiming
+   * by idle time would take it out of order.
+   */
+  reclaimer: Reclaimer | undefined;
   parking: Parking;
   taker: ParkedTaker;
 }
@@ -41,10 +46,11 @@ export class Upkeep {
   private async reclaim(): Promise<void> {
     const { keys, options, labels, commands, errors, logger, metrics, slots, lifecycle } =
       this.settings;
-    if (lifecycle.stopping || this.reclaiming || slots.free <= 0) return;
+    const reclaimer = this.settings.reclaimer;
+    if (!reclaimer || lifecycle.stopping || this.reclaiming || slots.free <= 0) return;
     this.reclaiming = true;
     try {
-      const batch = await this.settings.reclaimer.claim(slots.free);
+      const batch = await reclaimer.claim(slots.free);
       errors.clear(`reclaim ${keys.stream}`);
       this.settings.failures.reportTrimmed(
         batch.trimmed.map((gone) => gone.entryId),
