@@ -1,4 +1,4 @@
-import { defineConfig, mergeConfig } from "vitest/config";
+import { configDefaults, defineConfig, mergeConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineRetailProject } from "../vitest.shared.js";
 
@@ -22,6 +22,8 @@ class ComposeFileOrder extends BaseSequencer {
 export default mergeConfig(
   defineRetailProject("@retail/e2e compose", {
     include: ["compose/**/*.test.ts"],
+    // the cluster variant's files: vitest.compose.cluster.config.ts runs them on its own stack
+    exclude: [...configDefaults.exclude, "compose/cluster/**"],
     globalSetup: ["compose/global-setup.ts"],
     hookTimeout: 300_000,
     testTimeout: 420_000,

@@ -1,6 +1,5 @@
-import { decodeEnvelope, streamKey } from "@retail/bus";
+import { decodeEnvelope, type RedisClient, streamKey } from "@retail/bus";
 import { catalog, partitionsOf } from "@retail/contracts";
-import type { Redis } from "ioredis";
 
 /** An order's terminal statuses: nothing moves it any more. */
 export const FINAL_ORDER_STATUSES: ReadonlySet<string> = new Set([
@@ -47,7 +46,7 @@ export function shipmentDisagreement(
  * topic: more than one id for an order means a shipment was created twice, even if
  * the API shows only one of them.
  */
-export async function shipmentIdsByOrder(redis: Redis): Promise<Map<string, Set<string>>> {
+export async function shipmentIdsByOrder(redis: RedisClient): Promise<Map<string, Set<string>>> {
   const byOrder = new Map<string, Set<string>>();
   const topics = Object.values(catalog).filter((topic) => topic.name.startsWith("shipment."));
   for (const topic of topics) {

@@ -8,6 +8,13 @@ const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
 /** A project name of its own, so the test never touches a demo you have running. */
 export const PROJECT = process.env.E2E_COMPOSE_PROJECT ?? "retail-e2e";
 
+/**
+ * The compose files of the stack, from the repository root: the demo's, and an
+ * overlay's after it for a variant (comma-separated; vitest.compose.cluster.config.ts
+ * adds docker-compose.cluster.yml).
+ */
+const FILES = (process.env.E2E_COMPOSE_FILES ?? "docker-compose.yml").split(",");
+
 /** The environment the stack runs with in this test: a gentle loadgen beside the test's orders. */
 const STACK_ENV = {
   ...process.env,
@@ -18,9 +25,10 @@ const STACK_ENV = {
   LOG_LEVEL: "warn",
 };
 
-/** `docker compose -p <project> …` from the repository root. */
+/** `docker compose -p <project> -f <file>… …` from the repository root. */
 export async function compose(...args: string[]): Promise<string> {
-  const { stdout } = await run("docker", ["compose", "-p", PROJECT, ...args], {
+  const files = FILES.flatMap((file) => ["-f", file]);
+  const { stdout } = await run("docker", ["compose", "-p", PROJECT, ...files, ...args], {
     cwd: repositoryRoot,
     env: STACK_ENV,
     maxBuffer: 64 * 1024 * 1024,
