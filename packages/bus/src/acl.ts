@@ -18,6 +18,9 @@ const CONNECTION = [
   "+info",
   "+client|setname",
   "+client|id",
+  // On a Redis Cluster, ioredis learns which node serves which slot from CLUSTER SLOTS
+  // (at connect, and again after MOVED or a failover); a user without it cannot connect.
+  "+cluster|slots",
 ];
 
 /** The service's own state, its processed marks, its topics and its dead letters. */
