@@ -5,6 +5,7 @@ import { Acknowledger } from "./acknowledger.js";
 import { partitionKeys } from "./keys.js";
 import {
   acquireLease,
+  Fence,
   fencedRead,
   LeaseLostError,
   leaseKey,
@@ -12,6 +13,7 @@ import {
   renewLease,
   takeOverPending,
 } from "./lease.js";
+import { LeaseParking } from "./lease-parking.js";
 import { PARKED_CONSUMER, Parking } from "./parking.js";
 import { freshRecord } from "./retry-record.js";
 
@@ -272,5 +274,29 @@ describe("partition leases and their fencing tokens", () => {
       },
     ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LeaseLostError);
+  });
+
+  it("gives parked entries back to a holder only while it holds the lease", async () => {
+    const old = await grantedTo("a", 60_000);
+    const ids = await append(1);
+    await fencedRead(redis, { ...keys, lease, group: "ordered", consumer: "a#1", token: old }, 1);
+    const handler = "ordered:test.ordered";
+    const oldFence = new Fence(lease, old, 60_000, performance.now(), () => {});
+    const oldParking = new LeaseParking(redis, keys, "ordered", "a#1", handler, oldFence);
+    await oldParking.park([
+      { entryId: ids[0] as string, due: Date.now(), record: freshRecord([]) },
+    ]);
+    const token = await displacedBy("b");
+
+    const refused = await oldParking.takeDue(10).catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(LeaseLostError);
+    expect(oldFence.valid()).toBe(false);
+    expect(await redis.zcard(keys.parked)).toBe(1);
+
+    const fence = new Fence(lease, token, 60_000, performance.now(), () => {});
+    const parking = new LeaseParking(redis, keys, "ordered", "b#2", handler, fence);
+    const { taken } = await parking.takeDue(10);
+    expect(taken.map(({ entry: [id] }) => id)).toEqual(ids);
+    expect(await pendingOwners()).toEqual([[ids[0], "b#2"]]);
   });
 });

@@ -17,6 +17,7 @@ import type { PartitionKeys } from "./keys.js";
 import { streamKey } from "./keys.js";
 import { KeyLanes } from "./lanes.js";
 import type { Fence } from "./lease.js";
+import { LeaseParking } from "./lease-parking.js";
 import type { BusMetrics } from "./metrics.js";
 import { PartitionOwnership } from "./ownership.js";
 import { OwnedReadLoop } from "./ownership-read-loop.js";
@@ -182,7 +183,9 @@ class PartitionWork<C extends Catalog> {
       },
       fence && { lease: fence.lease, token: fence.token },
     );
-    const parking = new Parking(commands, keys, options.group, consumer, options.name);
+    const parking = fence
+      ? new LeaseParking(commands, keys, options.group, consumer, options.name, fence)
+      : new Parking(commands, keys, options.group, consumer, options.name);
     const parked = (due: number) => this.taker.schedule(due);
     const failures = new EntryFailures({ ...scope, parking, parked });
     const acknowledger = this.acknowledger;
