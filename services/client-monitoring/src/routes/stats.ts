@@ -1,7 +1,6 @@
-import type { Bus } from "@retail/bus";
+import type { Bus, RedisClient } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
 import type { RoutesPlugin } from "@retail/service-kit";
-import type { Redis } from "ioredis";
 import { collectStats, statsSchema } from "../store/stats.js";
 
 /** Bus statistics: streams, consumer groups and dead letters of every topic. */
@@ -10,7 +9,7 @@ export function statsRoutes({
   redis,
 }: {
   bus: Bus<RetailCatalog>;
-  redis: Redis;
+  redis: RedisClient;
 }): RoutesPlugin {
   return async (app) => {
     app.get(

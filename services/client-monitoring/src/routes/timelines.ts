@@ -1,12 +1,12 @@
+import type { RedisClient } from "@retail/bus";
 import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import { OrderNotFoundError } from "../errors.js";
 import { orderIdSchema } from "../schemas.js";
 import { readTimeline, timelineEventSchema } from "../store/timelines.js";
 
 /** Order timelines: an order's events with the latency of each hop. */
-export function timelineRoutes(redis: Redis): RoutesPlugin {
+export function timelineRoutes(redis: RedisClient): RoutesPlugin {
   return async (app) => {
     app.get(
       "/orders/:orderId/timeline",

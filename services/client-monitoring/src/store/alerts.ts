@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Step, StepEvent } from "@retail/bus";
+import type { RedisClient, Step, StepEvent } from "@retail/bus";
 import type { AlertRaised, RetailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { keys } from "../keys.js";
 import { alertSchema } from "../schemas.js";
 
@@ -26,7 +25,7 @@ export interface AlertSpec {
  */
 export class AlertBook {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly kept: number,
   ) {}
 

@@ -1,6 +1,5 @@
-import { type Bus, defineScript, LuaScript } from "@retail/bus";
+import { type Bus, defineScript, LuaScript, type RedisClient } from "@retail/bus";
 import { CLIENT_APPS, type RetailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import type { z } from "zod";
 import { keys } from "../keys.js";
 import type { clientAppSchema } from "../schemas.js";
@@ -25,7 +24,7 @@ const SWEEP_PAGE = 100;
 const SWEEP_MAX_PAGES = 10;
 
 export interface ClientRegistryOptions {
-  redis: Redis;
+  redis: RedisClient;
   bus: Bus<RetailCatalog>;
   now: () => number;
   offlineAfterMs: number;
@@ -34,7 +33,7 @@ export interface ClientRegistryOptions {
 
 /** The client apps: heartbeats, their online/offline status, and the sweep that notices silence. */
 export class ClientRegistry {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly bus: Bus<RetailCatalog>;
 
   constructor(private readonly options: ClientRegistryOptions) {

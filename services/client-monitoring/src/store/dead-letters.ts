@@ -1,6 +1,5 @@
-import { type Bus, defineScript } from "@retail/bus";
+import { type Bus, defineScript, type RedisClient } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { keys } from "../keys.js";
 import type { AlertBook, AlertInput } from "./alerts.js";
 
@@ -65,7 +64,7 @@ const MEASURES: Measure[] = [
  */
 export class DeadLetterWatch {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly bus: Bus<RetailCatalog>,
     private readonly alerts: AlertBook,
     private readonly now: () => number,

@@ -1,6 +1,5 @@
-import type { Bus } from "@retail/bus";
+import type { Bus, RedisClient } from "@retail/bus";
 import { type RetailCatalog, topicNames } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { z } from "zod";
 import { keys } from "../keys.js";
 
@@ -41,7 +40,7 @@ export type Stats = z.output<typeof statsSchema>;
 /** Streams, consumer groups and dead letters of every topic, and the rate of each. */
 export async function collectStats(
   bus: Bus<RetailCatalog>,
-  redis: Redis,
+  redis: RedisClient,
   now = new Date(),
 ): Promise<Stats> {
   const [{ topics, groups }, rates] = await Promise.all([
@@ -73,7 +72,7 @@ export async function collectStats(
 }
 
 /** Per topic: the events counted in the per-second buckets of the last minute, per second. */
-async function ratesPerSecond(redis: Redis, now: Date): Promise<Map<string, number>> {
+async function ratesPerSecond(redis: RedisClient, now: Date): Promise<Map<string, number>> {
   const nowSecond = Math.floor(now.getTime() / 1000);
   const bucketKeys = topicNames.flatMap((topic) =>
     Array.from({ length: RATE_WINDOW_SECONDS }, (_, back) => keys.rate(topic, nowSecond - back)),

@@ -1,5 +1,4 @@
-import type { Envelope } from "@retail/bus";
-import type { Redis } from "ioredis";
+import type { Envelope, RedisClient } from "@retail/bus";
 import { z } from "zod";
 import { keys } from "../keys.js";
 import { orderIdOf } from "../live-feed.js";
@@ -51,7 +50,7 @@ export function timelineEntryOf(event: Envelope, receivedAt: Date): TimelineEntr
 }
 
 /** An order's events in order of occurredAt, with the latency of each hop. Empty when unknown. */
-export async function readTimeline(redis: Redis, orderId: string): Promise<TimelineEvent[]> {
+export async function readTimeline(redis: RedisClient, orderId: string): Promise<TimelineEvent[]> {
   const members = await redis.zrange(keys.timeline(orderId), 0, "-1");
   const byId = new Map<string, TimelineEntry>();
   for (const member of members) {

@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { defineScript, type Step } from "@retail/bus";
+import { defineScript, type RedisClient, type Step } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { InvariantBrokenError, PriceChangedError } from "../errors.js";
 import { keys } from "../keys.js";
 import type { InventoryBus, Order, OrderLine, ShippingAddress, ShortLine } from "../model.js";
@@ -38,7 +37,7 @@ const PRICE_ATTEMPTS = 5;
 /** `POST /orders`: check, reserve and record an order in one atomic step with its event. */
 export class OrderPlacement {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly bus: InventoryBus,
     private readonly settings: {
       lowStockThreshold: number;

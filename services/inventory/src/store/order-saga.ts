@@ -1,6 +1,11 @@
-import { defineScript, type Envelope, type HandlerContext, type Step } from "@retail/bus";
+import {
+  defineScript,
+  type Envelope,
+  type HandlerContext,
+  type RedisClient,
+  type Step,
+} from "@retail/bus";
 import type { RetailCatalog, RetailPayload } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { InvariantBrokenError } from "../errors.js";
 import { keys } from "../keys.js";
 import type { InventoryBus, Order, OrderStatus, ReservationState } from "../model.js";
@@ -47,7 +52,7 @@ const APPLY_SHIPMENT_EVENT = defineScript<ScriptReply>(
 /** The order side of the saga: what each shipment event does to its order and stock. */
 export class OrderSaga {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly bus: InventoryBus,
     private readonly settings: {
       /** `LOW_STOCK_THRESHOLD`: for products without their own. */

@@ -1,5 +1,4 @@
-import { defineScript } from "@retail/bus";
-import type { Redis } from "ioredis";
+import { defineScript, type RedisClient } from "@retail/bus";
 import { keys } from "../keys.js";
 import {
   type InventoryBus,
@@ -25,14 +24,14 @@ export type CancelOutcome =
   | { kind: "not_cancellable"; status: OrderStatus; refused?: string };
 
 /** An order as stored, or undefined (unknown, or expired after its retention). */
-export async function readOrder(redis: Redis, orderId: string): Promise<Order | undefined> {
+export async function readOrder(redis: RedisClient, orderId: string): Promise<Order | undefined> {
   return orderFrom(await redis.hmget(keys.order(orderId), ...ORDER_FIELDS));
 }
 
 /** Orders in Redis: reading one, and asking for its cancellation in one atomic step with its event. */
 export class OrderStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly bus: InventoryBus,
     private readonly now: () => number,
   ) {}

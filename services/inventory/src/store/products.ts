@@ -1,6 +1,5 @@
-import { defineScript, type Step } from "@retail/bus";
+import { defineScript, type RedisClient, type Step } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { InvariantBrokenError } from "../errors.js";
 import { keys } from "../keys.js";
 import { type InventoryBus, PRODUCT_FIELDS, type Product, productFrom } from "../model.js";
@@ -26,7 +25,7 @@ export interface ProductInput {
 /** Products and their stock counters in Redis; every change commits with its events. */
 export class ProductStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly bus: InventoryBus,
     private readonly settings: {
       /** `LOW_STOCK_THRESHOLD`: for products without their own. */

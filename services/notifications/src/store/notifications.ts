@@ -1,6 +1,11 @@
-import { type Bus, type Duplicate, defineScript, type HandlerContext } from "@retail/bus";
+import {
+  type Bus,
+  type Duplicate,
+  defineScript,
+  type HandlerContext,
+  type RedisClient,
+} from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import type { Redis } from "ioredis";
 import { keys } from "../keys.js";
 import { type Notification, notificationSchema } from "../notification.js";
 
@@ -12,7 +17,7 @@ const KEEP_NOTIFICATION = defineScript<KeepReply>(
 );
 
 export interface NotificationStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   bus: Bus<RetailCatalog>;
   /** How long an order's customer is remembered (`NOTIFICATIONS_ORDER_TTL_MS`). */
   orderTtlMs: number;

@@ -5,11 +5,11 @@ import {
   defineScript,
   type Envelope,
   type HandlerContext,
+  type RedisClient,
   type StepEvent,
 } from "@retail/bus";
 import type { OrderPlaced, RetailCatalog } from "@retail/contracts";
 import type { Counter } from "@retail/service-kit";
-import type { Redis } from "ioredis";
 import {
   parseTimerMember,
   STEPS,
@@ -32,7 +32,7 @@ export type { ShippingRules } from "./shipment-plan.js";
 type Context = HandlerContext<RetailCatalog>;
 
 export interface ShipmentStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   bus: Bus<RetailCatalog>;
   rules: ShippingRules;
   /** The clock for timestamps and timers (epoch ms). */
