@@ -1,3 +1,4 @@
+import type { RedisClient } from "@retail/bus";
 import { type ClientMonitoringService, clientMonitoringService } from "@retail/client-monitoring";
 import {
   type InventoryService,
@@ -6,7 +7,7 @@ import {
 } from "@retail/inventory";
 import { notificationsService } from "@retail/notifications";
 import { type ShippingService, shippingService } from "@retail/shipping";
-import { freePort } from "@retail/testing";
+import { freePort, type RedisCluster } from "@retail/testing";
 import { Redis } from "ioredis";
 
 /** A `POST /orders` body for one line, shipped to Berlin unless another country is given. */
@@ -24,9 +25,26 @@ export function orderBody(customerId: string, sku: string, quantity = 1, country
   };
 }
 
-/** Environment shared by the three services in these tests. */
-function environment(redisUrl: string, extra: Record<string, string>): Record<string, string> {
-  return { REDIS_URL: redisUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent", ...extra };
+/**
+ * Where the services' Redis is: a single server's `redis://` URL, or a Redis Cluster of
+ * `@retail/testing`, which every service then reaches as in production, through
+ * `REDIS_CLUSTER_NODES`.
+ */
+export type SystemRedis = string | RedisCluster;
+
+/** The variables that point a service at `redis`. */
+function redisEnvironment(redis: SystemRedis): Record<string, string> {
+  if (typeof redis === "string") return { REDIS_URL: redis };
+  const [first] = redis.nodes;
+  return {
+    REDIS_URL: `redis://${first?.host}:${first?.port}`,
+    REDIS_CLUSTER_NODES: redis.nodes.map(({ host, port }) => `${host}:${port}`).join(","),
+  };
+}
+
+/** A client of the test's own, for the checks: a `Redis`, or a `Cluster` on a cluster. */
+function checkClient(redis: SystemRedis): RedisClient {
+  return typeof redis === "string" ? new Redis(redis) : redis.client();
 }
 
 const fastRetries = { retry: { initialDelayMs: 10, maxDelayMs: 50 } };
@@ -59,27 +77,33 @@ export interface SystemUrls {
 }
 
 /**
- * The three services, each its own Fastify app with its own bus and Redis connection,
- * in one process on one Redis — talking only through Redis, as in production. Without
- * `listen` they answer through `app.inject()` only.
+ * The four services, each its own Fastify app with its own bus and Redis connection,
+ * in one process on one Redis (a server or a cluster) — talking only through Redis, as
+ * in production. Without `listen` they answer through `app.inject()` only.
  */
 export async function startSystem(
-  redisUrl: string,
+  redis: SystemRedis,
   options: ListeningSystemOptions,
 ): Promise<System & { urls: SystemUrls }>;
-export async function startSystem(redisUrl: string, options?: SystemOptions): Promise<System>;
+export async function startSystem(redis: SystemRedis, options?: SystemOptions): Promise<System>;
 export async function startSystem(
-  redisUrl: string,
+  redis: SystemRedis,
   options: SystemOptions & { listen?: boolean } = {},
 ): Promise<System & { urls?: SystemUrls }> {
   const listen = options.listen === true;
+  /** Environment shared by the services in these tests. */
+  const environment = (extra: Record<string, string>): Record<string, string> => ({
+    ...redisEnvironment(redis),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    ...extra,
+  });
   // Each needs the other's address: reserve monitoring's port first, so inventory can
   // allow its origin before inventory itself listens on any free port.
   const monitoringPort = listen ? await freePort(HOST) : 0;
   const monitoringUrl = `http://${HOST}:${monitoringPort}`;
 
   const inventory = await inventoryService.create({
-    env: environment(redisUrl, {
+    env: environment({
       SEED_DEMO_CATALOG: "false",
       LOW_STOCK_THRESHOLD: "2",
       ...(listen ? { CORS_ORIGINS: monitoringUrl } : {}),
@@ -92,7 +116,7 @@ export async function startSystem(
     : "http://localhost:3001";
 
   const shipping = await shippingService.create({
-    env: environment(redisUrl, {
+    env: environment({
       // slow enough that a cancel right after placing comes before the dispatch
       SHIPPING_DISPATCH_DELAY_MS: "1500",
       SHIPPING_DELIVERY_DELAY_MS: "100",
@@ -102,14 +126,14 @@ export async function startSystem(
     bus: { shutdownTimeoutMs: 2_000, subscribeDefaults: fastRetries },
   });
   const monitoring = await clientMonitoringService.create({
-    env: environment(redisUrl, {
+    env: environment({
       ...(listen ? { INVENTORY_PUBLIC_URL: inventoryUrl } : {}),
       ...options.env?.monitoring,
     }),
     bus: { subscribeDefaults: fastRetries },
   });
   const notifications = await notificationsService.create({
-    env: environment(redisUrl, {}),
+    env: environment({}),
     bus: { subscribeDefaults: fastRetries },
   });
   if (listen) await monitoring.app.listen({ host: HOST, port: monitoringPort });
@@ -119,7 +143,7 @@ export async function startSystem(
     monitoring.start(),
     notifications.start(),
   ]);
-  const redis = new Redis(redisUrl);
+  const checks = checkClient(redis);
 
   return {
     inventory: inventory.app,
@@ -135,7 +159,7 @@ export async function startSystem(
       return response.statusCode;
     },
     /** Lines describing every broken stock invariant; empty when all hold. */
-    invariantViolations: () => stockInvariantViolations(redis),
+    invariantViolations: () => stockInvariantViolations(checks),
     async close() {
       await Promise.all([
         inventory.close(),
@@ -145,7 +169,7 @@ export async function startSystem(
       ]);
       // inventory.close() and shipping.close() closed their apps too
       await monitoring.app.close();
-      redis.disconnect();
+      checks.disconnect();
     },
   };
 }
