@@ -1,12 +1,13 @@
 import {
   type Bus,
   createBus,
+  decodeEnvelope,
   type Envelope,
   type PublishOptions,
+  streamKey,
 } from "@retail/bus";
-import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
+import { catalog, partitionsOf, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import type { Env } from "@retail/service-kit";
-import { topicEvents } from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
@@ -97,7 +98,13 @@ export async function eventsOf<T extends RetailTopicName>(
   redis: Redis,
   topic: T,
 ): Promise<Envelope<Record<string, unknown>>[]> {
-  return (await topicEvents(redis, topic)) as Envelope<Record<string, unknown>>[];
+  const events: Envelope<Record<string, unknown>>[] = [];
+  for (let partition = 0; partition < partitionsOf(catalog[topic]); partition++) {
+    for (const [, fields] of await redis.xrange(streamKey(topic, partition), "-", "+")) {
+      events.push(decodeEnvelope(fields).envelope as Envelope<Record<string, unknown>>);
+    }
+  }
+  return events;
 }
 
 /** Assert the stock invariants hold for everything in Redis. */
