@@ -75,6 +75,14 @@ describe("partition leases and their fencing tokens", () => {
     expect(await redis.hget(lease, "holder")).toBe("a");
   });
 
+  it("grants the lease again to its holder's instance (a later tenure) with a greater token, after which the earlier token renews nothing", async () => {
+    const earlier = await grantedTo("a", 60_000);
+    const later = await grantedTo("a", 60_000);
+    expect(BigInt(later)).toBeGreaterThan(BigInt(earlier));
+    expect(await renewLease(redis, lease, earlier, 60_000)).toBe(false);
+    expect(await renewLease(redis, lease, later, 60_000)).toBe(true);
+  });
+
   it("gives an expired lease to the next instance that asks, with a greater token; the old holder's renewal is then refused", async () => {
     const old = await grantedTo("a", 200);
     const next = await grantedTo("b", 60_000);
@@ -298,5 +306,40 @@ describe("partition leases and their fencing tokens", () => {
     const { taken } = await parking.takeDue(10);
     expect(taken.map(({ entry: [id] }) => id)).toEqual(ids);
     expect(await pendingOwners()).toEqual([[ids[0], "b#2"]]);
+  });
+});
+
+describe("a tenure's fence, by its own clock", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  function clockAt(ms: number): void {
+    vi.spyOn(performance, "now").mockReturnValue(ms);
+  }
+
+  it("stays valid for four fifths of the lease's time to live after it was asked for, and as long after each renewal", () => {
+    clockAt(0);
+    const fence = new Fence("lease", "1", 1_000, 0, () => {});
+    clockAt(799);
+    expect(fence.valid()).toBe(true);
+    fence.renewed(500);
+    clockAt(1_299);
+    expect(fence.valid()).toBe(true);
+    clockAt(1_300);
+    expect(fence.valid()).toBe(false);
+  });
+
+  it("ends for good once expired or lost, telling its tenure once, and a renewal after that does not bring it back", () => {
+    const ends: string[] = [];
+    clockAt(0);
+    const expiring = new Fence("lease", "1", 1_000, 0, (reason) => ends.push(reason));
+    clockAt(900);
+    expect(expiring.valid()).toBe(false);
+    expiring.renewed(900);
+    expect(expiring.valid()).toBe(false);
+    const lost = new Fence("lease", "2", 1_000, 900, (reason) => ends.push(reason));
+    lost.lost();
+    lost.lost();
+    expect(lost.valid()).toBe(false);
+    expect(ends).toEqual(["expired", "lost"]);
   });
 });
