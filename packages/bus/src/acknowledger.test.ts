@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { gate, metricValue, useBusTestbed } from "../test/fixtures.js";
@@ -12,7 +13,7 @@ const frozen = { claimIdleMs: 60_000, reclaimIntervalMs: 60_000 };
 const eager = { claimIdleMs: 300, reclaimIntervalMs: 50 };
 
 describe("acknowledgements fenced by ownership", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   /** Who holds the entry in the group's pending list, or undefined when nobody does. */
   async function ownerOf(entryId: string): Promise<string | undefined> {

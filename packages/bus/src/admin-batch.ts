@@ -1,3 +1,4 @@
+import { type Cluster, Command } from "ioredis";
 import { AdminBatchAbortedError } from "./errors.js";
 import { isCluster, type RedisClient } from "./redis.js";
 
@@ -10,31 +11,65 @@ export type BatchReply = [error: Error | null, result: unknown];
 /**
  * Send many read commands in one round trip and collect every reply, errors included
  * (one missing stream must not fail the others). A standalone client gets one
- * `pipeline()`; a Cluster gets the commands issued together, because a Cluster
- * pipeline refuses keys of different slots and the partitions of a topic spread
- * over slots (the client's auto-pipelining still groups them per node).
+ * `pipeline()`. A Cluster refuses a pipeline whose keys live on different nodes, and
+ * the partitions of a topic spread over the masters: it gets one pipeline per node,
+ * all sent at once, so the batch still takes one round trip.
  */
 export async function batch(
   redis: RedisClient,
   commands: readonly BatchCommand[],
 ): Promise<BatchReply[]> {
   if (commands.length === 0) return [];
-  if (isCluster(redis)) {
-    return Promise.all(
-      commands.map(([name, ...args]) =>
-        redis.call(name, ...args).then(
-          (result): BatchReply => [null, result],
-          (error: unknown): BatchReply => [error as Error, undefined],
-        ),
-      ),
-    );
-  }
+  if (isCluster(redis)) return clusterBatch(redis, commands);
+  return pipelined(redis, commands);
+}
+
+async function pipelined(
+  redis: RedisClient,
+  commands: readonly BatchCommand[],
+): Promise<BatchReply[]> {
   // pipeline() takes the client's method names, which are the lower-case command names.
   const replies = await redis
     .pipeline(commands.map(([name, ...args]) => [name.toLowerCase(), ...args]))
     .exec();
   if (!replies) throw new AdminBatchAbortedError(commands.length);
   return replies as BatchReply[];
+}
+
+async function clusterBatch(
+  redis: Cluster,
+  commands: readonly BatchCommand[],
+): Promise<BatchReply[]> {
+  await slotMapOf(redis);
+  // Grouped as ioredis checks a cluster pipeline: by the nodes serving each key's slot.
+  const groups = new Map<string, number[]>();
+  commands.forEach(([name, ...args], index) => {
+    const slot = new Command(name.toLowerCase(), args).getSlot();
+    const node = slot === null ? "any" : (redis.slots[slot]?.join(",") ?? `slot ${slot}`);
+    groups.set(node, [...(groups.get(node) ?? []), index]);
+  });
+  const replies: BatchReply[] = new Array(commands.length);
+  await Promise.all(
+    [...groups.values()].map(async (indexes) => {
+      const groupReplies = await pipelined(
+        redis,
+        indexes.map((index) => commands[index] as BatchCommand),
+      );
+      indexes.forEach((index, position) => {
+        replies[index] = groupReplies[position] as BatchReply;
+      });
+    }),
+  );
+  return replies;
+}
+
+/** Resolves once the client knows which node serves which slot (it learns it on connecting). */
+function slotMapOf(redis: Cluster): Promise<void> {
+  if (redis.slots.length > 0) return Promise.resolve();
+  if (redis.status === "wait") redis.connect().catch(() => {});
+  return new Promise((resolve, reject) =>
+    redis.delayUntilReady((error) => (error ? reject(error) : resolve())),
+  );
 }
 
 /** How many keys one SCAN call looks at: few round trips, no long block of Redis. */

@@ -1,4 +1,5 @@
 import { defineTopic } from "@retail/contracts";
+import { useRedis } from "@retail/testing";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
@@ -103,7 +104,7 @@ describe("checking an entry before its handler runs", () => {
 });
 
 describe("entries that cannot reach their handler", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("dead-letters an entry whose schema check throws, and carries on with the next", async () => {
     const worker = testbed.bus("worker");
@@ -112,7 +113,7 @@ describe("entries that cannot reach their handler", () => {
     await worker.start();
     const tester = testbed.bus("tester");
     // a publisher that skipped validation
-    await appendUnvalidated(testbed.redis().url, "test.fragile", {
+    await appendUnvalidated(testbed.redis().client(), "test.fragile", {
       orderId: "o",
       seq: 1,
       note: "throw",

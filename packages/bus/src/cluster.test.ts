@@ -1,4 +1,4 @@
-import { useRedisCluster } from "@retail/testing";
+import { useRedis } from "@retail/testing";
 import type { Cluster } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testLogger } from "../test/fixtures.js";
@@ -9,14 +9,13 @@ import { streamKey } from "./keys.js";
 const PARTITIONS = 4;
 const EVENTS = 40;
 
+// On the cluster the run shares: vitest.cluster.config.ts runs it, vitest.config.ts does not.
 describe("the bus on a Redis Cluster of three masters", () => {
-  const cluster = useRedisCluster();
+  const cluster = useRedis();
   const buses: Bus<typeof catalog>[] = [];
-  const clients: Cluster[] = [];
 
   afterEach(async () => {
     await Promise.all(buses.splice(0).map((bus) => bus.close()));
-    for (const client of clients.splice(0)) client.disconnect();
     await cluster().flushAll();
   });
 
@@ -33,9 +32,8 @@ describe("the bus on a Redis Cluster of three masters", () => {
   }
 
   function client(): Cluster {
-    const created = cluster().client({ redisOptions: { maxRetriesPerRequest: null } });
-    clients.push(created);
-    return created;
+    expect(cluster().kind).toBe("cluster");
+    return cluster().connection() as Cluster;
   }
 
   /** The masters holding `key`, asked of each master: the slot's keys it has. */

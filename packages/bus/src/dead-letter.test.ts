@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { appendUnvalidated, useBusTestbed } from "../test/fixtures.js";
 import type { Envelope } from "./envelope.js";
@@ -7,7 +8,7 @@ import { deadLetterKey, streamKey } from "./keys.js";
 const fast = { retry: { initialDelayMs: 5, maxDelayMs: 20 } };
 
 describe("failure handling and dead letters", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("retries a failing handler with backoff until it succeeds, counting each delivery", async () => {
     const attempts: number[] = [];
@@ -106,7 +107,7 @@ describe("failure handling and dead letters", () => {
     worker.subscribe("test.order-placed", () => {}, fast);
     await worker.start();
     // a publisher that skipped validation
-    await appendUnvalidated(testbed.redis().url, "test.order-placed", { orderId: 42 });
+    await appendUnvalidated(testbed.redis().client(), "test.order-placed", { orderId: 42 });
 
     await vi.waitFor(async () =>
       expect(await worker.admin.listDeadLetters("test.order-placed")).toHaveLength(1),

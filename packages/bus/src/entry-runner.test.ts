@@ -1,9 +1,10 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { apply } from "../test/apply.js";
 import { useBusTestbed } from "../test/fixtures.js";
 
 describe("running a handler", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("gives up on a handler that hangs past its timeout: the signal aborts, the attempt counts as failed, and its key goes on after the retry", async () => {
     const worker = testbed.bus("worker");

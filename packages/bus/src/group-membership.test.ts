@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
 import { leaveGroupIfIdle } from "./group-membership.js";
@@ -7,7 +8,7 @@ import { ensureGroup } from "./reader.js";
 const stream = streamKey("test.order-placed", 0);
 
 describe("leaving a consumer group", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("never removes a consumer that holds entries, even one whose read lands during the check", async () => {
     const commands = testbed.redis().client();

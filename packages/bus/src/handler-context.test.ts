@@ -1,10 +1,11 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { apply } from "../test/apply.js";
 import { useBusTestbed } from "../test/fixtures.js";
 import { streamKey } from "./keys.js";
 
 describe("events a handler publishes", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("keep their ids when a step runs again: a redelivery appends the same ids, and consumers drop the copies", async () => {
     const worker = testbed.bus("worker");

@@ -1,11 +1,12 @@
 import { once } from "node:events";
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { apply } from "../test/apply.js";
 import { spawnConsumer, useBusTestbed } from "../test/fixtures.js";
 import { processedKey, streamKey } from "./keys.js";
 
 describe("idempotency", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("has one effect when the same event is delivered twice", async () => {
     const worker = testbed.bus("worker");
@@ -127,7 +128,7 @@ describe("idempotency", () => {
     await vi.waitFor(() => expect(handledHere).toEqual([older.id]));
 
     // a consumer process commits an event's effect (and its mark), then dies before the ack
-    const { child, lines } = spawnConsumer(testbed.redis().url, "hold");
+    const { child, lines } = spawnConsumer(testbed.redis().address, "hold");
     try {
       await vi.waitFor(() => expect(lines).toContain("ready"), { timeout: 30_000 });
       const committed = await tester.publish("test.order-placed", { orderId: "o-1", seq: 1 });

@@ -1,4 +1,5 @@
 import { Writable } from "node:stream";
+import { useRedis } from "@retail/testing";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
@@ -7,7 +8,7 @@ import { gate, useBusTestbed, metricValue as value } from "../test/fixtures.js";
 import { NonRetryableError } from "./errors.js";
 
 describe("observability", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("counts published, handled, failed, retried and dead-lettered events, and handler durations", async () => {
     const registry = new Registry();

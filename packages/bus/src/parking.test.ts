@@ -1,10 +1,11 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
 import { NonRetryableError } from "./errors.js";
 import { streamKey } from "./keys.js";
 
 describe("retries parked in Redis", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("retries a failing entry for as long as its time budget lasts, not a fixed count: an outage of many attempts dead-letters nothing", async () => {
     const attempts: number[] = [];

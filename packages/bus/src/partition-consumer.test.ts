@@ -1,8 +1,9 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
 
 describe("concurrency and per-key order", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("handles 1,000 events over 50 keys at concurrency 16: per key in stream order, never two at once", async () => {
     const worker = testbed.bus("worker");

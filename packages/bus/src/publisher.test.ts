@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
 import { decodeEnvelope } from "./envelope.js";
@@ -7,7 +8,7 @@ import { partitionFor } from "./partitioning.js";
 import { isoNow } from "./publisher.js";
 
 describe("publish", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("appends a complete envelope: UUIDv7 id, type, version, time, source, ids, trace, key, payload", async () => {
     const bus = testbed.bus("tester");

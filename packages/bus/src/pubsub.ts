@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { toIssues } from "./envelope.js";
 import { BusClosedError, PayloadValidationError } from "./errors.js";
 import type { RateLimitedLog } from "./rate-limited-log.js";
-import type { Connections, RedisClient } from "./redis.js";
+import { type Connections, isCluster, type RedisClient } from "./redis.js";
 
 type Listener = (message: unknown) => void;
 
@@ -28,17 +28,26 @@ export interface DirectChannel<Message> {
  * says how many received it. Messages are validated against their schema when sent
  * (typed error) and when received (logged and dropped). One subscriber connection
  * per bus, opened on first use; ioredis subscribes again after a reconnect.
+ *
+ * On a Redis Cluster the channels are sharded (`SPUBLISH`/`SSUBSCRIBE`): a channel
+ * lives on the master of its slot, where every subscriber of it listens, so the
+ * count of receivers is the whole count. A plain `PUBLISH` there reaches subscribers on
+ * every node but counts only those on the node it was sent to: a connected recipient
+ * would look offline.
  */
 export class PubSub {
   private subscriber: RedisClient | undefined;
   private readonly listeners = new Map<string, Set<Listener>>();
   private closed = false;
+  private readonly sharded: boolean;
 
   constructor(
     private readonly connections: Connections,
     private readonly logger: Logger,
     private readonly errors: RateLimitedLog,
-  ) {}
+  ) {
+    this.sharded = isCluster(connections.commands);
+  }
 
   broadcast<Schema extends z.ZodType>(
     name: string,
@@ -70,7 +79,11 @@ export class PubSub {
     if (this.closed) throw new BusClosedError("publish on a Pub/Sub channel");
     const parsed = schema.safeParse(message);
     if (!parsed.success) throw new PayloadValidationError(channel, toIssues(parsed.error));
-    return Number(await this.connections.commands.publish(channel, JSON.stringify(parsed.data)));
+    const text = JSON.stringify(parsed.data);
+    const { commands } = this.connections;
+    return Number(
+      await (this.sharded ? commands.spublish(channel, text) : commands.publish(channel, text)),
+    );
   }
 
   private async subscribe(
@@ -94,7 +107,7 @@ export class PubSub {
     if (!set) {
       set = new Set();
       this.listeners.set(channel, set);
-      await subscriber.subscribe(channel);
+      await (this.sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel));
     }
     set.add(validated);
     return async () => {
@@ -102,15 +115,17 @@ export class PubSub {
       current?.delete(validated);
       if (current?.size === 0 && this.subscriber) {
         this.listeners.delete(channel);
-        await this.subscriber.unsubscribe(channel);
+        await (this.sharded
+          ? this.subscriber.sunsubscribe(channel)
+          : this.subscriber.unsubscribe(channel));
       }
     };
   }
 
   private subscriberConnection(): RedisClient {
     if (this.subscriber) return this.subscriber;
-    const subscriber = this.connections.dedicated("pubsub");
-    subscriber.on("message", (channel: string, text: string) => {
+    const subscriber = this.connections.dedicated("pubsub", { shardedSubscribers: this.sharded });
+    subscriber.on(this.sharded ? "smessage" : "message", (channel: string, text: string) => {
       const listeners = this.listeners.get(channel);
       if (!listeners) return;
       let message: unknown;

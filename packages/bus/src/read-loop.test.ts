@@ -1,9 +1,10 @@
+import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
 import { streamKey } from "./keys.js";
 
 describe("reading a partition stream", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("never reads more entries than it has free handler slots", async () => {
     const release = gate();

@@ -1,4 +1,5 @@
 import { once } from "node:events";
+import { useRedis } from "@retail/testing";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { apply } from "../test/apply.js";
@@ -12,7 +13,7 @@ const stream = streamKey("test.order-placed", 0);
 const quickReclaim = { claimIdleMs: 500, reclaimIntervalMs: 100 };
 
 describe("recovery of entries left pending", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("hands an entry a dead consumer left pending to another consumer of the group", async () => {
     const client = testbed.redis().client();
@@ -52,7 +53,7 @@ describe("recovery of entries left pending", () => {
     await client.xreadgroup("GROUP", "worker", "other", "COUNT", 3, "STREAMS", stream, ">");
     // the ghost's first entry waits to be retried: it is not the reclaimer's to take
     const [first] = (await client.xpending(stream, "worker", "-", "+", 1)) as [string][];
-    await client.xclaim(stream, "worker", PARKED_CONSUMER, 0, first?.[0] ?? "", "JUSTID");
+    await client.call("XCLAIM", stream, "worker", PARKED_CONSUMER, 0, first?.[0] ?? "", "JUSTID");
 
     const reclaimer = new Reclaimer(
       client,
@@ -114,7 +115,7 @@ describe("recovery of entries left pending", () => {
   });
 
   it("completes the entries of a consumer process killed with SIGKILL mid-handler, each with exactly one effect", async () => {
-    const { child, lines } = spawnConsumer(testbed.redis().url, "hold");
+    const { child, lines } = spawnConsumer(testbed.redis().address, "hold");
     try {
       await vi.waitFor(() => expect(lines).toContain("ready"), { timeout: 30_000 });
 
@@ -171,7 +172,7 @@ describe("recovery of entries left pending", () => {
     // a supervisor restarts the consumer each time the event kills it
     for (let start = 0; start < 5; start += 1) {
       if ((await admin.listDeadLetters("test.order-placed")).length > 0) break;
-      const { child } = spawnConsumer(testbed.redis().url, "exit", [
+      const { child } = spawnConsumer(testbed.redis().address, "exit", [
         "claimIdleMs=300",
         "reclaimIntervalMs=100",
         "maxStalls=2",
@@ -205,7 +206,8 @@ describe("recovery of entries left pending", () => {
     await client.xreadgroup("GROUP", "worker", "ghost", "COUNT", 1, "STREAMS", stream, ">");
     const [pending] = (await client.xpending(stream, "worker", "-", "+", 1)) as [string][];
     // four deliveries so far, none finished with a failure on record
-    await client.xclaim(
+    await client.call(
+      "XCLAIM",
       stream,
       "worker",
       "ghost",

@@ -1,4 +1,4 @@
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { DeadlinePassedError } from "./errors.js";
 
 /** A standalone client or a Cluster: the bus works with either. */
@@ -67,9 +67,10 @@ export class Connections {
    * read whose reply was lost may have delivered entries, and the reader must know to
    * read its own history before anything newer. No command timeout, whatever the
    * client passed in has: a blocking read abandoned by a timeout would leave the
-   * entries Redis delivered to it pending, unseen.
+   * entries Redis delivered to it pending, unseen. `cluster` adds options for a
+   * Cluster's duplicate (sharded Pub/Sub subscribers).
    */
-  dedicated(name: string): RedisClient {
+  dedicated(name: string, cluster: Pick<ClusterOptions, "shardedSubscribers"> = {}): RedisClient {
     const options = {
       connectionName: name,
       maxRetriesPerRequest: null,
@@ -77,7 +78,7 @@ export class Connections {
       commandTimeout: undefined,
     };
     const client = isCluster(this.commands)
-      ? this.commands.duplicate(undefined, { redisOptions: options })
+      ? this.commands.duplicate(undefined, { ...cluster, redisOptions: options })
       : this.commands.duplicate({ ...options, enableAutoPipelining: false });
     client.on("error", this.onError);
     this.extra.add(client);

@@ -6,6 +6,7 @@ import {
   StackContextManager,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import { useRedis } from "@retail/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { useBusTestbed } from "../test/fixtures.js";
 import { defineScript } from "./service-script.js";
@@ -19,7 +20,7 @@ const traceIdOf = (traceparent: string) => traceparent.split("-")[1];
 const spanIdOf = (traceparent: string) => traceparent.split("-")[2];
 
 describe("trace context without an OpenTelemetry SDK", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("continues the trace given in the traceparent option", async () => {
     const bus = testbed.bus("tester");
@@ -44,7 +45,7 @@ describe("trace context without an OpenTelemetry SDK", () => {
 });
 
 describe("producer spans with an OpenTelemetry SDK", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({
     spanProcessors: [new SimpleSpanProcessor({ exporter })],

@@ -1,11 +1,12 @@
 import { Writable } from "node:stream";
+import { useRedis } from "@retail/testing";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { gate, metricValue, useBusTestbed } from "../test/fixtures.js";
 
 describe("entries trimmed before the group read them", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("are counted once per group, in a metric, a warning and the group's stats", async () => {
     const registry = new Registry();

@@ -11,14 +11,15 @@
  * Options after the mode: `claimIdleMs=<n>`, `reclaimIntervalMs=<n>`, `maxDeliveries=<n>`,
  * `maxStalls=<n>`.
  */
-import { Redis } from "ioredis";
+import { busConnection, connectTo } from "@retail/testing";
 import { pino } from "pino";
 import { createBus, type SubscribeOptions } from "../src/index.js";
 import { apply } from "./apply.js";
 import { catalog } from "./fixtures-catalog.js";
 
 const [redisUrl, mode = "hold", ...settings] = process.argv.slice(2);
-if (!redisUrl) throw new Error("usage: consumer-process <redis-url> [hold|exit] [name=value…]");
+if (!redisUrl)
+  throw new Error("usage: consumer-process <redis-url|host:port,…> [hold|exit] [name=value…]");
 const options: SubscribeOptions = { claimIdleMs: 1_000 };
 for (const setting of settings) {
   const [name, value] = setting.split("=");
@@ -32,11 +33,11 @@ for (const setting of settings) {
 }
 
 // Counts runs outside the bus: a processed mark would make the next delivery a duplicate.
-const counter = new Redis(redisUrl);
+const counter = connectTo(redisUrl);
 const bus = createBus({
   service: "worker",
   catalog,
-  redis: redisUrl,
+  redis: busConnection(redisUrl),
   logger: pino({ level: "silent" }),
 });
 bus.subscribe(

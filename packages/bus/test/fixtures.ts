@@ -1,7 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Catalog, TopicName } from "@retail/contracts";
-import { type RedisServerOptions, useRedisServer } from "@retail/testing";
+import {
+  type RedisServer,
+  type RedisServerOptions,
+  type TestRedis,
+  useRedisServer,
+} from "@retail/testing";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { Registry } from "prom-client";
@@ -16,6 +21,7 @@ import {
 } from "../src/index.js";
 import { outboxKey, streamKey } from "../src/keys.js";
 import { uuidv7 } from "../src/random.js";
+import type { RedisClient } from "../src/redis.js";
 import { catalog, catalogV2, type TestCatalog, type TestCatalogV2 } from "./fixtures-catalog.js";
 
 export { catalog, catalogV2, type TestCatalog, type TestCatalogV2 };
@@ -25,10 +31,32 @@ export const testLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }
 
 /**
  * One Redis container for the test file, flushed before each test, and a factory for
- * buses that are all closed after each test.
+ * buses that are all closed after each test. Given `useRedis()` instead of server
+ * options, the Redis of the run: the same on a server of the file's own, and on the
+ * cluster that vitest.cluster.config.ts shares.
  */
-export function useBusTestbed(serverOptions: RedisServerOptions = {}) {
-  const redis = useRedisServer(serverOptions);
+export function useBusTestbed(serverOptions?: RedisServerOptions): Testbed<RedisServer>;
+export function useBusTestbed(redis: () => TestRedis): Testbed<TestRedis>;
+export function useBusTestbed(
+  source: RedisServerOptions | (() => TestRedis) = {},
+): Testbed<RedisServer> | Testbed<TestRedis> {
+  return typeof source === "function"
+    ? testbed(source, (redis) => redis.connection())
+    : testbed(useRedisServer(source), (redis) => redis.url);
+}
+
+/** What a testbed needs of its Redis: a `RedisServer` or a `TestRedis`. */
+interface TestbedRedis {
+  flushAll(): Promise<void>;
+  client(): RedisClient;
+}
+
+export type Testbed<R extends TestbedRedis> = ReturnType<typeof testbed<R>>;
+
+function testbed<R extends TestbedRedis>(
+  redis: () => R,
+  connection: (redis: R) => BusOptions<Catalog>["redis"],
+) {
   const buses: Bus<Catalog>[] = [];
 
   beforeEach(async () => {
@@ -45,7 +73,7 @@ export function useBusTestbed(serverOptions: RedisServerOptions = {}) {
     const created = createBus<C>({
       service,
       catalog: (options.catalog ?? catalog) as C,
-      redis: redis().url,
+      redis: connection(redis()),
       logger: testLogger,
       shutdownTimeoutMs: 2_000,
       ...options,
@@ -122,8 +150,9 @@ export async function metricValue(
 
 /**
  * Start test/consumer-process.ts (a worker consumer in a process of its own, for tests
- * that kill it) with a mode and settings; `lines` collects what it writes to stdout
- * ("ready", "holding <event id>"). The caller kills it.
+ * that kill it) with a Redis URL or a `TestRedis` address (`host:port,…` for a cluster),
+ * a mode and settings; `lines` collects what it writes to stdout ("ready", "holding
+ * <event id>"). The caller kills it.
  */
 export function spawnConsumer(
   redisUrl: string,
@@ -150,10 +179,11 @@ export function spawnConsumer(
 
 /**
  * Append `payload` to partition 0 of `topic` as a publisher that skipped validation
- * would: a well-formed envelope around a payload its schema may refuse.
+ * would: a well-formed envelope around a payload its schema may refuse. Through a
+ * client of the caller's, or one opened (and closed) for a URL.
  */
 export async function appendUnvalidated(
-  url: string,
+  redis: string | RedisClient,
   topic: string,
   payload: unknown,
 ): Promise<void> {
@@ -169,10 +199,10 @@ export async function appendUnvalidated(
     partitionKey: "o",
     payload,
   });
-  const client = new Redis(url);
+  const client = typeof redis === "string" ? new Redis(redis) : redis;
   try {
     await client.xadd(streamKey(topic, 0), "*", ...fields);
   } finally {
-    client.disconnect();
+    if (client !== redis) client.disconnect();
   }
 }
