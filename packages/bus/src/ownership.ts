@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Logger } from "pino";
 import {
   acquireLease,
@@ -95,27 +96,29 @@ export class PartitionOwnership {
     const { commands, instance } = this.settings;
     this.closing = true;
     await beforeDeadline(commands.zrem(this.owners, instance), deadline).catch(() => {});
-    const held = this.held;
-    if (held && !held.leaving) this.handOver(held, deadline);
-    if (this.ending) await beforeDeadline(this.ending, deadline + 1_000).catch(() => {});
+    // The loop goes on renewing the lease while the tenure finishes its handlers.
+    await this.handOverHeld(deadline);
     this.wake.abort();
-    await this.loop;
+    await beforeDeadline(this.loop ?? Promise.resolve(), deadline + 1_000).catch(() => {});
+    // A tick in flight may have been granted the lease meanwhile.
+    await this.handOverHeld(deadline);
     // A renewal of this instance's place may have landed after the first removal.
     await beforeDeadline(commands.zrem(this.owners, instance), deadline + 1_000).catch(() => {});
   }
 
+  /** Hand over the partition if held, and wait for the handover until `deadline`. */
+  private async handOverHeld(deadline: number): Promise<void> {
+    const held = this.held;
+    if (held && !held.leaving) this.handOver(held, deadline);
+    if (this.ending) await beforeDeadline(this.ending, deadline + 1_000).catch(() => {});
+  }
+
   private async run(): Promise<void> {
     const every = Math.max(10, Math.floor(this.settings.leaseTtlMs / 4));
-    while (!this.wake.signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, every);
-        timer.unref();
-        this.wake.signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      if (this.wake.signal.aborted) break;
+    const { signal } = this.wake;
+    while (!signal.aborted) {
+      await delay(every, undefined, { signal, ref: false }).catch(() => {});
+      if (signal.aborted) break;
       await this.tick().catch((error: unknown) => this.failed(error));
     }
   }

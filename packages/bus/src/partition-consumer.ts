@@ -230,6 +230,8 @@ class PartitionWork<C extends Catalog> {
   async start(): Promise<void> {
     const { keys, options, connections } = this.settings;
     await ensureGroup(connections.commands, keys.stream, options.group, startId(options.startFrom));
+    // A tenure may end while it starts (its lease ran out while Redis was slow to answer).
+    if (this.lifecycle.stopping) return;
     this.reader.start();
     const sweepEvery = Math.max(10, Math.min(1_000, Math.floor(options.handlerTimeoutMs / 4)));
     this.timers.push(
