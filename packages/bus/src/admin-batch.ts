@@ -81,6 +81,8 @@ const SCAN_COUNT = 1_000;
  * slots' keys. A key written during the scan may or may not be seen.
  */
 export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  // A Cluster client that has not connected yet knows no masters, and would scan none.
+  if (isCluster(redis)) await slotMapOf(redis);
   const nodes = isCluster(redis) ? redis.nodes("master") : [redis];
   const keys = new Set<string>();
   for (const node of nodes) {

@@ -181,6 +181,12 @@ describe("admin", () => {
     expect(steady(groups)).toEqual(steady(await admin.groups("test.soak")));
   });
 
+  it("finds every dead letter through a client that has not connected yet", async () => {
+    await deadLetterInTwoGroups(2);
+    const admin = new BusAdmin(testbed.redis().client(), catalog);
+    expect(await admin.listDeadLetters("test.soak")).toHaveLength(4);
+  });
+
   it("returns one dead letter by id, parsed exactly as the list parses it", async () => {
     const tester = await deadLetterInTwoGroups(3);
     const letters = await tester.admin.listDeadLetters("test.soak");
