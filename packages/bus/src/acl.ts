@@ -100,7 +100,16 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
     ...OWN_KEYS,
     ...channels,
   ];
-  if (channels.length > 0) rules.push("+publish", "+subscribe", "+unsubscribe");
+  // The s-commands are the sharded channels the bus uses on a Redis Cluster (pubsub.ts).
+  if (channels.length > 0)
+    rules.push(
+      "+publish",
+      "+subscribe",
+      "+unsubscribe",
+      "+spublish",
+      "+ssubscribe",
+      "+sunsubscribe",
+    );
   if (consumed.length > 0) {
     const keys = consumed.flatMap((topic) => [
       `~${streamsOf(topic.name)}`,
