@@ -16,6 +16,7 @@ export {
   BusClosedError,
   BusError,
   BusNotReadyError,
+  CrossSlotError,
   DeadlinePassedError,
   EnvelopeError,
   HandlerRejectedError,
@@ -23,6 +24,7 @@ export {
   LuaScriptError,
   NonRetryableError,
   NotPublisherError,
+  NotReplicatedError,
   PayloadValidationError,
   PublishTimeoutError,
   StepError,
@@ -32,13 +34,15 @@ export {
 } from "./errors.js";
 export {
   deadLetterKey,
+  outboxKey,
   parkedKey,
   processedKey,
   retryRecordsKey,
   streamKey,
   trimmedKey,
 } from "./keys.js";
-export { LuaScript } from "./lua-script.js";
+export { LuaScript, type ReplicaWait } from "./lua-script.js";
+export type { RelayOptions } from "./outbox-relay.js";
 export { fnv1a32, partitionFor } from "./partitioning.js";
 export type { PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";

@@ -1,3 +1,4 @@
+/// <reference path="./cluster-key-slot.d.ts" />
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";

@@ -3,8 +3,10 @@
  * property test of any route asserts, and the inputs it throws at it. Imported by
  * tests only; it needs vitest and fast-check.
  */
+import { decodeEnvelope, type Envelope, outboxKey, type RedisClient, streamKey } from "@retail/bus";
+import { catalog, partitionsOf, type RetailPayload, type RetailTopicName } from "@retail/contracts";
 import fc from "fast-check";
-import { expect } from "vitest";
+import { expect, vi } from "vitest";
 import { errorBodySchema } from "./errors.js";
 
 /** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
@@ -25,3 +27,27 @@ export const headerValue = fc.string({
   ),
   maxLength: 200,
 });
+
+/**
+ * Every event of a topic in its streams, decoded, over all partitions (stream order
+ * per partition) — read once the topic's publisher has relayed its outbox, so that
+ * what a `commit` just wrote is there.
+ */
+export async function topicEvents<T extends RetailTopicName>(
+  redis: RedisClient,
+  topic: T,
+): Promise<Envelope<RetailPayload<T>>[]> {
+  const definition = catalog[topic];
+  const outbox = outboxKey(definition.publisher);
+  await vi.waitFor(async () => expect(await redis.xlen(outbox), `${outbox} relayed`).toBe(0), {
+    timeout: 10_000,
+    interval: 20,
+  });
+  const envelopes: Envelope<RetailPayload<T>>[] = [];
+  for (let partition = 0; partition < partitionsOf(definition); partition += 1) {
+    for (const [, fields] of await redis.xrange(streamKey(topic, partition), "-", "+")) {
+      envelopes.push(decodeEnvelope(fields).envelope as Envelope<RetailPayload<T>>);
+    }
+  }
+  return envelopes;
+}

@@ -2,12 +2,11 @@ import {
   type Bus,
   type BusOptions,
   createBus,
-  decodeEnvelope,
   type Envelope,
-  streamKey,
 } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import { errorBodySchema } from "@retail/service-kit";
+import { topicEvents } from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect } from "vitest";
@@ -90,16 +89,7 @@ export function useMonitoring() {
     async events(topic: RetailTopicName): Promise<Envelope[]> {
       const client = redis().client();
       try {
-        const partitions = catalog[topic].partitions ?? 1;
-        const envelopes: Envelope[] = [];
-        for (let partition = 0; partition < partitions; partition += 1) {
-          const entries = (await client.xrange(streamKey(topic, partition), "-", "+")) as [
-            string,
-            string[],
-          ][];
-          for (const [, fields] of entries) envelopes.push(decodeEnvelope(fields).envelope);
-        }
-        return envelopes;
+        return await topicEvents(client, topic);
       } finally {
         client.disconnect();
       }

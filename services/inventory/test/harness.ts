@@ -1,13 +1,12 @@
 import {
   type Bus,
   createBus,
-  decodeEnvelope,
   type Envelope,
   type PublishOptions,
-  streamKey,
 } from "@retail/bus";
-import { catalog, partitionsOf, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
+import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import type { Env } from "@retail/service-kit";
+import { topicEvents } from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
@@ -98,13 +97,7 @@ export async function eventsOf<T extends RetailTopicName>(
   redis: Redis,
   topic: T,
 ): Promise<Envelope<Record<string, unknown>>[]> {
-  const events: Envelope<Record<string, unknown>>[] = [];
-  for (let partition = 0; partition < partitionsOf(catalog[topic]); partition++) {
-    for (const [, fields] of await redis.xrange(streamKey(topic, partition), "-", "+")) {
-      events.push(decodeEnvelope(fields).envelope as Envelope<Record<string, unknown>>);
-    }
-  }
-  return events;
+  return (await topicEvents(redis, topic)) as Envelope<Record<string, unknown>>[];
 }
 
 /** Assert the stock invariants hold for everything in Redis. */

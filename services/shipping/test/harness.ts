@@ -1,23 +1,21 @@
 import {
   type Bus,
   createBus,
-  decodeEnvelope,
   type Envelope,
   type HandlerContext,
   type PublishOptions,
-  streamKey,
 } from "@retail/bus";
 import {
   catalog,
   examplePayloads,
   type OrderPlaced,
-  partitionsOf,
   type RetailCatalog,
   type RetailPayload,
   type RetailPayloadInput,
   type RetailTopicName,
 } from "@retail/contracts";
 import type { CreateServiceOptions, Env } from "@retail/service-kit";
+import { topicEvents } from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
@@ -197,13 +195,7 @@ export function useShippingHarness() {
     async events<T extends RetailTopicName>(topic: T): Promise<Envelope<RetailPayload<T>>[]> {
       const client = redis().client();
       try {
-        const envelopes: Envelope<RetailPayload<T>>[] = [];
-        for (let partition = 0; partition < partitionsOf(catalog[topic]); partition += 1) {
-          for (const [, fields] of await client.xrange(streamKey(topic, partition), "-", "+")) {
-            envelopes.push(decodeEnvelope(fields).envelope as Envelope<RetailPayload<T>>);
-          }
-        }
-        return envelopes;
+        return await topicEvents(client, topic);
       } finally {
         client.disconnect();
       }
