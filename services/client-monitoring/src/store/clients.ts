@@ -82,17 +82,14 @@ export class ClientRegistry {
   async list(limit: number): Promise<ClientRecord[]> {
     const ids = await this.redis.zrevrange(keys.clientsLastSeen, 0, limit - 1);
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const id of ids)
-      pipeline.hmget(keys.client(id), "clientId", "app", "version", "status", "lastSeen");
-    const replies = (await pipeline.exec()) ?? [];
-    const records: ClientRecord[] = [];
-    for (const [error, fields] of replies) {
-      if (error) throw error;
-      const record = toRecord(fields as (string | null)[]);
-      if (record) records.push(record);
-    }
-    return records;
+    // Separate commands, not a pipeline: the client auto-pipelines them into one write
+    // (per slot on a Cluster, where a pipeline must keep to one slot).
+    const replies = await Promise.all(
+      ids.map((id) =>
+        this.redis.hmget(keys.client(id), "clientId", "app", "version", "status", "lastSeen"),
+      ),
+    );
+    return replies.flatMap((fields) => toRecord(fields) ?? []);
   }
 
   /**

@@ -1,0 +1,64 @@
+import { useRedisCluster } from "@retail/testing";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type ClientMonitoringService, clientMonitoringService } from "./service.js";
+
+const WAIT = { timeout: 15_000, interval: 50 };
+/** Client id → app; the ids' partitions spread over the masters. */
+const CLIENTS: Record<string, string> = {
+  "till-1": "till",
+  "web-2": "web-shop",
+  "mobile-3": "mobile",
+  "till-4": "till",
+};
+
+describe("client-monitoring on a Redis Cluster", () => {
+  const cluster = useRedisCluster();
+  let service: ClientMonitoringService;
+
+  beforeAll(async () => {
+    const [first, ...others] = cluster().nodes;
+    service = await clientMonitoringService.create({
+      env: {
+        PORT: "0",
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+        REDIS_URL: `redis://${first?.host}:${first?.port}`,
+        REDIS_CLUSTER_NODES: others.map(({ host, port }) => `${host}:${port}`).join(","),
+        CLIENT_SWEEP_INTERVAL_MS: "60000",
+        DEAD_LETTER_CHECK_INTERVAL_MS: "60000",
+      },
+      bus: { shutdownTimeoutMs: 2_000 },
+    });
+    await service.start();
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it("records heartbeats, lists the clients, and announces each one online through the topic", async () => {
+    for (const [clientId, app] of Object.entries(CLIENTS)) {
+      const beat = await service.app.inject({
+        method: "POST",
+        url: `/clients/${clientId}/heartbeat`,
+        payload: { app, version: "1.0.0" },
+      });
+      expect(beat.statusCode, beat.body).toBe(204);
+    }
+    const list = await service.app.inject({ url: "/clients" });
+    expect(list.statusCode, list.body).toBe(200);
+    expect(
+      list
+        .json()
+        .map((client: { clientId: string }) => client.clientId)
+        .sort(),
+    ).toEqual(Object.keys(CLIENTS).sort());
+    // The statistics read every topic's partitions, on whichever master holds each.
+    await vi.waitFor(async () => {
+      const stats = await service.app.inject({ url: "/stats" });
+      expect(stats.statusCode, stats.body).toBe(200);
+      const online = stats
+        .json()
+        .topics.find(({ topic }: { topic: string }) => topic === "client.online");
+      expect(online?.length).toBe(Object.keys(CLIENTS).length);
+    }, WAIT);
+  });
+});
