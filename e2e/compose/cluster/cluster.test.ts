@@ -6,6 +6,7 @@ import { type Failover, killMasterOf } from "./failover.js";
 import {
   ADMIN_PASSWORD,
   adminCluster,
+  clusterClient,
   clusterNodes,
   infoField,
   isLiveMaster,
@@ -82,6 +83,16 @@ describe("docker compose on a Redis Cluster: 3 masters, 3 replicas, the same ser
         } finally {
           user.disconnect();
         }
+      }
+    }
+    // as the services connect: a Cluster client learns the slots (CLUSTER SLOTS) as the user
+    for (const [username, password] of Object.entries(USERS)) {
+      const user = await clusterClient({ username, password });
+      try {
+        expect([username, await user.ping()]).toEqual([username, "PONG"]);
+        expect(user.nodes("master")).toHaveLength(3);
+      } finally {
+        user.disconnect();
       }
     }
   });

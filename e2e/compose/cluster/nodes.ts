@@ -80,11 +80,14 @@ export async function nodeAddresses(): Promise<Map<string, string>> {
 }
 
 /**
- * An ioredis Cluster from the host, as the admin. The nodes announce their compose
- * service names, which only the containers resolve: each is mapped to the container's
- * address (read now: make a new client after a node was restarted).
+ * An ioredis Cluster from the host, as the admin or the given user, as the services
+ * connect. The nodes announce their compose service names, which only the containers
+ * resolve: each is mapped to the container's address (read now: make a new client after
+ * a node was restarted).
  */
-export async function adminCluster(): Promise<Cluster> {
+export async function clusterClient(
+  user: { username: string; password: string } = { username: "default", password: ADMIN_PASSWORD },
+): Promise<Cluster> {
   const addresses = await nodeAddresses();
   const natMap = (key: string) => {
     const [host, port] = key.split(":");
@@ -93,6 +96,9 @@ export async function adminCluster(): Promise<Cluster> {
   };
   return new Cluster([{ host: addresses.get("redis") ?? "", port: 6379 }], {
     natMap,
-    redisOptions: { password: ADMIN_PASSWORD },
+    redisOptions: user,
   });
 }
+
+/** {@link clusterClient} as the admin: what the checks read the cluster with. */
+export const adminCluster = () => clusterClient();
