@@ -10,7 +10,7 @@ import { defineRetailProject } from "../../vitest.shared.js";
  *   is testing's redis-cluster.test.ts, and issue #15's failover test).
  * - acl.test.ts: writes ACL users to its one server; a cluster needs them on every node.
  * - pubsub-reconnect.test.ts: cuts Pub/Sub connections with CLIENT KILL on its one server.
- * - lua-script.test.ts, step.test.ts, outbox-relay.test.ts: the lead engineer's, in progress.
+ * - lua-script.test.ts: counts EVAL/EVALSHA calls in its one server's INFO commandstats.
  * - caused-ids, envelope*, handler-slots, lanes, partitioning, publish-deadlines,
  *   rate-limited-log, recent-ids, traceparent: they never reach Redis.
  */
@@ -26,6 +26,7 @@ export default defineRetailProject("@retail/bus cluster", {
     "src/handler-context.test.ts",
     "src/idempotency.test.ts",
     "src/metrics.test.ts",
+    "src/outbox-relay.test.ts",
     "src/parking.test.ts",
     "src/partition-consumer.test.ts",
     "src/publisher.test.ts",
@@ -33,6 +34,7 @@ export default defineRetailProject("@retail/bus cluster", {
     "src/read-loop.test.ts",
     "src/reclaimer.test.ts",
     "src/shutdown.test.ts",
+    "src/step.test.ts",
     "src/tracing.test.ts",
     "src/trim-watch.test.ts",
   ],

@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { apply } from "../test/apply.js";
@@ -22,7 +23,7 @@ const SHORT_ORDER = {
 };
 
 describe("bus.commit", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   /** The payloads in the topic's stream once the tester's outbox is relayed. */
   async function payloadsOf(topic: string): Promise<string[]> {
