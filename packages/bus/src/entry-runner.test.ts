@@ -46,6 +46,7 @@ describe("running a handler", () => {
     const worker = testbed.bus("worker");
     const late: unknown[] = [];
     let release: () => void = () => {};
+    let retried = false;
     worker.subscribe(
       "test.order-placed",
       async (event, context) => {
@@ -63,6 +64,7 @@ describe("running a handler", () => {
           return;
         }
         await apply(worker, { calls: [["HINCRBY", "{worker}:effects", event.id, 1]] }, context);
+        retried = true;
       },
       { handlerTimeoutMs: 200, retry: { initialDelayMs: 5, maxDelayMs: 10 } },
     );
@@ -70,9 +72,11 @@ describe("running a handler", () => {
     const event = await testbed
       .bus("tester")
       .publish("test.order-placed", { orderId: "o", seq: 1 });
-    await vi.waitFor(async () =>
-      expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0),
-    );
+    // nothing is pending before the entry is read either: wait for the retry first
+    await vi.waitFor(async () => {
+      expect(retried).toBe(true);
+      expect((await worker.admin.groups("test.order-placed"))[0]?.pending).toBe(0);
+    });
     release();
     await vi.waitFor(() => expect(late).toHaveLength(1));
     expect(late[0]).toMatchObject({ code: "BUS_ERR_HANDLER_TIMEOUT" });
