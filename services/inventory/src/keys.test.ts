@@ -1,4 +1,4 @@
-import { processedKey } from "@retail/bus";
+import { outboxKey, processedKey } from "@retail/bus";
 import { describe, expect, it } from "vitest";
 import { keys, SERVICE_NAME } from "./keys.js";
 
@@ -17,8 +17,13 @@ function everyKey(id: string): string[] {
 }
 
 describe(`${SERVICE_NAME}'s keys`, () => {
-  it("all hash to the service's one Cluster slot, with its group's processed marks, whatever the ids in them", () => {
-    const built = [...everyKey("o-1"), ...everyKey("}{evil}"), processedKey(SERVICE_NAME)];
+  it("all hash to the service's one Cluster slot, with its group's processed marks and its outbox, whatever the ids in them", () => {
+    const built = [
+      ...everyKey("o-1"),
+      ...everyKey("}{evil}"),
+      processedKey(SERVICE_NAME),
+      outboxKey(SERVICE_NAME),
+    ];
     expect(built.length).toBeGreaterThan(2);
     for (const key of built) expect(hashedPart(key), key).toBe(SERVICE_NAME);
   });

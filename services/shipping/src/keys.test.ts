@@ -1,3 +1,4 @@
+import { outboxKey } from "@retail/bus";
 import { describe, expect, it } from "vitest";
 import {
   cancelledOrderKey,
@@ -16,13 +17,13 @@ function hashedPart(key: string): string {
 }
 
 describe("shipping's keys", () => {
-  it("all hash to the service's one Cluster slot, with its group's processed marks, whatever the ids in them", () => {
+  it("all hash to the service's one Cluster slot, with its group's processed marks and its outbox, whatever the ids in them", () => {
     const built = ["s-1", "}{evil}"].flatMap((id) => [
       shipmentKey(id),
       shipmentByOrderKey(id),
       cancelledOrderKey(id),
     ]);
-    for (const key of [...built, TIMERS_KEY, PROCESSED_KEY])
+    for (const key of [...built, TIMERS_KEY, PROCESSED_KEY, outboxKey(SERVICE_NAME)])
       expect(hashedPart(key), key).toBe(SERVICE_NAME);
   });
 });
