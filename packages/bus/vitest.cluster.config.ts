@@ -18,6 +18,7 @@ export default defineRetailProject("@retail/bus cluster", {
   include: [
     "src/acknowledger.test.ts",
     "src/admin.test.ts",
+    "src/bus.test.ts",
     "src/check-entry.test.ts",
     "src/cluster.test.ts",
     "src/dead-letter.test.ts",

@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { Redis } from "ioredis";
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
@@ -5,7 +6,7 @@ import type { Envelope } from "./envelope.js";
 import { streamKey } from "./keys.js";
 
 describe("consumer groups", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   it("creates the group and its stream on start, and delivers what is published next", async () => {
     const worker = testbed.bus("worker");
