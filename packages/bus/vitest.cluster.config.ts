@@ -43,4 +43,8 @@ export default defineRetailProject("@retail/bus cluster", {
   // runner that resolves workspace packages to their sources.
   globalSetup: ["../testing/src/cluster-global-setup.ts"],
   fileParallelism: false,
+  // Bounded: the run takes about 80 s on a 2-core machine (its longest test about 11 s);
+  // a test that hangs on the cluster fails in 30 s instead of holding the run.
+  testTimeout: 30_000,
+  hookTimeout: 30_000,
 });
