@@ -64,6 +64,25 @@ describe("Redis ACL users derived from the catalog", () => {
     });
   });
 
+  it("lets a service consume with per-key order (partition leases) as its own user", async () => {
+    const { urlOf } = await createUsers();
+    const worker = testbed.bus("worker", { redis: urlOf("worker") });
+    const handled: number[] = [];
+    worker.subscribe(
+      "test.order-placed",
+      async (event, context) => {
+        await apply(worker, { events: [["test.order-handled", event.payload]] }, context);
+        handled.push(event.payload.seq);
+      },
+      { ordering: "per-key" },
+    );
+    await worker.start();
+    const tester = testbed.bus("tester", { redis: urlOf("tester") });
+    for (const seq of [1, 2, 3]) await tester.publish("test.order-placed", { orderId: "o-1", seq });
+    await vi.waitFor(() => expect(handled).toEqual([1, 2, 3]), { timeout: 15_000 });
+    await testbed.relayed("worker");
+  });
+
   it("keeps a service out of other services' state and topics", async () => {
     const { urlOf } = await createUsers();
     const worker: Redis = new Redis(urlOf("worker"), { maxRetriesPerRequest: 0 });

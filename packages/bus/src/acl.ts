@@ -35,6 +35,9 @@ const OWN_KEYS = [
   "-flushdb",
   "-keys",
   "+info",
+  // Partition leases (per-key order) read Redis's clock, so every instance agrees on
+  // expiry; TIME is in @dangerous, so it is allowed after that category is removed.
+  "+time",
 ];
 
 /**
@@ -53,12 +56,24 @@ const CONSUMED_TOPIC = [
   "+xinfo",
   "+xlen",
   "+xrange",
+  // Per-key order: a partition's owner waits for new entries with XREAD, and checks
+  // the partition's newest entry before reading past a gap.
+  "+xread",
+  "+xrevrange",
   "+eval",
   "+evalsha",
 ];
 
 /** The kinds of key a group keeps per partition of a topic it consumes (see keys.ts). */
-const GROUP_KEY_KINDS = ["dead", "parked", "failures", "trimmed", "takeovers"] as const;
+const GROUP_KEY_KINDS = [
+  "dead",
+  "parked",
+  "failures",
+  "trimmed",
+  "takeovers",
+  "lease",
+  "owners",
+] as const;
 
 /**
  * The Redis ACL rules of one service's user, derived from the catalog: everything
