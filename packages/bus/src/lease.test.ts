@@ -1,5 +1,4 @@
-import { useRedisServer } from "@retail/testing";
-import type { Redis } from "ioredis";
+import { useRedis } from "@retail/testing";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { Acknowledger } from "./acknowledger.js";
 import { partitionKeys } from "./keys.js";
@@ -15,14 +14,15 @@ import {
 } from "./lease.js";
 import { LeaseParking } from "./lease-parking.js";
 import { PARKED_CONSUMER, Parking } from "./parking.js";
+import type { RedisClient } from "./redis.js";
 import { freshRecord } from "./retry-record.js";
 
 const keys = partitionKeys("test.ordered", 0, "ordered");
 const lease = leaseKey("test.ordered", 0, "ordered");
 
 describe("partition leases and their fencing tokens", () => {
-  const server = useRedisServer();
-  let redis: Redis;
+  const server = useRedis();
+  let redis: RedisClient;
 
   beforeEach(async () => {
     await server().flushAll();

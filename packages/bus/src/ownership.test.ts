@@ -1,3 +1,4 @@
+import { useRedis } from "@retail/testing";
 import { Registry } from "prom-client";
 import { describe, expect, it, vi } from "vitest";
 import { gate, metricValue, useBusTestbed } from "../test/fixtures.js";
@@ -12,7 +13,7 @@ const TOPIC = "test.ordered";
 const PARTITIONS = 6;
 
 describe("partition ownership of a per-key-ordered subscription", () => {
-  const testbed = useBusTestbed();
+  const testbed = useBusTestbed(useRedis());
 
   function instance(
     name: string,
