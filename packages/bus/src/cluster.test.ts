@@ -1,10 +1,11 @@
 import { useRedis } from "@retail/testing";
+import slotOf from "cluster-key-slot";
 import type { Cluster } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testLogger } from "../test/fixtures.js";
 import { catalog } from "../test/fixtures-catalog.js";
 import { type Bus, createBus } from "./index.js";
-import { streamKey } from "./keys.js";
+import { outboxKey, partitionKeys, processedKey, relayLeaseKey, streamKey } from "./keys.js";
 
 const PARTITIONS = 4;
 const EVENTS = 40;
@@ -87,5 +88,26 @@ describe("the bus on a Redis Cluster of three masters", () => {
       masters.add(owners[0] as string);
     }
     expect(masters.size).toBeGreaterThan(1);
+  });
+
+  it("computes the slot of every kind of key the bus and the services use as CLUSTER KEYSLOT does", async () => {
+    // The cross-slot check every LuaScript run makes (CrossSlotError) hashes keys on
+    // the client; this ties that hash to Redis's own.
+    const keys = [
+      ...Object.values(partitionKeys("order.placed", 3, "shipping")),
+      processedKey("inventory"),
+      processedKey("auditor", "inventory"),
+      outboxKey("inventory"),
+      relayLeaseKey("inventory"),
+      "{inventory}:product:SKU-1",
+      "{shipping}:shipment:abc",
+      "no-tag-at-all",
+      "{}:empty-tag",
+      "{unclosed:tag",
+    ];
+    const admin = client();
+    for (const key of keys) {
+      expect(slotOf(key), key).toBe(Number(await admin.cluster("KEYSLOT", key)));
+    }
   });
 });
