@@ -156,6 +156,28 @@ async function withNode<T>(
 }
 
 describe("createRedisClient with cluster seeds nobody answers", () => {
+  it("gives every node connection REDIS_URL's user, password and TLS (rediss://), and not its database", async () => {
+    const port = await freePort();
+    const client = createRedisClient(
+      contextFor({
+        REDIS_URL: `rediss://svc:p%40ss@127.0.0.1:${port}/3`,
+        REDIS_CLUSTER_NODES: `127.0.0.1:${port}`,
+      }),
+    );
+    try {
+      if (!(client instanceof Cluster)) throw new Error("expected a Cluster");
+      expect(client.options.redisOptions).toMatchObject({
+        username: "svc",
+        password: "p@ss",
+        tls: {},
+        connectionName: "orders-test",
+      });
+      expect(client.options.redisOptions).not.toHaveProperty("db");
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("fails commands as unavailable, also those it queues while reconnecting, logs the errors at a limited rate, and is not ready", async () => {
     const lines: string[] = [];
     const port = await freePort();
