@@ -1,9 +1,4 @@
-import {
-  type Bus,
-  type BusOptions,
-  createBus,
-  type Envelope,
-} from "@retail/bus";
+import { type Bus, type BusOptions, createBus, type Envelope } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import { errorBodySchema } from "@retail/service-kit";
 import { topicEvents } from "@retail/service-kit/testing";

@@ -1,9 +1,4 @@
-import {
-  type Bus,
-  createBus,
-  type Envelope,
-  type PublishOptions,
-} from "@retail/bus";
+import { type Bus, createBus, type Envelope, type PublishOptions } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import type { Env } from "@retail/service-kit";
 import { topicEvents } from "@retail/service-kit/testing";
