@@ -19,8 +19,10 @@ const CONNECTION = [
   "+client|setname",
   "+client|id",
   // On a Redis Cluster, ioredis learns which node serves which slot from CLUSTER SLOTS
-  // (at connect, and again after MOVED or a failover); a user without it cannot connect.
+  // (at connect, and again after MOVED or a failover), and its ready check asks CLUSTER
+  // INFO (the cluster's state, as INFO tells the server's); without them no connection.
   "+cluster|slots",
+  "+cluster|info",
 ];
 
 /** The service's own state, its processed marks, its topics and its dead letters. */
