@@ -83,6 +83,33 @@ describe("Redis ACL users derived from the catalog", () => {
     await testbed.relayed("worker");
   });
 
+  it("lets a service use its Pub/Sub channels, plain and sharded (as on a cluster), and no others", async () => {
+    const admin = testbed.redis().client();
+    await admin.call(
+      "ACL",
+      "SETUSER",
+      "notifier",
+      "reset",
+      `>${PASSWORD}`,
+      ...aclRules(catalogForAcl, "notifier", { channels: ["direct:notifier:*"] }),
+    );
+    admin.disconnect();
+    const { host, port } = testbed.redis();
+    const notifier = new Redis(`redis://notifier:${PASSWORD}@${host}:${port}`, {
+      maxRetriesPerRequest: 0,
+    });
+    try {
+      expect(await notifier.publish("direct:notifier:c-1", "hi")).toBe(0);
+      expect(await notifier.call("SPUBLISH", "direct:notifier:c-1", "hi")).toBe(0);
+      await notifier.call("SSUBSCRIBE", "direct:notifier:c-2");
+      await notifier.call("SUNSUBSCRIBE", "direct:notifier:c-2");
+      await expect(notifier.call("SPUBLISH", "direct:other:c-1", "hi")).rejects.toThrow(/NOPERM/);
+      await expect(notifier.publish("broadcast:events", "hi")).rejects.toThrow(/NOPERM/);
+    } finally {
+      notifier.disconnect();
+    }
+  });
+
   it("keeps a service out of other services' state and topics", async () => {
     const { urlOf } = await createUsers();
     const worker: Redis = new Redis(urlOf("worker"), { maxRetriesPerRequest: 0 });
