@@ -23,6 +23,7 @@ export default defineRetailProject("@retail/bus cluster", {
     "src/cluster.test.ts",
     "src/dead-letter.test.ts",
     "src/entry-runner.test.ts",
+    "src/failover.cluster.test.ts",
     "src/group-membership.test.ts",
     "src/handler-context.test.ts",
     "src/idempotency.test.ts",

@@ -11,5 +11,6 @@ export default defineRetailProject("@retail/bus", {
     "test/soak.test.ts",
     "test/ordering/ordering.test.ts",
     "src/cluster.test.ts",
+    "src/failover.cluster.test.ts",
   ],
 });

@@ -2,10 +2,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { generateMulti } from "cluster-key-slot";
 import { CrossSlotError, LuaScriptError, NotReplicatedError } from "./errors.js";
-import type { RedisClient } from "./redis.js";
+import { isCluster, type RedisClient } from "./redis.js";
 
 /** `-- @include "file.lua"` on a line of its own: replaced by that file (relative path). */
 const INCLUDE = /^--\s*@include\s+"([^"]+)"\s*$/gm;
@@ -87,7 +88,11 @@ export class LuaScript {
     args: readonly (string | number)[],
     { replicas, timeoutMs }: ReplicaWait,
   ): Promise<unknown> {
-    const attempt = async (command: "evalsha" | "eval", script: string) => {
+    const attempt = async (
+      command: "evalsha" | "eval",
+      script: string,
+      redirections = MAX_REDIRECTIONS,
+    ): Promise<unknown> => {
       // One pipeline: ioredis sends it to the node of the script's slot, so WAIT
       // follows the script on the connection that wrote.
       const replies = await redis
@@ -96,7 +101,17 @@ export class LuaScript {
         .call("WAIT", replicas, timeoutMs)
         .exec();
       const [[scriptError, result] = [], [waitError, acknowledged] = []] = replies ?? [];
-      if (scriptError) throw scriptError;
+      if (scriptError) {
+        // ioredis follows a redirection for a pipeline only when every command in it
+        // failed alike, and WAIT does not fail: after a failover, learn the new slot
+        // map and go again.
+        if (isCluster(redis) && redirections > 0 && CLUSTER_MOVING.test(scriptError.message)) {
+          await new Promise<void>((resolve) => redis.refreshSlotsCache(() => resolve()));
+          await delay(REDIRECTION_PAUSE_MS);
+          return attempt(command, script, redirections - 1);
+        }
+        throw scriptError;
+      }
       if (waitError) throw waitError;
       if (Number(acknowledged) < replicas)
         throw new NotReplicatedError(replicas, Number(acknowledged), timeoutMs);
@@ -110,6 +125,11 @@ export class LuaScript {
     }
   }
 }
+
+/** Replies of a node that does not serve the slot (yet): the slot moved or is moving. */
+const CLUSTER_MOVING = /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN) /;
+const MAX_REDIRECTIONS = 16;
+const REDIRECTION_PAUSE_MS = 100;
 
 /** Opt-in durability of a write: wait until `replicas` replicas have it, at most `timeoutMs`. */
 export interface ReplicaWait {
