@@ -378,6 +378,7 @@ async function refreshStats() {
             groupChip(group, dead.get(`${group.topic}|${group.group}`) ?? 0),
           ),
         ),
+        mastersOf(topic),
       ),
     ),
   );
@@ -386,6 +387,26 @@ async function refreshStats() {
       state.source,
       topics.map((row) => row.topic),
     );
+}
+
+/** On a Redis Cluster, the master holding each partition stream ("p0 redis-2:6379 · p1 …"). */
+function mastersOf(topic) {
+  const placed = (topic.partitions ?? []).filter((row) => row.master);
+  if (placed.length === 0) return undefined;
+  return element(
+    "span",
+    {
+      className: "masters",
+      title: placed.map((row) => `${row.stream} is on master ${row.master}`).join("\n"),
+    },
+    ...placed.map((row) =>
+      element(
+        "span",
+        { className: "master", "data-partition": String(row.partition), "data-master": row.master },
+        placed.length > 1 ? `p${row.partition} ${row.master}` : `on ${row.master}`,
+      ),
+    ),
+  );
 }
 
 function groupChip(group, deadLetters) {

@@ -1,3 +1,4 @@
+import { catalog, partitionsOf } from "@retail/contracts";
 import { useRedisCluster } from "@retail/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ClientMonitoringService, clientMonitoringService } from "./service.js";
@@ -60,5 +61,32 @@ describe("client-monitoring on a Redis Cluster", () => {
         .topics.find(({ topic }: { topic: string }) => topic === "client.online");
       expect(online?.length).toBe(Object.keys(CLIENTS).length);
     }, WAIT);
+  });
+
+  it("names in GET /stats, for each partition stream, the master serving its slot, as the cluster says", async () => {
+    const admin = cluster().client();
+    try {
+      // Redis's own answer: which node serves which slot range, and each stream's slot.
+      const ranges = await admin.cluster("SLOTS");
+      const masterOfSlot = (slot: number) => {
+        const [host, port] = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2] ?? [];
+        return `${host}:${port}`;
+      };
+      const stats = (await service.app.inject({ url: "/stats" })).json();
+      const partitions: { stream: string; master: string | null }[] = stats.topics.flatMap(
+        (topic: { partitions: unknown[] }) => topic.partitions,
+      );
+      expect(partitions.length).toBe(
+        Object.values(catalog).reduce((sum, topic) => sum + partitionsOf(topic), 0),
+      );
+      for (const { stream, master } of partitions) {
+        const slot = Number(await admin.cluster("KEYSLOT", stream));
+        expect({ stream, master }).toEqual({ stream, master: masterOfSlot(slot) });
+      }
+      // the partitions spread over the masters: the table is worth showing
+      expect(new Set(partitions.map(({ master }) => master)).size).toBeGreaterThan(1);
+    } finally {
+      admin.disconnect();
+    }
   });
 });

@@ -1,5 +1,5 @@
-import { NonRetryableError } from "@retail/bus";
-import { examplePayloads, topicNames } from "@retail/contracts";
+import { NonRetryableError, streamKey } from "@retail/bus";
+import { catalog, examplePayloads, partitionsOf, topicNames } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
 import { useMonitoring } from "../../test/harness.js";
 
@@ -52,7 +52,17 @@ describe("GET /stats", () => {
       length: 0,
       ratePerSecond: 0,
       lastEventAt: null,
+      partitions: [{ partition: 0, stream: streamKey("stock.low", 0), length: 0, master: null }],
     });
+    // each partition's stream and length; no cluster, so no master to name
+    const placedTopic = stats.topics.find((row: { topic: string }) => row.topic === "order.placed");
+    expect(placedTopic.partitions).toHaveLength(partitionsOf(catalog["order.placed"]));
+    expect(
+      placedTopic.partitions.reduce((sum: number, row: { length: number }) => sum + row.length, 0),
+    ).toBe(6);
+    for (const row of placedTopic.partitions) {
+      expect(row).toMatchObject({ stream: streamKey("order.placed", row.partition), master: null });
+    }
     expect(stats.groups).toContainEqual({
       topic: "order.placed",
       group: "shipping",

@@ -1,5 +1,6 @@
 import type { Bus, RedisClient } from "@retail/bus";
 import { type RetailCatalog, topicNames } from "@retail/contracts";
+import { Cluster, Command } from "ioredis";
 import { z } from "zod";
 import { keys } from "../keys.js";
 
@@ -15,6 +16,19 @@ export const statsSchema = z.object({
         .number()
         .describe("Events handled by client-monitoring per second, over the last minute."),
       lastEventAt: z.string().nullable().describe("Time of the newest entry, from its stream id."),
+      partitions: z.array(
+        z.object({
+          partition: z.number(),
+          stream: z.string().describe("The partition's stream key."),
+          length: z.number().describe("Entries in the partition's stream."),
+          master: z
+            .string()
+            .nullable()
+            .describe(
+              "On a Redis Cluster, the master (host:port, as the cluster announces it) serving the stream's slot; null on a single Redis server.",
+            ),
+        }),
+      ),
     }),
   ),
   groups: z.array(
@@ -53,6 +67,12 @@ export async function collectStats(
       length: topic.length,
       ratePerSecond: rates.get(topic.topic) ?? 0,
       lastEventAt: topic.lastEntry?.at ?? null,
+      partitions: topic.partitions.map(({ partition, stream, length }) => ({
+        partition,
+        stream,
+        length,
+        master: masterOf(redis, stream),
+      })),
     })),
     groups: groups.map((group) => ({
       topic: group.topic,
@@ -69,6 +89,16 @@ export async function collectStats(
       count: group.deadLetters,
     })),
   };
+}
+
+/**
+ * The master serving a key's slot as the client knows the cluster (ioredis's slot
+ * table, from CLUSTER SLOTS at connect and again after a MOVED or a failover; the slot
+ * as ioredis routes the key); null on a single server or before the table is known.
+ */
+function masterOf(redis: RedisClient, key: string): string | null {
+  if (!(redis instanceof Cluster)) return null;
+  return redis.slots[new Command("XLEN", [key]).getSlot()]?.[0] ?? null;
 }
 
 /** Per topic: the events counted in the per-second buckets of the last minute, per second. */
