@@ -1,17 +1,18 @@
-import { Redis } from "ioredis";
+import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ordersThroughFaults } from "../orders-through-faults.js";
-import { waitForHealthyStack, waitUntilReady } from "../stack.js";
+import { URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "../stack.js";
 import { type Failover, killMasterOf } from "./failover.js";
 import {
-  ADMIN_PASSWORD,
   adminCluster,
+  atNode,
   clusterClient,
   clusterNodes,
-  infoField,
+  fields,
   isLiveMaster,
   NODE_SERVICES,
   nodeAddresses,
+  partitionMasters,
 } from "./nodes.js";
 
 /** The demo's Redis users besides the admin, with docker-compose.yml's default passwords. */
@@ -31,24 +32,43 @@ const USERS = {
  */
 async function clusterProblems(): Promise<string[]> {
   const problems: string[] = [];
-  const nodes = await clusterNodes("redis");
+  const addresses = await nodeAddresses();
+  const nodes = await clusterNodes(addresses.get("redis") as string);
   const masters = nodes.filter(isLiveMaster);
   if (masters.length !== 3) problems.push(`${masters.length} live masters`);
   for (const master of masters) {
     const replicas = nodes.filter((node) => node.masterId === master.id && node.connected);
     if (replicas.length !== 1) problems.push(`${master.hostname}: ${replicas.length} replicas`);
   }
-  for (const service of NODE_SERVICES) {
-    const state = await infoField(service, "cluster_state", "CLUSTER", "INFO");
-    if (state !== "ok") problems.push(`${service}: cluster_state ${state}`);
-    const slots = await infoField(service, "cluster_slots_ok", "CLUSTER", "INFO");
-    if (slots !== "16384") problems.push(`${service}: ${slots} slots ok`);
-    if ((await infoField(service, "role", "INFO", "replication")) === "slave") {
-      const link = await infoField(service, "master_link_status", "INFO", "replication");
-      if (link !== "up") problems.push(`${service}: replication link ${link}`);
-    }
+  for (const [service, address] of addresses) {
+    const [cluster, replication] = await atNode(address, async (redis) => [
+      fields((await redis.cluster("INFO")) as string),
+      fields(await redis.info("replication")),
+    ]);
+    if (cluster.get("cluster_state") !== "ok")
+      problems.push(`${service}: cluster_state ${cluster.get("cluster_state")}`);
+    if (cluster.get("cluster_slots_ok") !== "16384")
+      problems.push(`${service}: ${cluster.get("cluster_slots_ok")} slots ok`);
+    if (replication.get("role") === "slave" && replication.get("master_link_status") !== "up")
+      problems.push(`${service}: replication link ${replication.get("master_link_status")}`);
   }
   return problems;
+}
+
+/** What the failover test did: the dashboard test after it looks for the promoted master. */
+let failover: Failover | undefined;
+
+/** GET /stats: each partition stream and the master client-monitoring names for it. */
+async function mastersInStats(): Promise<Map<string, string | null>> {
+  const response = await fetch(`${URLS["client-monitoring"]}/stats`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  const stats = (await response.json()) as {
+    topics: { partitions: { stream: string; master: string | null }[] }[];
+  };
+  return new Map(
+    stats.topics.flatMap(({ partitions }) => partitions.map((row) => [row.stream, row.master])),
+  );
 }
 
 // On the stack global-setup.ts starts from docker-compose.yml and docker-compose.cluster.yml
@@ -63,26 +83,22 @@ describe("docker compose on a Redis Cluster: 3 masters, 3 replicas, the same ser
     expect(await clusterProblems()).toEqual([]);
     const addresses = await nodeAddresses();
     expect([...addresses.keys()]).toEqual(NODE_SERVICES);
-    for (const [service, host] of addresses) {
-      const admin = new Redis({ host, port: 6379, password: ADMIN_PASSWORD });
-      try {
-        expect([service, await admin.config("GET", "appendonly")]).toEqual([
-          service,
-          ["appendonly", "yes"],
-        ]);
-        expect(await admin.config("GET", "appendfsync")).toEqual(["appendfsync", "everysec"]);
-      } finally {
-        admin.disconnect();
-      }
+    for (const [service, address] of addresses) {
+      const aof = await atNode(address, async (redis) => [
+        ...(await redis.config("GET", "appendonly")),
+        ...(await redis.config("GET", "appendfsync")),
+      ]);
+      expect([service, ...aof]).toEqual([service, "appendonly", "yes", "appendfsync", "everysec"]);
       for (const [username, password] of Object.entries(USERS)) {
-        const user = new Redis({ host, port: 6379, username, password });
-        try {
-          expect([service, username, await user.ping()]).toEqual([service, username, "PONG"]);
-          // the demo's users, not open ones: no admin command for any of them
-          await expect(user.flushall()).rejects.toThrow(/NOPERM/);
-        } finally {
-          user.disconnect();
-        }
+        await atNode(
+          address,
+          async (user) => {
+            expect([service, username, await user.ping()]).toEqual([service, username, "PONG"]);
+            // the demo's users, not open ones: no admin command for any of them
+            await expect(user.flushall()).rejects.toThrow(/NOPERM/);
+          },
+          { username, password },
+        );
       }
     }
     // as the services connect: a Cluster client learns the slots (CLUSTER SLOTS) as the user
@@ -102,7 +118,6 @@ describe("docker compose on a Redis Cluster: 3 masters, 3 replicas, the same ser
   });
 
   it("goes on through a master killed under load: its replica is promoted, and every order still settles with its one shipment", async () => {
-    let failover: Failover | undefined;
     await ordersThroughFaults({
       // inventory's own slot: placing an order needs it, so the load feels the failover
       faults: () => [
@@ -122,5 +137,43 @@ describe("docker compose on a Redis Cluster: 3 masters, 3 replicas, the same ser
     console.log("failover", JSON.stringify(failover));
     expect(failover?.promoted).not.toBe(failover?.killed);
     expect(await clusterProblems()).toEqual([]);
+  });
+
+  it("shows on the dashboard which master holds each partition stream, the promoted one included", async () => {
+    const truth = await partitionMasters((await nodeAddresses()).get("redis") as string);
+    expect([...truth.values()]).toContain(`${failover?.promoted}:6379`);
+    // client-monitoring's view catches up once a command of its own met the failover
+    await waitUntil(
+      "GET /stats to name each partition's master as the cluster does",
+      async () => {
+        const shown = await mastersInStats();
+        return [...truth].every(([stream, master]) => shown.get(stream) === master);
+      },
+      60_000,
+    );
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu"],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(URLS["client-monitoring"]);
+      const placed = page.locator('#groups li[data-topic="order.placed"] .master');
+      const expected = [...truth]
+        .filter(([stream]) => stream.startsWith("stream:{order.placed:"))
+        .map(([stream, master]) => `${stream} ${master}`);
+      await expect
+        .poll(() =>
+          placed.evaluateAll((spans) =>
+            spans.map(
+              (span) => `stream:{order.placed:${span.dataset.partition}} ${span.dataset.master}`,
+            ),
+          ),
+        )
+        .toEqual(expected);
+    } finally {
+      await browser.close();
+    }
   });
 });

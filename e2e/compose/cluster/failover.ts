@@ -1,5 +1,12 @@
 import { compose, containersOf, docker, waitUntil } from "../stack.js";
-import { type ClusterNode, clusterNodes, infoField, isLiveMaster, redisCli } from "./nodes.js";
+import {
+  atNode,
+  type ClusterNode,
+  clusterNodes,
+  fields,
+  isLiveMaster,
+  nodeAddresses,
+} from "./nodes.js";
 
 /** What a failover did, for the test to check and print. */
 export interface Failover {
@@ -25,14 +32,17 @@ function covers(range: string, slot: number): boolean {
  * now, its link up). Resolves once the cluster has all six nodes again.
  */
 export async function killMasterOf(key: string): Promise<Failover> {
-  const slot = Number(await redisCli("redis", "CLUSTER", "KEYSLOT", key));
-  const nodes = await clusterNodes("redis");
+  const before = await nodeAddresses();
+  const first = before.get("redis") as string;
+  const slot = await atNode(first, async (redis) => Number(await redis.cluster("KEYSLOT", key)));
+  const nodes = await clusterNodes(first);
   const master = nodes.find(
     (node) => isLiveMaster(node) && node.slots.some((range) => covers(range, slot)),
   );
   const replica = nodes.find((node) => node.masterId === master?.id);
   const observer = nodes.find((node) => node !== master && node !== replica);
-  if (!master || !replica || !observer)
+  const observerAddress = before.get(observer?.hostname ?? "");
+  if (!master || !replica || !observer || !observerAddress)
     throw new Error(`no master with a replica and a third node for slot ${slot}`);
 
   const [container] = await containersOf(master.hostname);
@@ -42,7 +52,7 @@ export async function killMasterOf(key: string): Promise<Failover> {
   await waitUntil(
     `${observer.hostname} to see ${replica.hostname} promoted in place of ${master.hostname}`,
     async () => {
-      const seen = await clusterNodes(observer.hostname);
+      const seen = await clusterNodes(observerAddress);
       const promoted = byId(seen, replica.id);
       return (
         promoted !== undefined &&
@@ -57,13 +67,16 @@ export async function killMasterOf(key: string): Promise<Failover> {
   const promotedAfterMs = Date.now() - killedAt;
 
   await compose("start", master.hostname);
+  // Docker may have given the restarted container another address.
+  const restarted = (await nodeAddresses()).get(master.hostname) as string;
   await waitUntil(
     `${master.hostname} back, as a replica of ${replica.hostname}`,
     async () => {
-      const seen = await clusterNodes(observer.hostname);
+      const seen = await clusterNodes(observerAddress);
+      const replication = fields(await atNode(restarted, (redis) => redis.info("replication")));
       return (
         byId(seen, master.id)?.masterId === replica.id &&
-        (await infoField(master.hostname, "master_link_status", "INFO", "replication")) === "up"
+        replication.get("master_link_status") === "up"
       );
     },
     60_000,
