@@ -25,6 +25,15 @@ describe("loadConfig", () => {
     expect(loadConfig({ BENCH_ONLY: "http" }).write).toBe(false);
   });
 
+  it("runs the cluster comparison only when BENCH_ONLY names it, one round in quick mode", () => {
+    expect(loadConfig({}).sections.has("cluster")).toBe(false);
+    const cluster = loadConfig({ BENCH_ONLY: "cluster" });
+    expect([...cluster.sections]).toEqual(["cluster"]);
+    expect(cluster.clusterRounds).toBe(3);
+    expect(cluster.write).toBe(false);
+    expect(loadConfig({ BENCH_ONLY: "cluster", BENCH_QUICK: "1" }).clusterRounds).toBe(1);
+  });
+
   it("takes sizes from BENCH_* variables, underscores allowed", () => {
     const config = loadConfig({ BENCH_MEMORY_ORDERS: "20_000", BENCH_LATENCY_RATES: "50, 200" });
     expect(config.memoryOrders).toBe(20_000);

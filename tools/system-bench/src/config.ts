@@ -4,8 +4,15 @@
  */
 import { BenchConfigError } from "./errors.js";
 
-export const SECTIONS = ["http", "latency", "bus", "memory"] as const;
+export const SECTIONS = ["http", "latency", "bus", "memory", "cluster"] as const;
 export type Section = (typeof SECTIONS)[number];
+
+/**
+ * What runs without `BENCH_ONLY`: the sections of the generated block. `cluster` starts
+ * three more containers and its figures go to a section written by hand, so it runs
+ * only when named.
+ */
+export const DEFAULT_SECTIONS: readonly Section[] = ["http", "latency", "bus", "memory"];
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -29,7 +36,7 @@ function ints(env: Env, name: string, fallback: number[]): number[] {
 
 function sections(env: Env): Set<Section> {
   const raw = env.BENCH_ONLY;
-  if (raw === undefined || raw === "") return new Set(SECTIONS);
+  if (raw === undefined || raw === "") return new Set(DEFAULT_SECTIONS);
   const chosen = raw.split(",").map((part) => part.trim());
   for (const name of chosen)
     if (!(SECTIONS as readonly string[]).includes(name))
@@ -53,7 +60,7 @@ export function loadConfig(env: Env = process.env) {
   const quick = env.BENCH_QUICK === "1";
   return {
     quick,
-    /** Which sections run: `BENCH_ONLY=http,latency`. Default: all four. */
+    /** Which sections run: `BENCH_ONLY=http,latency`. Default: all but `cluster`. */
     sections: sections(env),
     /**
      * Whether docs/BENCHMARKS.md and docs/benchmarks/system.svg are rewritten. Default:
@@ -91,6 +98,16 @@ export function loadConfig(env: Env = process.env) {
 
     /** 3. Requests of the `redis-benchmark` XADD ceiling. Default 200 000 (quick 50 000). */
     ceilingRequests: int(env, quick, "BENCH_CEILING_REQUESTS", 200_000, 50_000),
+
+    /**
+     * 5. Paired rounds of the cluster comparison; each runs both deployments, the first
+     * one alternating. Default 3 (quick 1). Throughput uses the HTTP sizes above.
+     */
+    clusterRounds: int(env, quick, "BENCH_CLUSTER_ROUNDS", 3, 1),
+    /** 5. The latency run's fixed rate, orders/s: well below saturation. Default 200. */
+    clusterRate: int(env, quick, "BENCH_CLUSTER_RATE", 200, 200),
+    /** 5. Seconds of the latency run per deployment and round. Default 10 (quick 3). */
+    clusterLatencySeconds: int(env, quick, "BENCH_CLUSTER_LATENCY_SECONDS", 10, 3),
   };
 }
 

@@ -6,7 +6,7 @@
 import autocannon from "autocannon";
 import type { BenchConfig } from "./config.js";
 import { orderBodyJson, seedProduct } from "./orders.js";
-import { type Child, startOwnServer, startService } from "./processes.js";
+import { type Child, type RedisTarget, startInventory, startOwnServer } from "./processes.js";
 
 export interface HttpRow {
   label: string;
@@ -19,6 +19,8 @@ export interface HttpRow {
   /** Connection errors and timeouts. */
   errors: number;
   non2xx: number;
+  /** 2xx answers, warm-up included: for `POST /orders`, the orders accepted. */
+  accepted: number;
 }
 
 export interface HttpResult {
@@ -44,14 +46,18 @@ function cannon(target: Target, seconds: number, connections: number) {
   });
 }
 
+/** Runs the measured window; a caller may take readings around it (section 5 does). */
+export type Around = <T>(window: () => Promise<T>) => Promise<T>;
+
 async function measure(
   label: string,
   target: Target,
   config: BenchConfig,
   log: (line: string) => void,
+  around: Around = (window) => window(),
 ): Promise<HttpRow> {
-  await cannon(target, config.httpWarmupSeconds, config.httpConnections);
-  const result = await cannon(target, config.httpSeconds, config.httpConnections);
+  const warmUp = await cannon(target, config.httpWarmupSeconds, config.httpConnections);
+  const result = await around(() => cannon(target, config.httpSeconds, config.httpConnections));
   const row: HttpRow = {
     label,
     perSecond: result.requests.average,
@@ -61,6 +67,7 @@ async function measure(
     requests: result.requests.total,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    accepted: warmUp["2xx"] + result["2xx"],
   };
   log(
     `  ${label}: ${Math.round(row.perSecond)} req/s, p99 ${row.p99} ms, ${row.errors} errors, ${row.non2xx} non-2xx`,
@@ -89,17 +96,35 @@ export async function benchHttp(
   const naive = await withChild(startOwnServer("naive", redisUrl), (child) =>
     measure("naive: zod + one MULTI", { url: `${child.baseUrl}/orders`, ...order }, config, log),
   );
-  const orders = await withChild(
-    startService("inventory", redisUrl, { SEED_DEMO_CATALOG: "false" }),
-    async (child) => {
-      await seedProduct(child.baseUrl);
-      return measure(
-        "inventory POST /orders",
-        { url: `${child.baseUrl}/orders`, ...order },
-        config,
-        log,
-      );
-    },
-  );
+  const orders = await benchOrders(redisUrl, config, log);
   return { bare, naive, orders };
+}
+
+/** What section 5 adds to a `POST /orders` run; see {@link benchOrders}. */
+export interface OrdersRunOptions {
+  label?: string;
+  /** Wraps the measured window (not the warm-up), e.g. to read Redis CPU around it. */
+  around?: Around;
+  /** Runs after the measurement while inventory still runs (its outbox relay with it). */
+  afterwards?: (row: HttpRow) => Promise<void>;
+}
+
+/**
+ * autocannon against the real `POST /orders` of an inventory process on `redis` (a
+ * single Redis, or a cluster's variables), its product seeded first.
+ */
+export function benchOrders(
+  redis: RedisTarget,
+  config: BenchConfig,
+  log: (line: string) => void,
+  options: OrdersRunOptions = {},
+): Promise<HttpRow> {
+  return withChild(startInventory(redis), async (child) => {
+    await seedProduct(child.baseUrl);
+    const target = { url: `${child.baseUrl}/orders`, method: "POST" as const, body: orderBodyJson };
+    const label = options.label ?? "inventory POST /orders";
+    const row = await measure(label, target, config, log, options.around);
+    await options.afterwards?.(row);
+    return row;
+  });
 }

@@ -9,7 +9,7 @@ import type { BenchConfig } from "./config.js";
 import { orderClient } from "./http-client.js";
 import { percentile } from "./lib.js";
 import { seedProduct } from "./orders.js";
-import { startService } from "./processes.js";
+import { type RedisTarget, startInventory, startService } from "./processes.js";
 import { dueAt, dueCount, ordersIn } from "./schedule.js";
 import { watchTopic } from "./stream-watcher.js";
 
@@ -35,13 +35,24 @@ export interface LatencyRow {
 /** How long to wait after the last send for stragglers before counting them lost. */
 const DRAIN_MS = 15_000;
 
-async function runRate(
+/** One open-loop run's size: `rate` orders/s for `seconds`, at most `sockets` in flight. */
+export interface RateRun {
+  rate: number;
+  seconds: number;
+  sockets: number;
+}
+
+/**
+ * Place orders at `run.rate` through inventory at `inventoryUrl` and time each one's
+ * `shipment.created`, read at `watchAddress` (a URL, or a cluster's `host:port,…`).
+ */
+export async function runRate(
   inventoryUrl: string,
-  redisUrl: string,
-  rate: number,
-  config: BenchConfig,
+  watchAddress: string,
+  run: RateRun,
 ): Promise<LatencyRow> {
-  const total = ordersIn(config.latencySeconds, rate);
+  const { rate } = run;
+  const total = ordersIn(run.seconds, rate);
   const dueByOrder = new Map<string, number>();
   const arrivedEarly = new Map<string, number>();
   const latencies: number[] = [];
@@ -53,12 +64,12 @@ async function runRate(
     dueByOrder.delete(orderId);
     arrivedEarly.delete(orderId);
   };
-  const watcher = await watchTopic(redisUrl, "shipment.created", (orderId, arrivedAt) => {
+  const watcher = await watchTopic(watchAddress, "shipment.created", (orderId, arrivedAt) => {
     const due = dueByOrder.get(orderId);
     if (due === undefined) arrivedEarly.set(orderId, arrivedAt);
     else record(orderId, due, arrivedAt);
   });
-  const client = orderClient(inventoryUrl, config.latencySockets);
+  const client = orderClient(inventoryUrl, run.sockets);
   const pending: Promise<void>[] = [];
   try {
     const start = performance.now();
@@ -112,25 +123,46 @@ async function runRate(
   }
 }
 
+/**
+ * Inventory and shipping as child processes on `redis`, the benchmark product seeded;
+ * `work` gets inventory's base URL, and both stop when it ends.
+ */
+export async function withOrderServices<T>(
+  redis: RedisTarget,
+  work: (inventoryUrl: string) => Promise<T>,
+): Promise<T> {
+  const inventory = await startInventory(redis);
+  try {
+    const shipping = await startService("shipping", redis);
+    try {
+      await seedProduct(inventory.baseUrl);
+      return await work(inventory.baseUrl);
+    } finally {
+      await shipping.stop();
+    }
+  } finally {
+    await inventory.stop();
+  }
+}
+
+/** The one line a latency run prints. */
+export function latencyLine(label: string, row: LatencyRow): string {
+  return `  ${label}: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}, failed ${row.failed}`;
+}
+
 export async function benchLatency(
   redisUrl: string,
   config: BenchConfig,
   log: (line: string) => void,
 ): Promise<LatencyRow[]> {
-  const inventory = await startService("inventory", redisUrl, { SEED_DEMO_CATALOG: "false" });
-  const shipping = await startService("shipping", redisUrl);
-  try {
-    await seedProduct(inventory.baseUrl);
+  return withOrderServices(redisUrl, async (inventoryUrl) => {
     const rows: LatencyRow[] = [];
     for (const rate of config.latencyRates) {
-      const row = await runRate(inventory.baseUrl, redisUrl, rate, config);
-      log(
-        `  ${rate}/s: p50 ${row.p50.toFixed(2)} ms, p99 ${row.p99.toFixed(2)} ms, lost ${row.lost}, failed ${row.failed}`,
-      );
+      const run = { rate, seconds: config.latencySeconds, sockets: config.latencySockets };
+      const row = await runRate(inventoryUrl, redisUrl, run);
+      log(latencyLine(`${rate}/s`, row));
       rows.push(row);
     }
     return rows;
-  } finally {
-    await Promise.all([shipping.stop(), inventory.stop()]);
-  }
+  });
 }

@@ -7,6 +7,7 @@ export {
   formatMb,
   formatMs,
   formatRate,
+  median,
   percentile,
   ratio,
   table,

@@ -1,14 +1,17 @@
 /**
  * The system benchmark: `pnpm bench:system`. One fresh Redis container; the services as
  * child processes; four sections (HTTP, order → shipment latency, bus rows, memory) in
- * one run; tables on stdout; on a full run, docs/BENCHMARKS.md's generated block and
+ * one run, and on request (`BENCH_ONLY=cluster`) a fifth on a 3-master cluster as well; tables on stdout; on a full run, docs/BENCHMARKS.md's generated block and
  * docs/benchmarks/system.svg rewritten. Sizes: BENCH_* variables (src/config.ts).
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
+import type { RedisCluster } from "@retail/testing";
 import { Redis } from "ioredis";
 import { type BusRows, benchBusRows } from "./bus-rows.js";
 import { renderChart } from "./chart.js";
+import { benchClusterSection } from "./cluster.js";
+import { clusterTables } from "./cluster-report.js";
 import { loadConfig } from "./config.js";
 import { chartDataOf, renderBlock } from "./document.js";
 import { benchHttp, type HttpResult } from "./http.js";
@@ -18,7 +21,7 @@ import { machine, machineRows } from "./machine.js";
 import { replaceBlock } from "./markdown.js";
 import { benchMemory, type MemoryResult } from "./memory.js";
 import { repoRoot, stopAll } from "./processes.js";
-import { type BenchRedis, startBenchRedis } from "./redis.js";
+import { type BenchRedis, startBenchCluster, startBenchRedis } from "./redis.js";
 import {
   busRows,
   ceilingNote,
@@ -45,11 +48,18 @@ try {
   );
   process.exit(1);
 }
-// Ctrl-C or a kill still stops the services and removes the container.
+// Section 5's cluster, once asked for: a Ctrl-C while it starts still removes it.
+let clusterStarting: Promise<RedisCluster> | undefined;
+const disposeCluster = () =>
+  clusterStarting?.then(
+    (cluster) => cluster.dispose(),
+    () => {},
+  );
+// Ctrl-C or a kill still stops the services and removes the containers.
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     void stopAll()
-      .then(() => redis.server.dispose())
+      .then(() => Promise.allSettled([redis.server.dispose(), disposeCluster()]))
       .finally(() => process.exit(130));
   });
 
@@ -92,6 +102,16 @@ try {
     print(table(keyRows({ memory } as RunResults) ?? []));
   }
 
+  if (config.sections.has("cluster")) {
+    print(
+      `\n## 5. 1 master vs 3 masters through the services, ${config.clusterRounds} paired round(s)`,
+    );
+    clusterStarting = startBenchCluster(config.persistence);
+    const cluster = await clusterStarting;
+    print(`  cluster up: ${cluster.nodes.map(({ host, port }) => `${host}:${port}`).join(", ")}`);
+    print(clusterTables(await benchClusterSection(redis.url, cluster, config, print), table));
+  }
+
   const results: RunResults = {
     machine: host,
     loadAtEnd: formatLoad(loadavg()),
@@ -127,7 +147,7 @@ try {
 } finally {
   admin.disconnect();
   await stopAll();
-  await redis.server.dispose();
+  await Promise.allSettled([redis.server.dispose(), disposeCluster()]);
 }
 
 function sizesOf(): string {

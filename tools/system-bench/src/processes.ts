@@ -99,19 +99,31 @@ async function startChild(options: {
   return child;
 }
 
+/**
+ * Where a service's Redis is: a single server's URL, or the variables a service reads
+ * it from (`REDIS_URL`, and `REDIS_CLUSTER_NODES` on a cluster).
+ */
+export type RedisTarget = string | Record<string, string>;
+
 /** A real service, from its `src/main.ts`, on a free loopback port. */
 export function startService(
   name: ServiceName,
-  redisUrl: string,
+  redis: RedisTarget,
   env: Record<string, string> = {},
 ): Promise<Child> {
+  const redisEnv = typeof redis === "string" ? { REDIS_URL: redis } : redis;
   return startChild({
     name,
     script: "src/main.ts",
     cwd: `${repoRoot}services/${name}`,
-    env: { REDIS_URL: redisUrl, LOG_LEVEL: "warn", NODE_ENV: "production", ...env },
+    env: { ...redisEnv, LOG_LEVEL: "warn", NODE_ENV: "production", ...env },
     readyPath: "/health/ready",
   });
+}
+
+/** Inventory without its demo catalog: the benchmark seeds its own product. */
+export function startInventory(redis: RedisTarget): Promise<Child> {
+  return startService("inventory", redis, { SEED_DEMO_CATALOG: "false" });
 }
 
 /** One of this benchmark's own servers (`src/servers/<name>.ts`). */

@@ -5,7 +5,12 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { type RedisServer, startRedisServer } from "@retail/testing";
+import {
+  type RedisCluster,
+  type RedisServer,
+  startRedisCluster,
+  startRedisServer,
+} from "@retail/testing";
 import { benchRoute } from "@retail/testing/bench-route";
 import type { Persistence } from "./config.js";
 import { parseRedisBenchmark } from "./redis-benchmark-output.js";
@@ -23,6 +28,16 @@ export interface BenchRedis {
 function persistenceArgs(persistence: Persistence): string[] {
   if (persistence === "none") return [];
   return ["--appendonly", "yes", "--appendfsync", persistence];
+}
+
+/**
+ * A 3-master Redis Cluster (section 5), its nodes persisting as the standalone server
+ * does, so the comparison differs in the deployment only. The nodes announce their
+ * bridge addresses: no docker-proxy on the path either.
+ */
+export function startBenchCluster(persistence: Persistence): Promise<RedisCluster> {
+  // The node's own "--appendonly no" comes first; Redis keeps the last value given.
+  return startRedisCluster({ masters: 3, args: persistenceArgs(persistence) });
 }
 
 /**

@@ -12,6 +12,7 @@ const httpRow = (label: string, perSecond: number): HttpRow => ({
   requests: perSecond * 10,
   errors: 0,
   non2xx: 0,
+  accepted: perSecond * 12,
 });
 
 const sample = (orders: number, mb: number, redisMb: number): MemorySample => ({
