@@ -1,11 +1,10 @@
+import { createHook } from "node:async_hooks";
 import { useRedis } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
 import { gate, useBusTestbed } from "../test/fixtures.js";
 import { BusClosedError } from "./errors.js";
 import { parkedKey, streamKey } from "./keys.js";
 import { PARKED_CONSUMER } from "./parking.js";
-
-const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length;
 
 describe("close", () => {
   const testbed = useBusTestbed(useRedis());
@@ -116,24 +115,40 @@ describe("close", () => {
 
   it("leaves no timers behind, removes an idle consumer from its group, and refuses further use", async () => {
     // On a cluster the bus is given the test's Cluster client, which it never closes:
-    // that client's timers were there before.
+    // connected before counting. Then every timer started from here on, until it fires
+    // or is cleared: counting all of the process's timers would also count vi.waitFor's.
     const connection = testbed.redis().connection();
     if (typeof connection !== "string") await connection.ping();
-    const before = timers();
-    const worker = testbed.bus("worker", { redis: connection });
-    worker.subscribe("test.partitioned", () => {});
-    worker.pubsub.broadcast("anything", (await import("zod")).z.string());
-    await worker.start();
-    expect(timers()).toBeGreaterThan(before);
-    await worker.close();
-    await worker.close();
-    // ioredis guards each socket it ends with a timer until the socket has closed (at
-    // most 2 s: then it destroys the socket)
-    await vi.waitFor(() => expect(timers()).toBeLessThanOrEqual(before), { timeout: 5_000 });
+    const started = new Set<number>();
+    const hook = createHook({
+      init(id, type) {
+        if (type === "Timeout") started.add(id);
+      },
+      destroy(id) {
+        started.delete(id);
+      },
+    }).enable();
+    try {
+      const worker = testbed.bus("worker", { redis: connection });
+      worker.subscribe("test.partitioned", () => {});
+      worker.pubsub.broadcast("anything", (await import("zod")).z.string());
+      await worker.start();
+      expect(started.size).toBeGreaterThan(0);
+      await worker.close();
+      await worker.close();
+      const leftAtClose = [...started];
+      // ioredis guards each socket it ends with a timer until the socket has closed (at
+      // most 2 s: then it destroys the socket)
+      await vi.waitFor(() => expect(leftAtClose.filter((id) => started.has(id))).toEqual([]), {
+        timeout: 5_000,
+      });
+      await expect(
+        worker.publish("test.order-placed" as never, {} as never),
+      ).rejects.toBeInstanceOf(BusClosedError);
+    } finally {
+      hook.disable();
+    }
     const groups = await testbed.bus("tester").admin.groups("test.partitioned");
     expect(groups[0]?.consumers).toEqual([]);
-    await expect(worker.publish("test.order-placed" as never, {} as never)).rejects.toBeInstanceOf(
-      BusClosedError,
-    );
   });
 });
