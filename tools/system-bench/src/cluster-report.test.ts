@@ -5,6 +5,7 @@ import {
   clusterMasterRows,
   clusterOrdersRows,
   clusterSummaryRows,
+  redisCoreShare,
   redisUsPerOrder,
 } from "./cluster-report.js";
 import { fakeResults } from "./test-fixtures.js";
@@ -22,10 +23,10 @@ function run(deployment: string, round: number, perSecond: number, redis: number
     deployment,
     round,
     orders: { ...orders, perSecond, requests: perSecond * 10 },
-    ordersCpu: { redis, vmBusy: 1 },
+    ordersCpu: { redis, vmBusy: 1, seconds: 10 },
     notRelayed: 0,
     latency: { ...latency, p99: perSecond / 100 },
-    latencyCpu: { redis, vmBusy: 0.5 },
+    latencyCpu: { redis, vmBusy: 0.5, seconds: 8 },
   };
 }
 
@@ -48,8 +49,14 @@ const result: ClusterResult = {
 
 describe("section 5's tables", () => {
   it("counts Redis CPU per order over every master", () => {
-    expect(redisUsPerOrder({ redis: [1, 1, 2], vmBusy: 1 }, 4_000)).toBe(1_000);
-    expect(redisUsPerOrder({ redis: [1], vmBusy: 1 }, 0)).toBeNaN();
+    expect(redisUsPerOrder({ redis: [1, 1, 2], vmBusy: 1, seconds: 10 }, 4_000)).toBe(1_000);
+    expect(redisUsPerOrder({ redis: [1], vmBusy: 1, seconds: 10 }, 0)).toBeNaN();
+  });
+
+  it("gives the latency runs' Redis CPU as a share of one core over the window", () => {
+    expect(redisCoreShare({ redis: [1, 1, 2], vmBusy: 1, seconds: 8 })).toBe(0.5);
+    const [, standalone] = clusterLatencyRows(result);
+    expect(standalone?.[9]).toBe("25%");
   });
 
   it("compares each round with the baseline's run of the same round, not with another round's", () => {

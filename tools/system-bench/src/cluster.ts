@@ -28,6 +28,8 @@ export interface PhaseCpu {
   redis: number[];
   /** How busy the whole VM was: 1 means every core, all the time. */
   vmBusy: number;
+  /** The window's wall-clock length. */
+  seconds: number;
 }
 
 export interface ClusterRun {
@@ -86,7 +88,9 @@ async function withCpu<T>(deployment: Deployment, work: () => Promise<T>): Promi
     redisCpuSeconds(deployment.masters),
     vmTicks(),
   ]);
+  const started = performance.now();
   const result = await work();
+  const seconds = (performance.now() - started) / 1_000;
   const [redisAfter, vmAfter] = await Promise.all([redisCpuSeconds(deployment.masters), vmTicks()]);
   const ticks = vmAfter.total - vmBefore.total;
   return [
@@ -94,6 +98,7 @@ async function withCpu<T>(deployment: Deployment, work: () => Promise<T>): Promi
     {
       redis: redisAfter.map((seconds, index) => seconds - (redisBefore[index] ?? 0)),
       vmBusy: ticks > 0 ? 1 - (vmAfter.idle - vmBefore.idle) / ticks : Number.NaN,
+      seconds,
     },
   ];
 }
@@ -120,7 +125,7 @@ async function runDeployment(
 ): Promise<ClusterRun> {
   const label = `${deployment.label}, round ${round}`;
   await deployment.flush();
-  let ordersCpu: PhaseCpu = { redis: [], vmBusy: Number.NaN };
+  let ordersCpu: PhaseCpu = { redis: [], vmBusy: Number.NaN, seconds: Number.NaN };
   let lostInRelay = 0;
   const orders = await benchOrders(deployment.env, config, log, {
     label: `${label}, POST /orders`,
@@ -164,9 +169,15 @@ export async function benchCluster(
   log: (line: string) => void,
 ): Promise<ClusterResult> {
   const masters: MasterPlacement[] = [];
-  for (const deployment of pair)
+  for (const deployment of pair) {
     for (const [master, holds] of await placement(deployment))
       masters.push({ deployment: deployment.label, master, holds });
+    // Both must persist alike for the comparison to be about the deployment alone.
+    const aof = await Promise.all(
+      deployment.masters.map(({ probe }) => probe.config("GET", "append*")),
+    );
+    log(`  ${deployment.label}: ${aof.map((pairs) => pairs.join(" ")).join("; ")}`);
+  }
   const runs: ClusterRun[] = [];
   for (let round = 1; round <= config.clusterRounds; round++)
     for (const deployment of pairOrder(round, pair))

@@ -124,8 +124,8 @@ try {
     ...(bus ? { bus } : {}),
     ...(memory ? { memory } : {}),
   };
-  print("\n## targets");
-  print(table(targetRows(results)));
+  const targets = targetRows(results);
+  if (targets.length > 1) print(`\n## targets\n${table(targets)}`);
   const note = ceilingNote(results);
   if (note) print(note);
   print(`\nload average at end: ${results.loadAtEnd}; whole run ${results.seconds.toFixed(0)} s`);
