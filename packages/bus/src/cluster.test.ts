@@ -1,11 +1,11 @@
 import { useRedis } from "@retail/testing";
-import slotOf from "cluster-key-slot";
 import type { Cluster } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testLogger } from "../test/fixtures.js";
 import { catalog } from "../test/fixtures-catalog.js";
 import { type Bus, createBus } from "./index.js";
 import { outboxKey, partitionKeys, processedKey, relayLeaseKey, streamKey } from "./keys.js";
+import { keySlot } from "./slots.js";
 
 const PARTITIONS = 4;
 const EVENTS = 40;
@@ -107,7 +107,7 @@ describe("the bus on a Redis Cluster of three masters", () => {
     ];
     const admin = client();
     for (const key of keys) {
-      expect(slotOf(key), key).toBe(Number(await admin.cluster("KEYSLOT", key)));
+      expect(keySlot(key), key).toBe(Number(await admin.cluster("KEYSLOT", key)));
     }
   });
 });

@@ -48,6 +48,7 @@ export type { PublishOptions } from "./publisher.js";
 export type { BroadcastChannel, DirectChannel, PubSub } from "./pubsub.js";
 export type { RedisClient, RedisConnection } from "./redis.js";
 export { defineScript, ServiceScript } from "./service-script.js";
+export { keySlot } from "./slots.js";
 export type { Duplicate, Fill, Step, StepEvent, StepEventOptions } from "./step.js";
 export {
   type Handler,

@@ -1,12 +1,11 @@
-/// <reference path="./cluster-key-slot.d.ts" />
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { generateMulti } from "cluster-key-slot";
 import { CrossSlotError, LuaScriptError, NotReplicatedError } from "./errors.js";
 import { isCluster, type RedisClient } from "./redis.js";
+import { shareOneSlot } from "./slots.js";
 
 /** `-- @include "file.lua"` on a line of its own: replaced by that file (relative path). */
 const INCLUDE = /^--\s*@include\s+"([^"]+)"\s*$/gm;
@@ -72,7 +71,7 @@ export class LuaScript {
         this.name,
       );
     }
-    if (keys.length > 1 && generateMulti(keys) < 0) throw new CrossSlotError(this.name, keys);
+    if (!shareOneSlot(keys)) throw new CrossSlotError(this.name, keys);
     if (replicas) return this.runReplicated(redis, keys, args, replicas);
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);

@@ -3,7 +3,15 @@
  * property test of any route asserts, and the inputs it throws at it. Imported by
  * tests only; it needs vitest and fast-check.
  */
-import { decodeEnvelope, type Envelope, outboxKey, type RedisClient, streamKey } from "@retail/bus";
+import {
+  decodeEnvelope,
+  type Envelope,
+  keySlot,
+  outboxKey,
+  processedKey,
+  type RedisClient,
+  streamKey,
+} from "@retail/bus";
 import { catalog, partitionsOf, type RetailPayload, type RetailTopicName } from "@retail/contracts";
 import fc from "fast-check";
 import { expect, vi } from "vitest";
@@ -50,4 +58,25 @@ export async function topicEvents<T extends RetailTopicName>(
     }
   }
   return envelopes;
+}
+
+/** A service's key builders (`keys.ts`): names, or functions of ids. */
+export type KeyBuilders = Record<string, string | ((...ids: never[]) => string)>;
+
+/**
+ * Every key `keys` builds — with plain ids and with ids that try to open a hash tag of
+ * their own — hashes to one Redis Cluster slot together with the service's processed
+ * marks and outbox: what a step of the service needs to run on a cluster.
+ */
+export function expectKeysInServiceSlot(service: string, keys: KeyBuilders): void {
+  const built = [outboxKey(service), processedKey(service)];
+  for (const id of ["o-1", "}{evil}", "{other}"]) {
+    for (const key of Object.values(keys))
+      built.push(
+        typeof key === "function" ? (key as (...ids: string[]) => string)(id, id, id) : key,
+      );
+  }
+  expect(built.length).toBeGreaterThan(Object.keys(keys).length);
+  const slot = keySlot(outboxKey(service));
+  for (const key of built) expect(keySlot(key), key).toBe(slot);
 }
