@@ -1,7 +1,7 @@
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ordersThroughFaults } from "../orders-through-faults.js";
-import { URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "../stack.js";
+import { compose, URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "../stack.js";
 import { type Failover, killMasterOf } from "./failover.js";
 import {
   adminCluster,
@@ -111,6 +111,16 @@ describe("docker compose on a Redis Cluster: 3 masters, 3 replicas, the same ser
         user.disconnect();
       }
     }
+  });
+
+  it("creates the cluster once: its init service run again leaves the cluster as it is", async () => {
+    const first = (await nodeAddresses()).get("redis") as string;
+    const before = (await clusterNodes(first)).map(({ id, masterId }) => `${id} ${masterId}`);
+    const output = await compose("run", "--rm", "-T", "redis-cluster-init");
+    expect(output).toContain("the nodes already form a cluster; nothing to create");
+    const after = (await clusterNodes(first)).map(({ id, masterId }) => `${id} ${masterId}`);
+    expect(after.sort()).toEqual(before.sort());
+    expect(await clusterProblems()).toEqual([]);
   });
 
   it("settles every order placed on the cluster with its one shipment", async () => {
