@@ -55,6 +55,12 @@ describe("toAppError: Redis unavailable", () => {
       new ReplyError("TRYAGAIN Multiple keys request during rehashing"),
     ],
     ["a cluster none of whose nodes answers", new Error("None of startup nodes is available")],
+    [
+      "a failover that outlasted the cluster retries",
+      new Error("Too many Cluster redirections. Last error: Error: Connection is closed."),
+    ],
+    ["a slot's new master named to the caller", new ReplyError("MOVED 14370 redis-4:6379")],
+    ["a slot in migration named to the caller", new ReplyError("ASK 3999 redis-2:6379")],
   ])("answers 503 redis_unavailable with Retry-After to %s", (_what, thrown) => {
     const mapped = toAppError(thrown);
     expect(mapped).toMatchObject({

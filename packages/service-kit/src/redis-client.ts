@@ -47,8 +47,13 @@ export interface RedisClientOptions {
  * `maxRedirections`, and `commandTimeoutMs` bounds the whole, so a command always ends.
  */
 export const CLUSTER_RETRY = {
-  /** Redirections and retries of one command before it fails ("Too many Cluster redirections"). */
-  maxRedirections: 16,
+  /**
+   * Redirections and retries of one command before it fails ("Too many Cluster
+   * redirections", a 503). Enough to outlast a replica's promotion (a few node timeouts,
+   * 5–7 s in the compose demo) at `retryDelayOnFailover`; `commandTimeoutMs` bounds a
+   * request's wait before that.
+   */
+  maxRedirections: 50,
   /** A node's connection closed under a command: wait for the slots to be refreshed. */
   retryDelayOnFailover: 200,
   /** `CLUSTERDOWN`: the cluster votes a replica in within a few node timeouts. */
@@ -70,8 +75,8 @@ export const CLUSTER_RETRY = {
  * a bounded time while Redis is away, so that a request answers 503 instead of hanging.
  *
  * With cluster seeds (`REDIS_CLUSTER_NODES`) it is an ioredis `Cluster` that behaves the
- * same, and retries `MOVED`, `ASK`, `CLUSTERDOWN` and `TRYAGAIN` a bounded number of
- * times ({@link CLUSTER_RETRY}).
+ * same except for auto-pipelining, and retries `MOVED`, `ASK`, `CLUSTERDOWN` and
+ * `TRYAGAIN` a bounded number of times ({@link CLUSTER_RETRY}).
  */
 export function createRedisClient(
   context: ServiceContext,
@@ -91,7 +96,10 @@ export function createRedisClient(
       ? new ServiceRedis(url, { ...redisOptions, enableAutoPipelining: true })
       : new ServiceCluster(clusterSeeds(clusterNodes, url), {
           ...CLUSTER_RETRY,
-          enableAutoPipelining: true,
+          // Not auto-pipelined: ioredis follows a redirection for a pipeline only when
+          // every command in it failed alike, so after a failover a batch of commands on
+          // several slots would hand their MOVED replies to the callers (HTTP 500s).
+          enableAutoPipelining: false,
           redisOptions: { ...redisOptions, ...credentialsOf(url) },
         });
   const interval = options.errorLogIntervalMs ?? 10_000;

@@ -52,6 +52,11 @@ const MESSAGE_PREFIXES = [
   // ioredis Cluster: no node answers.
   "None of startup nodes is available",
   "Cluster is disconnected",
+  // ioredis Cluster: a failover outlasted the retries, or a redirection reached the
+  // caller (a slot moving between masters).
+  "Too many Cluster redirections",
+  "MOVED ",
+  "ASK ",
   // Redis replies meaning "not now": loading the data set after a restart, a replica
   // without its master, a cluster without quorum, keys of a slot in migration.
   "LOADING ",
