@@ -28,6 +28,11 @@ const ROUTING_FIELDS = 4;
 
 const MAX_BACKOFF_MS = 2_000;
 
+/** How long past its block time a read may take before its reply counts as lost. */
+const READ_MARGIN_MS = 5_000;
+
+type OutboxReply = [string, [string, string[]][]][];
+
 /**
  * Moves a service's outbox into the topics' partition streams. Every instance of the
  * service runs one; the one holding the relay lease relays, the others wait to take
@@ -44,6 +49,8 @@ export class OutboxRelay {
   private stopping = false;
   private reader: RedisClient | undefined;
   private wake: (() => void) | undefined;
+  /** Ends the read in flight with nothing read: its connection dropped, or it overran. */
+  private cancelRead: (() => void) | undefined;
   /** The id after which the next read starts; `0-0` after taking the lease (read all). */
   private cursor = "0-0";
   /** When this relay last renewed its lease (epoch ms). */
@@ -67,6 +74,9 @@ export class OutboxRelay {
   start(): void {
     if (this.running || this.stopping) return;
     this.reader = this.connections.dedicated(`${this.token}:relay`);
+    // A read in flight when the connection drops never settles (the connection does not
+    // send a command twice): end it, and read the outbox from its start again.
+    this.reader.on("close", () => this.cancelRead?.());
     this.running = this.loop();
   }
 
@@ -118,15 +128,33 @@ export class OutboxRelay {
   /** One read of the outbox and its appends. False when the lease turned out lost. */
   private async relayRound(): Promise<boolean> {
     const reader = this.reader as RedisClient;
-    const reply = (await reader.xread(
-      "COUNT",
-      this.batchSize,
-      "BLOCK",
-      Math.max(1, Math.floor(this.leaseMs / 3)),
-      "STREAMS",
-      this.outbox,
-      this.cursor,
-    )) as [string, [string, string[]][]][] | null;
+    const blockMs = Math.max(1, Math.floor(this.leaseMs / 3));
+    const reply = await new Promise<OutboxReply | null | undefined>((resolve, reject) => {
+      // A blocked read answers within its block time: past it (and a margin), its reply
+      // is lost, as when the connection dropped under it.
+      const overrun = setTimeout(() => resolve(undefined), blockMs + READ_MARGIN_MS);
+      overrun.unref();
+      this.cancelRead = () => resolve(undefined);
+      (
+        reader.xread(
+          "COUNT",
+          this.batchSize,
+          "BLOCK",
+          blockMs,
+          "STREAMS",
+          this.outbox,
+          this.cursor,
+        ) as Promise<OutboxReply | null>
+      )
+        .then(resolve, reject)
+        .finally(() => clearTimeout(overrun));
+    }).finally(() => {
+      this.cancelRead = undefined;
+    });
+    if (reply === undefined) {
+      this.cursor = "0-0";
+      return true;
+    }
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) return true;
     const byStream = new Map<string, { ids: string[]; args: string[]; topics: string[] }>();

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { apply } from "../test/apply.js";
 import { useBusTestbed } from "../test/fixtures.js";
 import { PublishTimeoutError } from "./errors.js";
 import { streamKey } from "./keys.js";
@@ -29,6 +30,19 @@ describe("Redis restarted with AOF on", () => {
     const client = testbed.redis().client();
     expect(await client.xlen(streamKey("test.order-placed", 0))).toBe(150);
     client.disconnect();
+  });
+
+  it("relays commits again after Redis was killed under the relay's blocked read", async () => {
+    const tester = testbed.bus("tester", { publishTimeoutMs: 30_000 });
+    const handled = new Set<number>();
+    await testbed.worker((event) => void handled.add(event.payload.seq), quickReclaim);
+    await apply(tester, { events: [["test.order-placed", { orderId: "o", seq: 0 }]] });
+    await testbed.relayed("tester");
+    // The relay now waits on XREAD BLOCK: that read's reply is lost with the server.
+    await testbed.redis().restart("kill");
+    await apply(tester, { events: [["test.order-placed", { orderId: "o", seq: 1 }]] });
+    await testbed.relayed("tester");
+    await vi.waitFor(() => expect([...handled].sort()).toEqual([0, 1]), { timeout: 30_000 });
   });
 
   it("finishes a publish made while Redis is down once it is back, within the timeout", async () => {
