@@ -7,6 +7,7 @@ export const ALERT_KINDS = [
   "stock_low",
   "dead_letters_growing",
   "events_lost_to_trimming",
+  "redis_memory_high",
 ] as const;
 export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
 
@@ -14,13 +15,13 @@ export const alertRaised = defineTopic({
   name: "alert.raised",
   version: 1,
   description:
-    "Client-monitoring raised an alert for operators: a client app went offline, a SKU's stock is low, a topic's dead letters keep growing, or a group lost events to trimming before handling them.",
+    "Client-monitoring raised an alert for operators: a client app went offline, a SKU's stock is low, a topic's dead letters keep growing, a group lost events to trimming before handling them, or a Redis node nears its maxmemory.",
   schema: z.object({
     alertId: id("The alert's id."),
     kind: z.enum(ALERT_KINDS).describe("What is wrong."),
     severity: z.enum(ALERT_SEVERITIES).describe("How urgent it is."),
     subject: id(
-      "What the alert is about: the client id, the SKU or the topic name; the partition key.",
+      "What the alert is about: the client id, the SKU, the topic name or the Redis node; the partition key.",
     ),
     message: text("A sentence for the operator."),
     raisedAt: timestamp("When the alert was raised"),

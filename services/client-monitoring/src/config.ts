@@ -27,6 +27,10 @@ export const configSchema = z.object({
   TELEMETRY_BODY_LIMIT_BYTES: envInt({ min: 1 }).default(524_288),
   /** How often the dead-letter counts are compared with the last seen ones. Default 10 000. */
   DEAD_LETTER_CHECK_INTERVAL_MS: envInt({ min: 1 }).default(10_000),
+  /** How often every Redis node's memory is compared with its `maxmemory`. Default 10 000. */
+  MEMORY_CHECK_INTERVAL_MS: envInt({ min: 1 }).default(10_000),
+  /** Share of `maxmemory` (in %) at which `redis_memory_high` is raised. Default 80. */
+  MEMORY_ALERT_PERCENT: envInt({ min: 1, max: 99 }).default(80),
   /**
    * How long an order's timeline is kept after its last event: every recorded event
    * renews the timeline's TTL. Default 86 400 000 (a day).

@@ -23,4 +23,6 @@ export const keys = {
   alerts: `${prefix}:alerts`,
   /** Hash: JSON [topic, group] → dead-letter count last seen by the check. */
   deadLettersSeen: `${prefix}:dead-letters:seen`,
+  /** Hash: Redis node → its memory ratio when `redis_memory_high` was raised (cleared once back under). */
+  memoryAlerted: `${prefix}:memory:alerted`,
 } as const;

@@ -16,6 +16,7 @@ import { AlertBook } from "./store/alerts.js";
 import { ClientRegistry } from "./store/clients.js";
 import { DeadLetterWatch } from "./store/dead-letters.js";
 import { EventLog } from "./store/event-log.js";
+import { RedisMemoryWatch } from "./store/redis-memory.js";
 
 export { type ClientMonitoringConfig, configSchema } from "./config.js";
 export { SERVICE_NAME } from "./keys.js";
@@ -58,6 +59,14 @@ export const clientMonitoringService = defineService({
       forgetAfterMs: config.CLIENT_FORGET_AFTER_MS,
     });
     const deadLetters = new DeadLetterWatch(redis, bus, alerts, now);
+    const memory = new RedisMemoryWatch({
+      redis,
+      bus,
+      alerts,
+      now,
+      alertRatio: config.MEMORY_ALERT_PERCENT / 100,
+      rearmRatio: (config.MEMORY_ALERT_PERCENT - 10) / 100,
+    });
     const messages = bus.pubsub.direct("client-messages", clientMessageSchema);
 
     return {
@@ -86,10 +95,16 @@ export const clientMonitoringService = defineService({
           () => deadLetters.check(),
           logger,
         ),
+        new PeriodicTask(
+          "Redis memory check",
+          config.MEMORY_CHECK_INTERVAL_MS,
+          () => memory.check(),
+          logger,
+        ),
       ],
       // Streams never end by themselves: end them so the server can close.
       beforeClose: () => hub.closeAll(),
-      expose: { clients, deadLetters, feed },
+      expose: { clients, deadLetters, feed, memory },
     };
   },
 });

@@ -19,6 +19,7 @@ const QUIET_ENV = {
   CLIENT_OFFLINE_AFTER_MS: "600000",
   CLIENT_SWEEP_INTERVAL_MS: "60000",
   DEAD_LETTER_CHECK_INTERVAL_MS: "60000",
+  MEMORY_CHECK_INTERVAL_MS: "60000",
 };
 
 export interface Instance extends ClientMonitoringService {
