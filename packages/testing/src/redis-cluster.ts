@@ -87,6 +87,9 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     ...(options.nodeTimeoutMs === undefined
       ? []
       : ["--cluster-node-timeout", String(options.nodeTimeoutMs)]),
+    // A replica whose link to its master looks old (a CPU-starved test machine) would
+    // refuse to take over; a test that kills a master wants the takeover.
+    ...(replicas > 0 ? ["--cluster-replica-validity-factor", "0"] : []),
     ...(options.args ?? []),
   ];
   const started = await Promise.allSettled(
