@@ -56,7 +56,7 @@ export interface RedisCluster extends AsyncDisposable {
    * replicas (`redis-cli --cluster create` picks them so). After a failover, ask {@link masters}.
    */
   readonly nodes: readonly RedisClusterNode[];
-  /** The nodes that are masters now, as `ROLE` answers; a node that does not answer is left out. */
+  /** The nodes that are masters now, as `ROLE` answers; a stopped node, or one that does not answer, is left out. */
   masters(): Promise<RedisClusterNode[]>;
   /**
    * Stop a node's container: `"kill"` (default) sends SIGKILL, like a crashed host;
@@ -139,6 +139,11 @@ function startNode(args: string[], timeoutMs: number): Promise<StartedTestContai
 class ContainerRedisCluster implements RedisCluster {
   readonly nodes: RedisClusterNode[];
   private disposed = false;
+  /**
+   * Containers stopped by `stopNode`. Their addresses are left out of what asks every
+   * node: Docker may already have given a stopped node's address to another container.
+   */
+  private readonly stopped = new Set<string>();
 
   constructor(private readonly containers: StartedTestContainer[]) {
     this.nodes = containers.map((container) => ({
@@ -209,16 +214,21 @@ class ContainerRedisCluster implements RedisCluster {
   }
 
   async flushAll(): Promise<void> {
-    await flushMasters(this.nodes);
+    await flushMasters(this.running());
   }
 
   masters(): Promise<RedisClusterNode[]> {
-    return mastersOf(this.nodes);
+    return mastersOf(this.running());
+  }
+
+  private running(): RedisClusterNode[] {
+    return this.nodes.filter((node) => !this.stopped.has(node.containerId));
   }
 
   async stopNode(node: RedisClusterNode, mode: "kill" | "graceful" = "kill"): Promise<void> {
     const runtime = await getContainerRuntimeClient();
     const docker = runtime.container.getById(node.containerId);
+    this.stopped.add(node.containerId);
     if (mode === "kill") await docker.kill({ signal: "SIGKILL" });
     else await docker.stop({ t: 30 });
     await docker.wait();
