@@ -203,12 +203,16 @@ export function useShippingHarness() {
 
     /** Wait until shipping's group has handled everything published on a topic. */
     async drained(service: ShippingService, topic: Consumed) {
-      await vi.waitFor(async () => {
-        const group = (await service.bus.admin.groups(topic)).find(
-          (candidate) => candidate.group === SERVICE_NAME,
-        );
-        expect(group).toMatchObject({ pending: 0, lag: 0 });
-      });
+      await vi.waitFor(
+        async () => {
+          const group = (await service.bus.admin.groups(topic)).find(
+            (candidate) => candidate.group === SERVICE_NAME,
+          );
+          expect(group).toMatchObject({ pending: 0, lag: 0 });
+          // vi.waitFor's default second is too short when CI runs every package at once.
+        },
+        { timeout: 15_000, interval: 50 },
+      );
     },
   };
   return harness;
