@@ -150,14 +150,17 @@ export async function settled(service: NotificationsService): Promise<void> {
     "order.delivered",
     "order.failed",
   ] as const;
-  await vi.waitFor(async () => {
-    for (const topic of topics) {
-      const group = (await service.bus.admin.groups(topic)).find(
-        (candidate) => candidate.group === "notifications",
-      );
-      expect(group, topic).toMatchObject({ pending: 0, lag: 0 });
-    }
-  });
+  await vi.waitFor(
+    async () => {
+      for (const topic of topics) {
+        const group = (await service.bus.admin.groups(topic)).find(
+          (candidate) => candidate.group === "notifications",
+        );
+        expect(group, topic).toMatchObject({ pending: 0, lag: 0 });
+      }
+    },
+    { timeout: 15_000, interval: 50 },
+  );
 }
 
 /** The value of `notifications_sent_total` for these labels (0 when never counted). */

@@ -152,11 +152,14 @@ export function useShippingHarness() {
       options: PublishOptions = {},
     ): Promise<StoredShipment> {
       await inventory().publish("order.placed", order, options);
-      return vi.waitFor(async () => {
-        const shipment = await service.expose.store.findByOrder(order.orderId);
-        if (!shipment) throw new Error(`no shipment for ${order.orderId} yet`);
-        return shipment;
-      });
+      return vi.waitFor(
+        async () => {
+          const shipment = await service.expose.store.findByOrder(order.orderId);
+          if (!shipment) throw new Error(`no shipment for ${order.orderId} yet`);
+          return shipment;
+        },
+        { timeout: 15_000, interval: 50 },
+      );
     },
 
     /** Publish order.cancel-requested as inventory and wait for `service` (started) to decide it. */
