@@ -5,16 +5,7 @@
  * from bench/config.ts's, which every bench child also reads.
  */
 
-export const quick = process.env.BENCH_QUICK === "1";
-
-function int(name: string, full: number, quickValue: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return quick ? quickValue : full;
-  const value = Number(raw.replaceAll("_", ""));
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return value;
-}
+import { int, quick } from "./config.js";
 
 export const SECTIONS = ["hop", "spread", "ceiling", "wait"] as const;
 export type Section = (typeof SECTIONS)[number];

@@ -5,7 +5,8 @@
 
 export const quick = process.env.BENCH_QUICK === "1";
 
-function int(name: string, full: number, quickValue: number): number {
+/** A positive integer from `name`, else the full run's or the quick run's default. */
+export function int(name: string, full: number, quickValue: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return quick ? quickValue : full;
   const value = Number(raw.replaceAll("_", ""));
