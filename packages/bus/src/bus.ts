@@ -158,7 +158,7 @@ export class Bus<C extends Catalog> {
         bus.replicatedConnection ??= bus.connections.dedicated(`${bus.consumerName}:replicated`);
         return bus.replicatedConnection;
       },
-      emitted: () => this.relay.start(),
+      emitted: () => this.relay.committed(),
     };
     this.publisher = new Publisher(
       this.connections.commands,

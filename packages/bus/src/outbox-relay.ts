@@ -13,7 +13,8 @@ const APPEND = LuaScript.load(new URL("./relay-append-1.lua", import.meta.url));
 export interface RelayOptions {
   /**
    * How long the relay lease lasts without renewal: how long a service's events wait
-   * when the instance relaying them dies (a clean shutdown hands over at once).
+   * when the instance relaying them dies (a clean shutdown hands over within a second:
+   * instances standing by ask for the lease that often, and at once when they commit).
    * Default 5 000.
    */
   leaseMs?: number;
@@ -27,6 +28,15 @@ export interface RelayOptions {
 const ROUTING_FIELDS = 4;
 
 const MAX_BACKOFF_MS = 2_000;
+
+/** How often an instance standing by asks for the lease (at most; half the lease if shorter). */
+const STANDBY_POLL_MS = 1_000;
+
+/**
+ * How long a closing relay may take to hand its lease back even when the shutdown
+ * deadline has passed: otherwise the next holder waits a whole lease for nothing.
+ */
+const RELEASE_MARGIN_MS = 1_000;
 
 /** How long past its block time a read may take before its reply counts as lost. */
 const READ_MARGIN_MS = 5_000;
@@ -47,6 +57,8 @@ export class OutboxRelay {
   private readonly batchSize: number;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** Another instance holds the lease; this one asks again after a pause. */
+  private standingBy = false;
   private reader: RedisClient | undefined;
   private wake: (() => void) | undefined;
   /** Ends the read in flight with nothing read: its connection dropped, or it overran. */
@@ -80,6 +92,15 @@ export class OutboxRelay {
     this.running = this.loop();
   }
 
+  /**
+   * A step of this instance committed events: start relaying, or, when standing by, ask
+   * for the lease now (the holder may have closed).
+   */
+  committed(): void {
+    if (!this.running) this.start();
+    else if (this.standingBy) this.wake?.();
+  }
+
   /** Stop, hand the lease over, and wait for the round in flight until `deadline`. */
   async stop(deadline: number): Promise<void> {
     if (this.stopping) return;
@@ -91,7 +112,7 @@ export class OutboxRelay {
     await beforeDeadline(this.running, deadline).catch(() => {});
     await beforeDeadline(
       RELEASE.run(this.connections.commands, [this.lease], [this.token]),
-      deadline,
+      Math.max(deadline, Date.now() + RELEASE_MARGIN_MS),
     ).catch(() => {});
   }
 
@@ -112,10 +133,12 @@ export class OutboxRelay {
           holding = lease !== null;
           if (holding) this.renewedAt = Date.now();
         }
+        this.standingBy = !holding;
         if (holding) holding = await this.relayRound();
-        else await this.pause(this.leaseMs / 2);
+        else await this.pause(Math.min(this.leaseMs / 2, STANDBY_POLL_MS));
         failures = 0;
       } catch (error) {
+        this.standingBy = false;
         if (this.stopping) break;
         this.errors.warn("relay", error, "outbox relay failed; trying again");
         this.cursor = "0-0";
