@@ -1,6 +1,10 @@
 /**
- * A real Redis Cluster for tests: one `redis:7-bookworm` container per node on the
- * default Docker bridge, joined with `redis-cli --cluster create`.
+ * A real Redis Cluster for tests: one `redis:7-bookworm` container per node on a Docker
+ * bridge network of the cluster's own, joined with `redis-cli --cluster create`.
+ *
+ * Its own network, because on the shared default bridge Docker gave a killed node's
+ * address to another test's container at once, and the cluster's failure detection
+ * then talked to a stranger (a replica stayed a replica; seen in CI).
  *
  * Addressing: every node announces its own bridge address (`cluster-announce-ip`) and
  * the standard ports 6379/16379. The nodes reach one another there, and so does the
@@ -10,6 +14,7 @@
  * `docker-proxy` would add a relay to every round trip. Docker Desktop, whose bridge
  * the host cannot reach, is not supported.
  */
+import { randomBytes } from "node:crypto";
 import { Cluster, type ClusterOptions, type Redis } from "ioredis";
 import {
   GenericContainer,
@@ -92,13 +97,16 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
     ...(replicas > 0 ? ["--cluster-replica-validity-factor", "0"] : []),
     ...(options.args ?? []),
   ];
+  const network = await createNetwork();
   const started = await Promise.allSettled(
-    Array.from({ length: masters * (1 + replicas) }, () => startNode(args, timeoutMs)),
+    Array.from({ length: masters * (1 + replicas) }, () =>
+      startNode(network.name, args, timeoutMs),
+    ),
   );
   const containers = started.flatMap((result) =>
     result.status === "fulfilled" ? [result.value] : [],
   );
-  const cluster = new ContainerRedisCluster(containers);
+  const cluster = new ContainerRedisCluster(network, containers);
   try {
     const failed = started.find((result) => result.status === "rejected");
     if (failed) throw failed.reason;
@@ -110,8 +118,33 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
   }
 }
 
-function startNode(args: string[], timeoutMs: number): Promise<StartedTestContainer> {
+/** A Docker network of the cluster's own, labelled like the containers so CI's cleanup finds it. */
+interface ClusterNetwork {
+  readonly name: string;
+  readonly network: Awaited<ReturnType<NetworkClient["create"]>>;
+}
+
+type NetworkClient = Awaited<ReturnType<typeof getContainerRuntimeClient>>["network"];
+
+async function createNetwork(): Promise<ClusterNetwork> {
+  const runtime = await getContainerRuntimeClient();
+  const name = `retail-redis-cluster-${randomBytes(6).toString("hex")}`;
+  const network = await runtime.network.create({
+    Name: name,
+    Driver: "bridge",
+    CheckDuplicate: true,
+    Labels: { [CONTAINER_LABEL]: "redis-cluster" },
+  });
+  return { name, network };
+}
+
+function startNode(
+  network: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<StartedTestContainer> {
   return new GenericContainer(REDIS_IMAGE)
+    .withNetworkMode(network)
     .withCommand([
       "redis-server",
       "--cluster-enabled",
@@ -145,9 +178,12 @@ class ContainerRedisCluster implements RedisCluster {
    */
   private readonly stopped = new Set<string>();
 
-  constructor(private readonly containers: StartedTestContainer[]) {
+  constructor(
+    private readonly network: ClusterNetwork,
+    private readonly containers: StartedTestContainer[],
+  ) {
     this.nodes = containers.map((container) => ({
-      host: container.getIpAddress("bridge"),
+      host: container.getIpAddress(network.name),
       port: PORT,
       containerId: container.getId(),
     }));
@@ -242,6 +278,8 @@ class ContainerRedisCluster implements RedisCluster {
         container.stop({ timeout: 0, remove: true, removeVolumes: true }),
       ),
     );
+    const runtime = await getContainerRuntimeClient();
+    await runtime.network.remove(this.network.network);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
