@@ -12,6 +12,8 @@ import {
   type ZodTypeProvider,
 } from "fastify-type-provider-zod";
 import type { KitApp, RoutesPlugin } from "./app-types.js";
+import { assertEveryRouteGuarded, registerAuth } from "./auth/route-auth.js";
+import type { TokenVerifier } from "./auth/verifier.js";
 import type { BaseConfig } from "./config.js";
 import type { ServiceContext } from "./context.js";
 import { CORRELATION_ID_HEADER, correlationIdFrom } from "./correlation-id.js";
@@ -26,6 +28,11 @@ import { type OpenApiOptions, registerOpenApi } from "./openapi.js";
 export interface BuildAppOptions {
   /** From `createServiceContext`: config, logger and metrics registry. */
   context: ServiceContext<BaseConfig>;
+  /**
+   * Verifies bearer tokens (`tokenVerifierFromConfig`). Every route must declare the
+   * scope it needs, or `public`; a route declaring neither makes `buildApp` throw.
+   */
+  auth: TokenVerifier;
   /** The service's routes, registered after the kit's. Default: none. */
   routes?: RoutesPlugin;
   /** What `/health/ready` runs. Default: none (always ready). */
@@ -38,7 +45,8 @@ export interface BuildAppOptions {
 
 /**
  * Build a ready Fastify app with everything the kit provides: zod validation and
- * serialization, correlation ids, CORS when `CORS_ORIGINS` lists origins, the error
+ * serialization, correlation ids, CORS when `CORS_ORIGINS` lists origins, bearer-token
+ * authentication with a scope declared by every route (deny by default), the error
  * model, `/health/live`, `/health/ready`, `/metrics`, `/docs` and `/docs/json`, then the
  * service's `routes`.
  * Test it with `app.inject()`; serve it with `startService`.
@@ -86,6 +94,9 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
       throw new NotReadyError("The service is shutting down");
     }
   });
+  // Before any route, so each one is recorded and checked; after the hooks above, so a
+  // request to a closing service is answered 503 whoever sends it.
+  const guards = registerAuth(app, options.auth);
   registerMetrics(app, context.metrics);
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -98,6 +109,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
   registerHealthRoutes(app, options.readinessChecks ?? [], options.readinessTimeoutMs ?? 2000);
   if (options.routes) await app.register(options.routes);
   await app.ready();
+  assertEveryRouteGuarded(guards());
   return app;
 }
 

@@ -13,6 +13,8 @@ describe("loadConfig", () => {
       SHUTDOWN_TIMEOUT_MS: 10_000,
       BODY_LIMIT_BYTES: 1_048_576,
       CORS_ORIGINS: [],
+      AUTH_AUDIENCE: "retail-api",
+      AUTH_ISSUER: "retail-demo",
     });
   });
 

@@ -125,6 +125,18 @@ export const baseConfigSchema = z.object({
   REDIS_CLUSTER_NODES: clusterNodes().optional(),
   /** Budget for draining HTTP and running the shutdown hooks before the process gives up. */
   SHUTDOWN_TIMEOUT_MS: envInt({ min: 1 }).default(10_000),
+  /**
+   * The identity provider's JSON Web Key Set (public keys), `https://…`: bearer tokens
+   * are verified against it, and a key id it does not know fetches it again (rotation
+   * without restart). Set this or `AUTH_JWKS_FILE`.
+   */
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/, error: "must be an http(s):// URL" }).optional(),
+  /** A file holding the key set, read once at start (the demo's). Set this or `AUTH_JWKS_URL`. */
+  AUTH_JWKS_FILE: z.string().trim().min(1).optional(),
+  /** The `aud` every token must carry. */
+  AUTH_AUDIENCE: z.string().trim().min(1).default("retail-api"),
+  /** The `iss` every token must carry: the identity provider. */
+  AUTH_ISSUER: z.string().trim().min(1).default("retail-demo"),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: envInt({ min: 1 }).default(1_048_576),
   /**

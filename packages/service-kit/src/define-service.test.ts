@@ -14,6 +14,8 @@ import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from "v
 import { z } from "zod";
 import { freshGet } from "../test/http.js";
 import { kitCatalog } from "../test/kit-catalog.js";
+import { withRouteDefaults } from "./auth/route-auth.js";
+import { ALL_SCOPES, authorizeInjects, testIdentity } from "./auth/test-identity.js";
 import { envInt } from "./config.js";
 import { defineService } from "./define-service.js";
 import type { ServiceInstanceOf } from "./service-types.js";
@@ -42,7 +44,7 @@ function pingService(options: { failStart?: boolean; failStop?: boolean } = {}) 
       const pings: string[] = [];
       const streams = new Set<ServerResponse>();
       return {
-        routes: async (app) => {
+        routes: withRouteDefaults({ public: true }, async (app) => {
           app.get("/ping", async () => ({ label: config.PING_LABEL, at: now(), pings }));
           // Like a server-sent-event stream: it never ends by itself.
           app.get("/stream", (_request, reply) => {
@@ -51,7 +53,7 @@ function pingService(options: { failStart?: boolean; failStop?: boolean } = {}) 
             reply.raw.write(": open\n\n");
             streams.add(reply.raw);
           });
-        },
+        }),
         handlers: { "kit.pinged": (event) => void pings.push(event.payload.pingId) },
         background: [
           {
@@ -96,10 +98,16 @@ function pingService(options: { failStart?: boolean; failStop?: boolean } = {}) 
 }
 
 const redis = useRedisServer({ persistence: "none" });
+const identity = await testIdentity();
+const env = () => ({
+  HOST: "127.0.0.1",
+  LOG_LEVEL,
+  REDIS_URL: redis().url,
+  AUTH_JWKS_FILE: identity.jwksFile,
+});
 
 describe("defineService", () => {
   const closers: (() => Promise<void>)[] = [];
-  const env = () => ({ HOST: "127.0.0.1", LOG_LEVEL, REDIS_URL: redis().url });
   const testBus = { shutdownTimeoutMs: 2_000 };
 
   beforeEach(async () => {
@@ -114,6 +122,7 @@ describe("defineService", () => {
     options: Parameters<typeof ping.definition.create>[0] = {},
   ) {
     const service = await ping.definition.create({ env: env(), bus: testBus, ...options });
+    authorizeInjects(service.app, await identity.bearer("operator", ALL_SCOPES));
     closers.push(() => service.close());
     return service;
   }
@@ -347,7 +356,7 @@ describe("defineService main()", () => {
     const exporter = new InMemorySpanExporter();
     const io = fakeIo();
     const handle = await ping.definition.main({
-      env: { HOST: "127.0.0.1", LOG_LEVEL, REDIS_URL: redis().url },
+      env: env(),
       bus: { shutdownTimeoutMs: 2_000 },
       io,
       handleSignals: false,
@@ -386,7 +395,7 @@ describe("defineService main()", () => {
     const ping = pingService();
     const io = fakeIo();
     const handle = await ping.definition.main({
-      env: { LOG_LEVEL: "loud", REDIS_URL: redis().url },
+      env: { LOG_LEVEL: "loud", REDIS_URL: redis().url, AUTH_JWKS_FILE: identity.jwksFile },
       io,
       handleSignals: false,
     });
@@ -399,7 +408,7 @@ describe("defineService main()", () => {
     const ping = pingService({ failStart: true });
     const io = fakeIo();
     const handle = await ping.definition.main({
-      env: { HOST: "127.0.0.1", LOG_LEVEL, REDIS_URL: redis().url },
+      env: env(),
       io,
       handleSignals: false,
       spanProcessors: [new SimpleSpanProcessor({ exporter: new InMemorySpanExporter() })],

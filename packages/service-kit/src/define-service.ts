@@ -4,6 +4,7 @@ import { type Catalog, type RetailCatalog, catalog as retailCatalog } from "@ret
 import type { z } from "zod";
 import { buildApp } from "./app.js";
 import type { RoutesPlugin } from "./app-types.js";
+import { tokenVerifierFromConfig } from "./auth/verifier.js";
 import { busOptionsFromConfig } from "./bus-options.js";
 import type { BaseConfig } from "./config.js";
 import { createServiceContext, type ServiceContext } from "./context.js";
@@ -105,6 +106,7 @@ async function build<Schema extends z.ZodObject, C extends Catalog, Expose exten
     subscribeHandlers(bus, setup.handlers ?? {});
     app = await buildApp({
       context,
+      auth: tokenVerifierFromConfig(config),
       routes: withBeforeClose(setup.routes, setup.beforeClose),
       readinessChecks: [
         redisReadinessCheck(redis),

@@ -150,6 +150,27 @@ export const UnsupportedMediaTypeError = defineError(
   415,
   "Unsupported content type; send application/json",
 );
+/**
+ * 401: the route needs a bearer token and the request carries none. Answered with
+ * `WWW-Authenticate: Bearer`.
+ */
+export const UnauthenticatedError = defineError(
+  "unauthenticated",
+  401,
+  "This route needs a bearer token (Authorization: Bearer <token>)",
+);
+/** 401: the bearer token is malformed, badly signed, expired, or for another audience. */
+export const InvalidTokenError = defineError(
+  "invalid_token",
+  401,
+  "The bearer token is invalid or expired",
+);
+/** 403: the token is valid, but lacks the scope the route needs (`details.scope`). */
+export const InsufficientScopeError = defineError(
+  "insufficient_scope",
+  403,
+  "The bearer token lacks the scope this route needs",
+);
 /** 500: a bug. The message never carries the original error's text. */
 export const InternalError = defineError("internal_error", 500, "Internal server error");
 /** 503: a readiness check fails, or the service is shutting down. */

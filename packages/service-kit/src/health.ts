@@ -68,7 +68,12 @@ export function registerHealthRoutes(
   timeoutMs: number,
 ): void {
   // Probes arrive every few seconds; logging each one at info would drown the rest.
-  const options = { schema: { hide: true }, logLevel: "warn" } as const;
+  // Open: orchestrators probe without credentials, and the answers reveal no data.
+  const options = {
+    schema: { hide: true },
+    logLevel: "warn",
+    config: { public: true },
+  } as const;
   app.get("/health/live", options, async () => ({ status: "ok" }));
 
   app.get("/health/ready", options, async (_request, reply) => {

@@ -9,6 +9,8 @@ import { z } from "zod";
 import { TEST_ENV } from "../test/sample-app.js";
 import { buildApp } from "./app.js";
 import type { KitApp, RoutesPlugin } from "./app-types.js";
+import { withRouteDefaults } from "./auth/route-auth.js";
+import { ALL_SCOPES, authorizeInjects, testIdentity } from "./auth/test-identity.js";
 import { createServiceContext } from "./context.js";
 import { HTTP_TRACER_NAME } from "./http-tracing.js";
 import { startTracing, type Tracing } from "./tracing.js";
@@ -35,7 +37,14 @@ const routes: RoutesPlugin = async (app) => {
 
 async function buildTestApp(): Promise<KitApp> {
   const context = createServiceContext({ name: "traced", env: TEST_ENV });
-  return buildApp({ context, routes });
+  const identity = await testIdentity();
+  const app = await buildApp({
+    context,
+    auth: identity.verifier,
+    routes: withRouteDefaults({ public: true }, routes),
+  });
+  authorizeInjects(app, await identity.bearer("operator", ALL_SCOPES));
+  return app;
 }
 
 /** POST a JSON body as a chunked stream, one chunk per part. */

@@ -1,5 +1,30 @@
 export { type BuildAppOptions, buildApp } from "./app.js";
 export type { KitApp, RoutesPlugin } from "./app-types.js";
+export {
+  DEV_KEY_ID_PREFIX,
+  type DevSigningKey,
+  devSigningKeyFrom,
+  devSigningKeyIn,
+  generateDevSigningKey,
+  JWKS_FILE,
+  SIGNING_KEY_FILE,
+  type TokenClaims,
+} from "./auth/dev-keys.js";
+export { ANONYMOUS, type Principal, principal } from "./auth/principal.js";
+export {
+  assertEveryRouteGuarded,
+  type RouteGuard,
+  RouteWithoutScopeError,
+  withRouteDefaults,
+} from "./auth/route-auth.js";
+export { isScope, SCOPE_NAMES, SCOPES, type Scope } from "./auth/scopes.js";
+export {
+  createTokenVerifier,
+  TOKEN_ALGORITHMS,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+  tokenVerifierFromConfig,
+} from "./auth/verifier.js";
 export { type BusOptionsFromConfig, busOptionsFromConfig } from "./bus-options.js";
 export {
   type BaseConfig,
@@ -33,8 +58,10 @@ export {
   defineError,
   type ErrorBody,
   errorBodySchema,
+  InsufficientScopeError,
   InternalError,
   InvalidJsonError,
+  InvalidTokenError,
   NotFoundError,
   NotReadyError,
   PayloadTooLargeError,
@@ -43,6 +70,7 @@ export {
   TOO_MANY_STREAMS_RETRY_AFTER_SECONDS,
   TooManyStreamsError,
   toErrorBody,
+  UnauthenticatedError,
   UnsupportedMediaTypeError,
   UriTooLongError,
   ValidationFailedError,

@@ -2,6 +2,7 @@ import { Counter } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { buildSampleApp, sampleRoutes, TEST_ENV } from "../test/sample-app.js";
 import { buildApp } from "./app.js";
+import { testIdentity } from "./auth/test-identity.js";
 import { createServiceContext } from "./context.js";
 
 const ORDER_ID = "0b6f5a3e-6f0e-4d55-9a6b-2f0b1d7c9e21";
@@ -17,9 +18,14 @@ describe("GET /metrics", () => {
     });
     published.inc({ stream: "inventory.order-placed" }, 3);
 
-    const app = await buildApp({ context, routes: sampleRoutes });
+    const identity = await testIdentity();
+    const app = await buildApp({ context, auth: identity.verifier, routes: sampleRoutes });
     try {
-      const response = await app.inject({ method: "GET", url: "/metrics" });
+      const response = await app.inject({
+        method: "GET",
+        url: "/metrics",
+        headers: { authorization: await identity.bearer("prometheus", ["ops:read"]) },
+      });
       expect(response.statusCode).toBe(200);
       expect(response.headers["content-type"]).toMatch(/^text\/plain; version=0\.0\.4/);
       expect(response.body).toContain(

@@ -50,8 +50,12 @@ export function registerMetrics(app: FastifyInstance, registry: Registry): void 
   });
 
   // Scrapes are periodic; logging each at info would drown the service's own lines.
-  app.get("/metrics", { schema: { hide: true }, logLevel: "warn" }, async (_request, reply) => {
-    const body = await registry.metrics();
-    return reply.type(registry.contentType).send(body);
-  });
+  app.get(
+    "/metrics",
+    { schema: { hide: true }, logLevel: "warn", config: { scope: "ops:read" } },
+    async (_request, reply) => {
+      const body = await registry.metrics();
+      return reply.type(registry.contentType).send(body);
+    },
+  );
 }

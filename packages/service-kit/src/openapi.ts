@@ -2,6 +2,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
 import type { KitApp } from "./app-types.js";
+import { withRouteDefaults } from "./auth/route-auth.js";
 
 /** What the OpenAPI document says about the service. */
 export interface OpenApiOptions {
@@ -37,5 +38,10 @@ export async function registerOpenApi(
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+  // The document lists every route: operators' reading, like the metrics.
+  await app.register(
+    withRouteDefaults({ scope: "ops:read" }, async (docs) => {
+      await docs.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import { freePort, useRedisCluster } from "@retail/testing";
 import { Cluster, Redis } from "ioredis";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { kitCatalog } from "../test/kit-catalog.js";
+import { testIdentity } from "./auth/test-identity.js";
 import { createServiceContext } from "./context.js";
 import { defineService } from "./define-service.js";
 import { redisReadinessCheck } from "./health.js";
@@ -215,7 +216,12 @@ describe("a service on a Redis Cluster", () => {
       catalog: kitCatalog,
       setup: () => ({ handlers: { "kit.pinged": () => {} } }),
     }).create({
-      env: { PORT: "0", LOG_LEVEL, ...clusterEnv() },
+      env: {
+        PORT: "0",
+        LOG_LEVEL,
+        ...clusterEnv(),
+        AUTH_JWKS_FILE: (await testIdentity()).jwksFile,
+      },
       bus: { shutdownTimeoutMs: 2_000 },
     });
     try {

@@ -4,6 +4,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { buildApp } from "./app.js";
 import type { KitApp } from "./app-types.js";
+import { withRouteDefaults } from "./auth/route-auth.js";
+import { testIdentity } from "./auth/test-identity.js";
 import { createServiceContext } from "./context.js";
 import { createRedisClient } from "./redis-client.js";
 
@@ -71,9 +73,10 @@ describe("a route on the kit's Redis client while Redis is away", () => {
     client = createRedisClient(context);
     app = await buildApp({
       context,
-      routes: async (routes) => {
+      auth: (await testIdentity()).verifier,
+      routes: withRouteDefaults({ public: true }, async (routes) => {
         routes.post("/visits", async () => ({ visits: await client.incr("visits") }));
-      },
+      }),
     });
   });
   afterAll(async () => {

@@ -6,6 +6,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { TEST_ENV } from "../test/sample-app.js";
 import { buildApp } from "./app.js";
 import type { KitApp } from "./app-types.js";
+import { withRouteDefaults } from "./auth/route-auth.js";
+import { testIdentity } from "./auth/test-identity.js";
 import type { Env } from "./config.js";
 import { createServiceContext } from "./context.js";
 import { SseHub, type SseOptions, SseStream } from "./sse.js";
@@ -98,11 +100,12 @@ describe("SseHub", () => {
     const context = createServiceContext({ name: "sse", env: { ...TEST_ENV, ...env } });
     app = await buildApp({
       context,
-      routes: async (routes) => {
+      auth: (await testIdentity()).verifier,
+      routes: withRouteDefaults({ public: true }, async (routes) => {
         routes.get("/stream", async (request, reply) => {
           streams.open(request, reply).comment("connected");
         });
-      },
+      }),
     });
     return `${await app.listen({ port: 0, host: "127.0.0.1" })}/stream`;
   }

@@ -4,6 +4,8 @@ import { freshGet } from "../test/http.js";
 import { TEST_ENV } from "../test/sample-app.js";
 import { buildApp } from "./app.js";
 import type { RoutesPlugin } from "./app-types.js";
+import { withRouteDefaults } from "./auth/route-auth.js";
+import { testIdentity } from "./auth/test-identity.js";
 import { createServiceContext } from "./context.js";
 import { ShutdownError, type ShutdownHook, startService } from "./start.js";
 
@@ -39,7 +41,11 @@ async function startSample(options: {
     env: { ...TEST_ENV, ...options.env },
     ...(logLines ? { logDestination: { write: (line: string) => void logLines.push(line) } } : {}),
   });
-  const app = await buildApp({ context, ...(options.routes ? { routes: options.routes } : {}) });
+  const app = await buildApp({
+    context,
+    auth: (await testIdentity()).verifier,
+    ...(options.routes ? { routes: withRouteDefaults({ public: true }, options.routes) } : {}),
+  });
   const service = await startService({ app, context, onShutdown: options.onShutdown ?? [] });
   return { app, service };
 }

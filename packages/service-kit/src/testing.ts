@@ -17,6 +17,13 @@ import fc from "fast-check";
 import { expect, vi } from "vitest";
 import { errorBodySchema } from "./errors.js";
 
+export {
+  ALL_SCOPES,
+  authorizeInjects,
+  type TestIdentity,
+  testIdentity,
+} from "./auth/test-identity.js";
+
 /** Whatever a client sends: never a 5xx, and every 4xx carries the one error body. */
 export function expectClientSafe(response: { statusCode: number; json(): unknown }): void {
   expect(response.statusCode).toBeLessThan(500);

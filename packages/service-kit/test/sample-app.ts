@@ -2,6 +2,7 @@ import type { DestinationStream } from "pino";
 import { z } from "zod";
 import { buildApp } from "../src/app.js";
 import type { RoutesPlugin } from "../src/app-types.js";
+import { ALL_SCOPES, authorizeInjects, testIdentity } from "../src/auth/test-identity.js";
 import type { Env } from "../src/config.js";
 import { createServiceContext } from "../src/context.js";
 import { defineError, errorBodySchema } from "../src/errors.js";
@@ -36,6 +37,7 @@ export const sampleRoutes: RoutesPlugin = async (app) => {
           400: errorBodySchema,
         },
       },
+      config: { scope: "orders:write" },
     },
     async (request, reply) =>
       reply.code(201).send({ orderId: "order-1", lines: request.body.lines.length }),
@@ -59,19 +61,20 @@ export const sampleRoutes: RoutesPlugin = async (app) => {
         }),
         response: { 200: z.object({ orderId: z.string(), limit: z.number() }) },
       },
+      config: { scope: "orders:read" },
     },
     async (request) => ({ orderId: request.params.orderId, limit: request.query.limit ?? 10 }),
   );
 
   app.post(
     "/stock/:sku/reserve",
-    { schema: { params: z.object({ sku: z.string() }) } },
+    { schema: { params: z.object({ sku: z.string() }) }, config: { scope: "catalog:write" } },
     async (request) => {
       throw new OutOfStockError(undefined, { details: { sku: request.params.sku, available: 0 } });
     },
   );
 
-  app.get("/boom", async () => {
+  app.get("/boom", { config: { scope: "ops:read" } }, async () => {
     throw new Error("connection string redis://:hunter2@db failed");
   });
 };
@@ -89,11 +92,15 @@ export async function buildSampleApp(options: SampleAppOptions = {}) {
     env: { ...TEST_ENV, ...options.env },
     ...(options.logDestination === undefined ? {} : { logDestination: options.logDestination }),
   });
+  const identity = await testIdentity();
   const app = await buildApp({
     context,
+    auth: identity.verifier,
     routes: sampleRoutes,
     readinessChecks: options.readinessChecks ?? [],
     openapi: { title: "Sample service", version: "1.2.3" },
   });
+  // The sample's tests are about everything but access control: a caller with every scope.
+  authorizeInjects(app, await identity.bearer("operator", ALL_SCOPES));
   return { context, app };
 }
