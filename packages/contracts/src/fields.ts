@@ -114,6 +114,9 @@ export function shippingAddress() {
     .describe("Where the order is shipped.");
 }
 
+/** The parts of a {@link shippingAddress} that identify a person: all but the country. */
+export const PERSONAL_ADDRESS_FIELDS = ["name", "line1", "city", "postalCode"] as const;
+
 /** Refuses lines that name a SKU twice: an order or a stock move has one line per SKU. */
 export function uniqueSkus<Lines extends z.ZodType<readonly { sku: string }[]>>(lines: Lines) {
   return lines.refine(hasUniqueSkus, { message: "each SKU may appear on one line only" });

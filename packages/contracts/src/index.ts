@@ -57,6 +57,7 @@ export {
 /** The field schemas the topics are built from, for HTTP APIs that accept the same fields. */
 export * as fields from "./fields.js";
 export { CLIENT_APPS } from "./fields.js";
+export { maskPaths, maskPersonalData, PERSONAL_DATA_MASK } from "./personal-data.js";
 export { CANCEL_REFUSAL_REASONS } from "./shipments.js";
 export { RESERVATION_RELEASE_REASONS } from "./stock.js";
 export {

@@ -4,6 +4,7 @@ import {
   customerId,
   orderId,
   orderLine,
+  PERSONAL_ADDRESS_FIELDS,
   quantity,
   reasonCode,
   shipmentId,
@@ -49,6 +50,7 @@ export const orderPlaced = defineTopic({
   partitionKey: "orderId",
   // More than one partition so that the bus's partitioning is exercised in every run.
   partitions: 4,
+  personalData: PERSONAL_ADDRESS_FIELDS.map((field) => `shippingAddress.${field}`),
   example: {
     orderId: "ord-1042",
     customerId: "cus-77",

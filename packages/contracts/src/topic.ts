@@ -54,6 +54,12 @@ export interface TopicDefinition<
    * Read it with `partitionKeyOf(topic, payload)`.
    */
   readonly partitionKey?: string;
+  /**
+   * Dotted paths of payload fields that identify a person (a name, an address): shown
+   * only to principals with `pii:read`, masked for everybody else
+   * (`maskPersonalData`). Default: none.
+   */
+  readonly personalData?: readonly string[];
 }
 
 /**
