@@ -12,6 +12,10 @@ declare module "fastify" {
     /** Open to anybody (health checks, the dashboard's static shell). */
     public?: true;
   }
+  interface FastifyInstance {
+    /** Every route registered after the kit's auth, as guarded: for access-control tests. */
+    routeGuards(): RouteGuard[];
+  }
   interface FastifyRequest {
     /** Who sent the request: from the verified token, or {@link ANONYMOUS} on a public route. */
     principal: Principal;
@@ -49,6 +53,14 @@ export interface RouteGuard {
 export function registerAuth(app: KitApp, verify: TokenVerifier): () => RouteGuard[] {
   const routes: RouteOptions[] = [];
   app.decorateRequest("principal", null as unknown as Principal);
+  const guards = () =>
+    routes.map((route) => ({
+      method: [route.method].flat().join(","),
+      url: route.url,
+      scope: route.config?.scope,
+      public: route.config?.public === true,
+    }));
+  app.decorate("routeGuards", guards);
   app.addHook("onRoute", (route) => {
     routes.push(route);
   });
@@ -81,13 +93,7 @@ export function registerAuth(app: KitApp, verify: TokenVerifier): () => RouteGua
       );
     }
   });
-  return () =>
-    routes.map((route) => ({
-      method: [route.method].flat().join(","),
-      url: route.url,
-      scope: route.config?.scope,
-      public: route.config?.public === true,
-    }));
+  return guards;
 }
 
 /** Throws {@link RouteWithoutScopeError} naming every route that declares nothing. */
