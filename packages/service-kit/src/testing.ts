@@ -18,6 +18,13 @@ import { expect, vi } from "vitest";
 import { errorBodySchema } from "./errors.js";
 
 export {
+  type AccessCase,
+  expectAccessControl,
+  expectReadmeRouteTable,
+  guardedRoutes,
+  routeScopeTable,
+} from "./auth/access-testing.js";
+export {
   ALL_SCOPES,
   authorizeInjects,
   type TestIdentity,
