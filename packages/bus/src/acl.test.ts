@@ -145,6 +145,45 @@ describe("Redis ACL users derived from the catalog", () => {
     }
   });
 
+  it("denies a service every keyspace listing and script-cache command, and all but appending on the topics it publishes", async () => {
+    const { urlOf } = await createUsers();
+    const admin = testbed.redis().client();
+    const published = streamKey("test.order-placed", 0);
+    await admin.xgroup("CREATE", published, "worker", "$", "MKSTREAM");
+    admin.disconnect();
+    const tester: Redis = new Redis(urlOf("tester"), { maxRetriesPerRequest: 0 });
+    try {
+      const denied = async (command: Promise<unknown>) => expect(command).rejects.toThrow(/NOPERM/);
+      await denied(tester.keys("*"));
+      await denied(tester.scan("0"));
+      await denied(tester.randomkey());
+      await denied(tester.dbsize());
+      await denied(tester.script("FLUSH"));
+      await denied(tester.script("KILL"));
+      await denied(tester.call("FUNCTION", "FLUSH"));
+      await denied(
+        tester.call(
+          "FUNCTION",
+          "LOAD",
+          "#!lua name=evil\nredis.register_function('f', function() return 1 end)",
+        ),
+      );
+      // tester publishes test.order-placed: it appends (trimming as it goes) and reads
+      // the stream's stats, and cannot cut entries or groups away from the consumers
+      await expect(tester.xadd(published, "MAXLEN", "~", "1000", "*", "id", "1")).resolves.toEqual(
+        expect.any(String),
+      );
+      await expect(tester.xlen(published)).resolves.toBe(1);
+      await denied(tester.xtrim(published, "MAXLEN", 0));
+      await denied(tester.xdel(published, "0-1"));
+      await denied(tester.del(published));
+      await denied(tester.xgroup("DESTROY", published, "worker"));
+      await denied(tester.xgroup("SETID", published, "worker", "$"));
+    } finally {
+      tester.disconnect();
+    }
+  });
+
   /** The operator's line of the generated ACL file, loaded as start.sh loads it. */
   async function createOperator(): Promise<string> {
     const line = aclFile(catalogForAcl, [], "ADMIN_PASSWORD", "OPERATOR_PASSWORD")

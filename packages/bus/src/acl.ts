@@ -8,6 +8,15 @@ export interface AclOptions {
   readAllDeadLetters?: boolean;
 }
 
+/**
+ * Commands that list or count the whole keyspace, which no key pattern limits: they
+ * would show a service every other service's key names. (`SCAN` is also how KEYS-like
+ * scans are done; dead letters are found from the catalog instead.)
+ */
+function KEYSPACE_LISTING(): string[] {
+  return ["-keys", "-scan", "-randomkey", "-dbsize"];
+}
+
 /** Commands every bus connection sends: the handshake, the ready check, naming. */
 const CONNECTION = [
   "+hello",
@@ -25,7 +34,7 @@ const CONNECTION = [
   "+cluster|info",
 ];
 
-/** The service's own state, its processed marks, its topics and its dead letters. */
+/** The service's own state, its processed marks, its outbox and its groups' keys. */
 const OWN_KEYS = [
   "+@read",
   "+@write",
@@ -35,12 +44,27 @@ const OWN_KEYS = [
   "-@admin",
   "-flushall",
   "-flushdb",
-  "-keys",
+  ...KEYSPACE_LISTING(),
+  // Scripts are sent with EVAL/EVALSHA only: nobody empties the script cache under the
+  // other services, kills their scripts, or loads server-side functions.
+  "-script|flush",
+  "-script|kill",
+  "-function",
+  "-fcall",
+  "-fcall_ro",
   "+info",
   // Partition leases (per-key order) read Redis's clock, so every instance agrees on
   // expiry; TIME is in @dangerous, so it is allowed after that category is removed.
   "+time",
 ];
+
+/**
+ * What a publisher may do on its topics' partition streams: append (trimming with
+ * `XADD … MAXLEN|MINID ~`, through the relay's script too) and read their stats. No
+ * `XTRIM`, `XDEL`, `DEL` or `XGROUP`: the streams hold the consumers' groups and
+ * unread entries, which are theirs.
+ */
+const PUBLISHED_TOPIC = ["+xadd", "+xlen", "+xinfo", "+xrange", "+xrevrange", "+eval", "+evalsha"];
 
 /**
  * Consuming a topic through a group, and the scripts that ack, park, reclaim and
@@ -101,7 +125,6 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
     `~processed:{${service}}:*`,
     `~outbox:{${service}}`,
     `~outbox-relay:{${service}}`,
-    ...published.map((topic) => `~${streamsOf(topic.name)}`),
     ...consumed.flatMap((topic) => groupKeysOf(topic.name)),
   ];
   if (options.readAllDeadLetters)
@@ -127,6 +150,10 @@ export function aclRules(catalog: Catalog, service: string, options: AclOptions 
       "+ssubscribe",
       "+sunsubscribe",
     );
+  if (published.length > 0) {
+    const keys = published.map((topic) => `~${streamsOf(topic.name)}`);
+    rules.push(`(${[...keys, ...PUBLISHED_TOPIC].join(" ")})`);
+  }
   if (consumed.length > 0) {
     const keys = consumed.flatMap((topic) => [
       `~${streamsOf(topic.name)}`,
@@ -148,9 +175,8 @@ const OPERATOR_READS = [
   // A group's parked entries and trim counts, for its stats.
   "+zcard",
   "+hmget",
-  // Finds dead-letter streams by key pattern. SCAN takes no key, so no key pattern
-  // limits it: it lists key names (never values) of the whole keyspace.
-  "+scan",
+  // Which dead-letter streams exist (derived from the catalog, never scanned).
+  "+exists",
   // The server's clock: rates are measured against the time in entry ids.
   "+time",
 ];

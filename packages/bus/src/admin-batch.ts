@@ -72,35 +72,6 @@ function slotMapOf(redis: Cluster): Promise<void> {
   );
 }
 
-/** How many keys one SCAN call looks at: few round trips, no long block of Redis. */
-const SCAN_COUNT = 1_000;
-
-/**
- * Every key matching a glob pattern, by SCAN (never KEYS: it would block Redis on a
- * large keyspace). On a Cluster, each master is scanned, since each holds only its
- * slots' keys. A key written during the scan may or may not be seen.
- */
-export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
-  // A Cluster client that has not connected yet knows no masters, and would scan none.
-  if (isCluster(redis)) await slotMapOf(redis);
-  const nodes = isCluster(redis) ? redis.nodes("master") : [redis];
-  const keys = new Set<string>();
-  for (const node of nodes) {
-    let cursor = "0";
-    do {
-      const [next, found] = await node.scan(cursor, "MATCH", pattern, "COUNT", SCAN_COUNT);
-      for (const key of found) keys.add(key);
-      cursor = next;
-    } while (cursor !== "0");
-  }
-  return [...keys];
-}
-
-/** Escape a literal for a Redis glob pattern (`*`, `?`, `[`, `]` and `\` are special). */
-export function globEscape(literal: string): string {
-  return literal.replace(/[*?[\]\\]/g, "\\$&");
-}
-
 /** True for the error Redis gives for XINFO on a stream that does not exist. */
 export function isNoSuchKey(error: Error | null): boolean {
   return error !== null && String(error.message).includes("no such key");

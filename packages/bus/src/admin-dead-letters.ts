@@ -1,5 +1,5 @@
-import { type Catalog, partitionsOf } from "@retail/contracts";
-import { type BatchCommand, batch, globEscape, scanKeys } from "./admin-batch.js";
+import type { Catalog } from "@retail/contracts";
+import { type BatchCommand, batch } from "./admin-batch.js";
 import { definitionOf, partitionStreams } from "./admin-streams.js";
 import { type DeadLetter, parseDeadLetter, replayDeadLetter } from "./dead-letter.js";
 import { deadLetterKey } from "./keys.js";
@@ -34,17 +34,12 @@ export interface DeadLetterStream {
 const ENTRY_ID = /^\d{1,20}-\d{1,20}$/;
 
 /**
- * `dead:{<topic>:<partition>}:<group>` (see keys.ts). The hash tag ends at the first
- * `}`, so the group is whatever follows `}:`, colons and braces included.
- */
-const DEAD_LETTER_KEY = /^dead:\{([^}]+):(\d+)\}:(.+)$/s;
-
-/**
- * The dead-letter streams of some topics, found by SCAN over the dead-letter key
- * pattern rather than derived from the groups that exist now: a group deleted after
- * it dead-lettered entries leaves its dead letters behind, and they stay visible.
- * With a group given, its keys are known and nothing is scanned. Sorted by topic
- * (catalog order), partition and group.
+ * The dead-letter streams of some topics that exist: each partition of each topic for
+ * each group the catalog lists as its consumer (a group the catalog does not list can
+ * never subscribe), asked with one `EXISTS` each, in one round trip. Derived rather
+ * than found by `SCAN`, which no service user may send (it would list every key name).
+ * A group deleted since keeps its dead letters visible while the catalog still lists it.
+ * Sorted by topic (catalog order), partition and group.
  */
 export async function deadLetterStreams(
   redis: RedisClient,
@@ -52,40 +47,30 @@ export async function deadLetterStreams(
   scope: DeadLetterScope = {},
 ): Promise<DeadLetterStream[]> {
   const topics = scope.topics ?? Object.keys(catalog);
-  if (topics.length === 0) return [];
-  const definitions = topics.map((topic) => definitionOf(catalog, topic));
-  const { group } = scope;
-  if (group !== undefined) {
-    return definitions.flatMap((definition) =>
-      partitionStreams(definition).map(({ partition }) => ({
-        topic: definition.name,
-        partition,
-        group,
-        key: deadLetterKey(definition.name, partition, group),
-      })),
-    );
+  const candidates: DeadLetterStream[] = [];
+  for (const topic of topics) {
+    const definition = definitionOf(catalog, topic);
+    const groups =
+      scope.group !== undefined
+        ? [scope.group]
+        : [...new Set(definition.consumers as readonly string[])].sort();
+    for (const { partition } of partitionStreams(definition)) {
+      for (const group of groups)
+        candidates.push({
+          topic: definition.name,
+          partition,
+          group,
+          key: deadLetterKey(definition.name, partition, group),
+        });
+    }
   }
-  // One topic: match its tag only. Several: one scan for all (a SCAN costs the whole
-  // keyspace whatever it matches), filtered here.
-  const pattern =
-    topics.length === 1 ? `dead:{${globEscape(topics[0] as string)}:*}:*` : "dead:{*}:*";
-  const order = new Map(topics.map((topic, index) => [topic, index]));
-  const streams: DeadLetterStream[] = [];
-  for (const key of await scanKeys(redis, pattern)) {
-    const match = DEAD_LETTER_KEY.exec(key);
-    if (!match) continue;
-    const [, topic = "", partitionText = "", groupName = ""] = match;
-    const partition = Number(partitionText);
-    const definition = definitions[order.get(topic) ?? -1];
-    if (!definition || partition >= partitionsOf(definition)) continue;
-    streams.push({ topic, partition, group: groupName, key });
-  }
-  return streams.sort(
-    (left, right) =>
-      (order.get(left.topic) ?? 0) - (order.get(right.topic) ?? 0) ||
-      left.partition - right.partition ||
-      (left.group < right.group ? -1 : left.group > right.group ? 1 : 0),
+  // With a group given, its keys are known: no need to ask which exist.
+  if (scope.group !== undefined) return candidates;
+  const replies = await batch(
+    redis,
+    candidates.map(({ key }) => ["EXISTS", key] as const),
   );
+  return candidates.filter((_, index) => replies[index]?.[1] === 1);
 }
 
 /**
