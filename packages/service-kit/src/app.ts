@@ -23,6 +23,7 @@ import { type ReadinessCheck, registerHealthRoutes } from "./health.js";
 import { registerHttpTracing } from "./http-tracing.js";
 import { registerMetrics } from "./metrics.js";
 import { type OpenApiOptions, registerOpenApi } from "./openapi.js";
+import { type RateLimitOptions, registerRateLimit } from "./rate-limit.js";
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -33,6 +34,8 @@ export interface BuildAppOptions {
    * scope it needs, or `public`; a route declaring neither makes `buildApp` throw.
    */
   auth: TokenVerifier;
+  /** Rate limits per principal (`registerRateLimit`). Default: none. */
+  rateLimit?: RateLimitOptions;
   /** The service's routes, registered after the kit's. Default: none. */
   routes?: RoutesPlugin;
   /** What `/health/ready` runs. Default: none (always ready). */
@@ -97,6 +100,7 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
   // Before any route, so each one is recorded and checked; after the hooks above, so a
   // request to a closing service is answered 503 whoever sends it.
   const guards = registerAuth(app, options.auth);
+  if (options.rateLimit) await registerRateLimit(app, options.rateLimit);
   registerMetrics(app, context.metrics);
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));

@@ -15,6 +15,8 @@ describe("loadConfig", () => {
       CORS_ORIGINS: [],
       AUTH_AUDIENCE: "retail-api",
       AUTH_ISSUER: "retail-demo",
+      RATE_LIMIT_MAX: 1_000,
+      RATE_LIMIT_WINDOW_MS: 10_000,
     });
   });
 

@@ -137,6 +137,12 @@ export const baseConfigSchema = z.object({
   AUTH_AUDIENCE: z.string().trim().min(1).default("retail-api"),
   /** The `iss` every token must carry: the identity provider. */
   AUTH_ISSUER: z.string().trim().min(1).default("retail-demo"),
+  /**
+   * Requests one principal may make per `RATE_LIMIT_WINDOW_MS` on a route without a
+   * limit of its own, counted in Redis across instances. `0`: no limit.
+   */
+  RATE_LIMIT_MAX: envInt({ min: 0 }).default(1_000),
+  RATE_LIMIT_WINDOW_MS: envInt({ min: 1 }).default(10_000),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: envInt({ min: 1 }).default(1_048_576),
   /**

@@ -107,6 +107,12 @@ async function build<Schema extends z.ZodObject, C extends Catalog, Expose exten
     app = await buildApp({
       context,
       auth: tokenVerifierFromConfig(config),
+      rateLimit: {
+        redis,
+        namespace: `{${definition.name}}:rate-limit:`,
+        max: config.RATE_LIMIT_MAX,
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+      },
       routes: withBeforeClose(setup.routes, setup.beforeClose),
       readinessChecks: [
         redisReadinessCheck(redis),

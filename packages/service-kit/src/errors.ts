@@ -171,6 +171,12 @@ export const InsufficientScopeError = defineError(
   403,
   "The bearer token lacks the scope this route needs",
 );
+/** 429: the caller made more requests than its limit allows; retry after `Retry-After`. */
+export const RateLimitedError = defineError(
+  "rate_limited",
+  429,
+  "Too many requests; retry after the time in Retry-After",
+);
 /** 500: a bug. The message never carries the original error's text. */
 export const InternalError = defineError("internal_error", 500, "Internal server error");
 /** 503: a readiness check fails, or the service is shutting down. */

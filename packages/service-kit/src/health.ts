@@ -72,7 +72,8 @@ export function registerHealthRoutes(
   const options = {
     schema: { hide: true },
     logLevel: "warn",
-    config: { public: true },
+    // Never 429 a probe: an orchestrator would restart a healthy instance.
+    config: { public: true, rateLimit: false },
   } as const;
   app.get("/health/live", options, async () => ({ status: "ok" }));
 

@@ -65,6 +65,7 @@ export {
   NotFoundError,
   NotReadyError,
   PayloadTooLargeError,
+  RateLimitedError,
   REDIS_RETRY_AFTER_SECONDS,
   RedisUnavailableError,
   TOO_MANY_STREAMS_RETRY_AFTER_SECONDS,
@@ -100,6 +101,7 @@ export {
   UNMATCHED_ROUTE,
 } from "./metrics.js";
 export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
+export { type RateLimitOptions, registerRateLimit } from "./rate-limit.js";
 export { CLUSTER_RETRY, createRedisClient, type RedisClientOptions } from "./redis-client.js";
 export { isRedisUnavailable } from "./redis-unavailable.js";
 export { type RunServiceIo, runService } from "./run-service.js";
