@@ -9,7 +9,7 @@ describe("retail: usage", () => {
   it("prints help on stdout with exit code 0, for the program and every command", async () => {
     const top = await retail(["--help"]);
     expect(top.code).toBe(0);
-    for (const command of ["streams", "groups", "tail", "watch", "dlq", "orders"])
+    for (const command of ["streams", "groups", "tail", "watch", "dlq", "orders", "token", "keys"])
       expect(top.stdout).toContain(command);
     for (const args of [
       ["streams"],
@@ -23,6 +23,9 @@ describe("retail: usage", () => {
       ["dlq", "purge"],
       ["orders"],
       ["orders", "place"],
+      ["token"],
+      ["keys"],
+      ["keys", "init"],
     ]) {
       const run = await retail([...args, "--help"]);
       expect(run.code, args.join(" ")).toBe(0);

@@ -7,9 +7,11 @@ import { CliError, ExitCode } from "./errors.js";
 import { colorsFor } from "./format.js";
 import { groupsCommand } from "./groups.js";
 import { type CliIo, type CommandContext, processIo } from "./io.js";
+import { type KeysInitOptions, keysInitCommand } from "./keys.js";
 import { ordersPlaceCommand, type PlaceOptions } from "./orders.js";
 import { streamsCommand } from "./streams.js";
 import { type TailOptions, tailCommand } from "./tail.js";
+import { type TokenOptions, tokenCommand } from "./token.js";
 import { unknownTopicMessage } from "./topics.js";
 import { type WatchOptions, watchCommand } from "./watch.js";
 
@@ -31,6 +33,11 @@ function contextOf(io: CliIo, command: Command): CommandContext {
 
 const JSON_HELP = "print JSON instead of a table";
 
+const KEYS_HELP = "the signing key's directory (default: $AUTH_KEYS_DIR, else /keys)";
+
+/** A repeatable option's values, in the order given. */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 /**
  * The `retail` program. Output goes through `io`; errors are thrown (never
  * `process.exit`), for `runCli` to map to a message and an exit code.
@@ -38,7 +45,7 @@ const JSON_HELP = "print JSON instead of a table";
 export function createProgram(io: CliIo): Command {
   const program = new Command("retail")
     .description(
-      "Operate the retail middleware: event streams, consumer groups, live events, dead letters and test orders.",
+      "Operate the retail middleware: event streams, consumer groups, live events, dead letters, test orders and demo tokens.",
     )
     .version(version, "-V, --version")
     .option("--redis <url>", "Redis URL (default: $REDIS_URL, else redis://localhost:6379)")
@@ -175,10 +182,64 @@ export function createProgram(io: CliIo): Command {
       "--inventory <url>",
       "inventory's URL (default: $INVENTORY_URL, else http://localhost:3001)",
     )
+    .option(
+      "--token <jwt>",
+      "send this bearer token with every request (default: $RETAIL_TOKEN, else one per customer signed with the key in --keys)",
+    )
+    .option("--keys <dir>", KEYS_HELP)
     .option("--json", "print the summary as JSON (and no progress bar)")
     .addHelpText("after", "\nExample:\n  retail orders place --count 100 --rate 20")
     .action((options: PlaceOptions, command: Command) =>
       ordersPlaceCommand(contextOf(io, command), options),
+    );
+
+  program
+    .command("token")
+    .description(
+      "print a bearer token signed with the demo's key: for curl, or the dashboard's URL with --dashboard",
+    )
+    .option(
+      "--subject <id>",
+      "who the token speaks for: a customer id, client app id or staff name",
+    )
+    .option("--scope <scope>", "a scope it grants (repeat for more)", collect)
+    .option("--staff", "every scope (subject: staff unless --subject)")
+    .option(
+      "--dashboard",
+      "the dashboard's scopes, printed as its URL with #token=… (subject: dashboard unless --subject)",
+    )
+    .option(
+      "--dashboard-url <url>",
+      "the dashboard's address (default: $DASHBOARD_URL, else http://localhost:3003)",
+    )
+    .option("--ttl <duration>", "lifetime: seconds, or 90s, 30m, 1h, 2d (at most 7d)", "1h")
+    .option("--keys <dir>", KEYS_HELP)
+    .option("--json", "print {token, subject, scopes, expiresAt, url?} as JSON")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  retail token --subject c-1 --scope orders:write --scope orders:read\n  retail token --dashboard",
+    )
+    .action((options: TokenOptions, command: Command) =>
+      tokenCommand(contextOf(io, command), options),
+    );
+
+  const keys = program
+    .command("keys")
+    .description("the demo's token signing key (it stands in for an identity provider)");
+
+  keys
+    .command("init")
+    .description(
+      "create the signing key pair in a directory, or keep the one there; the services get only its public key set",
+    )
+    .option("--dir <dir>", KEYS_HELP)
+    .option(
+      "--jwks-dir <dir>",
+      "also write the public key set (jwks.json), alone, to this directory",
+    )
+    .option("--json", "print {keyId, created, signingKeyFile, jwksFiles} as JSON")
+    .action((options: KeysInitOptions, command: Command) =>
+      keysInitCommand(contextOf(io, command), options),
     );
 
   return program;

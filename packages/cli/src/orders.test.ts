@@ -1,13 +1,42 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
+import { devSigningKeyIn, type Principal, tokenVerifierFromConfig } from "@retail/service-kit";
 import { freePort } from "@retail/testing";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { retail, startRetail } from "../test/helpers.js";
-import { buildOrder, type PlaceSummary, percentile } from "./orders.js";
+import type { CliIo } from "../src/io.js";
+import { retail as retailCli, startRetail as startRetailCli } from "../test/helpers.js";
+import { buildOrder, CATALOG_READER, type PlaceSummary, percentile } from "./orders.js";
+
+/** The demo's key directory for these tests: the CLI signs with it, the fake verifies. */
+const KEYS = mkdtempSync(join(tmpdir(), "retail-cli-orders-"));
+await devSigningKeyIn(KEYS);
+const verify = tokenVerifierFromConfig({
+  AUTH_JWKS_FILE: join(KEYS, "jwks.json"),
+  AUTH_AUDIENCE: "retail-api",
+  AUTH_ISSUER: "retail-demo",
+});
+const withKeys = (overrides: Partial<CliIo>): Partial<CliIo> => ({
+  ...overrides,
+  env: { AUTH_KEYS_DIR: KEYS, ...overrides.env },
+});
+const retail = (args: readonly string[], overrides: Partial<CliIo> = {}) =>
+  retailCli(args, withKeys(overrides));
+const startRetail = (args: readonly string[], overrides: Partial<CliIo> = {}) =>
+  startRetailCli(args, withKeys(overrides));
+
+/** The request's verified principal, or undefined without a valid bearer token. */
+async function principalOf(request: IncomingMessage): Promise<Principal | undefined> {
+  const [scheme, token] = (request.headers.authorization ?? "").split(" ");
+  if (scheme !== "Bearer" || !token) return undefined;
+  return verify(token).catch(() => undefined);
+}
 
 /** What inventory's POST /orders accepts (services/inventory/README.md). */
 const orderSchema = z.object({
@@ -39,25 +68,31 @@ interface FakeInventory {
   server: Server;
   /** Responses by `status code` (`201`, `409 out_of_stock`, ...). */
   answered: Map<string, number>;
+  /** `subject scope…` of every request's token, `none` without one. */
+  callers: string[];
   skus: Set<string>;
   idempotencyKeys: Set<string>;
 }
 
 /**
- * Imitates inventory's HTTP API: `GET /products` lists the products; `POST /orders`
- * checks the body and answers 201, or 409 out_of_stock for SOLD-OUT, 422 unknown_sku
- * for NOPE, 409 price_changed for BUSY, 400 for an invalid body.
+ * Imitates inventory's HTTP API: `GET /products` (catalog:read) lists the products;
+ * `POST /orders` (orders:write, the body's customer being the token's subject) checks
+ * the body and answers 201, or 409 out_of_stock for SOLD-OUT, 422 unknown_sku for NOPE,
+ * 409 price_changed for BUSY, 400 for an invalid body. Without a valid token: 401.
  */
 async function fakeInventory(products: readonly string[]): Promise<FakeInventory> {
   const fake: Omit<FakeInventory, "url" | "server"> = {
     answered: new Map(),
+    callers: [],
     skus: new Set(),
     idempotencyKeys: new Set(),
   };
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
+    request.on("end", async () => {
+      const principal = await principalOf(request);
+      fake.callers.push(principal ? [principal.subject, ...principal.scopes].join(" ") : "none");
       const send = (status: number, body: unknown, code = "") => {
         const outcome = `${status}${code ? ` ${code}` : ""}`;
         fake.answered.set(outcome, (fake.answered.get(outcome) ?? 0) + 1);
@@ -67,7 +102,9 @@ async function fakeInventory(products: readonly string[]): Promise<FakeInventory
       };
       const error = (status: number, code: string) =>
         send(status, { error: { code, message: code, details: {} } }, code);
+      if (!principal) return error(401, "unauthenticated");
       if (request.method === "GET" && request.url?.startsWith("/products")) {
+        if (!principal.has("catalog:read")) return error(403, "insufficient_scope");
         response
           .writeHead(200, { "content-type": "application/json" })
           .end(JSON.stringify(products.map((sku) => ({ sku, name: sku, available: 5 }))));
@@ -80,6 +117,9 @@ async function fakeInventory(products: readonly string[]): Promise<FakeInventory
         JSON.parse(Buffer.concat(chunks).toString("utf8") || "null"),
       );
       if (!parsed.success) return error(400, "validation_failed");
+      if (!principal.has("orders:write")) return error(403, "insufficient_scope");
+      if (!principal.actsFor(parsed.data.customerId, "orders:all"))
+        return error(403, "customer_mismatch");
       const skus = parsed.data.lines.map((line) => line.sku);
       for (const sku of skus) fake.skus.add(sku);
       if (skus.includes("NOPE")) return error(422, "unknown_sku");
@@ -290,6 +330,78 @@ describe("retail orders place", () => {
       expect(run.code, args.join(" ")).toBe(2);
       expect(run.stderr, args.join(" ")).toMatch(/^error: /);
     }
+  });
+});
+
+describe("retail orders place: tokens", () => {
+  const servers: Server[] = [];
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+  async function inventory() {
+    const fake = await fakeInventory(["A", "B"]);
+    servers.push(fake.server);
+    return fake;
+  }
+
+  it("reads the catalog as the CLI and places each order with a token of its own customer", async () => {
+    const fake = await inventory();
+    const run = await retail(
+      ["orders", "place", "--count", "12", "--rate", "1000", "--lines", "1"],
+      {
+        env: { INVENTORY_URL: fake.url },
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(fake.answered).toEqual(new Map([["201", 12]]));
+    const [catalogRead, ...orders] = fake.callers;
+    expect(catalogRead).toBe(`${CATALOG_READER} catalog:read`);
+    expect(orders).toHaveLength(12);
+    for (const caller of orders) expect(caller).toMatch(/^customer-\d+ orders:write$/);
+  });
+
+  it("sends --token (or RETAIL_TOKEN) as it is, without needing the signing key", async () => {
+    const fake = await inventory();
+    const staff = await retailCli(["token", "--staff", "--subject", "ops-1"], {
+      env: { AUTH_KEYS_DIR: KEYS },
+    });
+    const args = ["orders", "place", "--count", "3", "--rate", "1000", "--inventory", fake.url];
+    const noKeys = { env: { AUTH_KEYS_DIR: join(KEYS, "missing") } };
+    const given = await retailCli([...args, "--token", staff.stdout.trim()], noKeys);
+    expect(given.code, given.stderr).toBe(0);
+    const fromEnv = await retailCli(args, {
+      env: { ...noKeys.env, RETAIL_TOKEN: staff.stdout.trim() },
+    });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(new Set(fake.callers.map((caller) => caller.split(" ")[0]))).toEqual(new Set(["ops-1"]));
+    expect(fake.answered).toEqual(new Map([["201", 6]]));
+  });
+
+  it("counts the services' refusal of a token that is not good enough as errors", async () => {
+    const fake = await inventory();
+    const reader = await retailCli(["token", "--subject", "c-9", "--scope", "catalog:read"], {
+      env: { AUTH_KEYS_DIR: KEYS },
+    });
+    const run = await retailCli(
+      ["orders", "place", "--count", "2", "--rate", "1000", "--inventory", fake.url, "--json"],
+      { env: { RETAIL_TOKEN: reader.stdout.trim() } },
+    );
+    expect(run.code).toBe(0);
+    expect((JSON.parse(run.stdout) as PlaceSummary).errors).toEqual([
+      { status: 403, code: "insufficient_scope", count: 2 },
+    ]);
+  });
+
+  it("says how to get a key or a token when it has neither (exit code 1)", async () => {
+    const fake = await inventory();
+    const missing = join(KEYS, "missing");
+    const run = await retailCli(["orders", "place", "--inventory", fake.url, "--keys", missing]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`error: no signing key in ${missing}: create one with`);
+    expect(fake.callers).toEqual([]);
   });
 });
 

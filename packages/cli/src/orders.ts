@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as delay } from "node:timers/promises";
+import type { Scope } from "@retail/service-kit";
 import cliProgress from "cli-progress";
 import { CliError, ExitCode, usageError } from "./errors.js";
 import { duration, jsonDocument, pad, redactUrl } from "./format.js";
 import type { CommandContext } from "./io.js";
+import { keysDirFrom, readSigningKey } from "./keys.js";
 
 export const DEFAULT_INVENTORY_URL = "http://localhost:3001";
 
@@ -148,7 +150,49 @@ async function errorCode(response: Response): Promise<string> {
   }
 }
 
-async function placeOne(inventory: string, body: OrderBody, timeoutMs: number): Promise<Outcome> {
+/** The `authorization` header for a request made for `subject` with `scopes`. */
+export type Authorize = (subject: string, scopes: readonly Scope[]) => Promise<string>;
+
+/** Minted tokens live an hour; one is minted anew once it is this old. */
+const TOKEN_TTL_SECONDS = 3_600;
+const TOKEN_RENEW_AFTER_MS = 50 * 60_000;
+
+/**
+ * `--token` (or RETAIL_TOKEN) for every request, as given; else each request gets a
+ * token of its own subject (the order's customer), signed with the demo key of
+ * `--keys`, as that customer's app would hold one.
+ */
+export async function authorizerFor(
+  context: CommandContext,
+  options: Pick<PlaceOptions, "token" | "keys">,
+): Promise<Authorize> {
+  const given = options.token ?? (context.io.env.RETAIL_TOKEN || undefined);
+  if (given !== undefined) {
+    const header = `Bearer ${given.trim()}`;
+    return async () => header;
+  }
+  const key = await readSigningKey(keysDirFrom(options.keys, context.io.env));
+  const minted = new Map<string, { header: Promise<string>; at: number }>();
+  return (subject, scopes) => {
+    const cacheKey = `${subject} ${scopes.join(" ")}`;
+    const cached = minted.get(cacheKey);
+    if (cached && Date.now() - cached.at < TOKEN_RENEW_AFTER_MS) return cached.header;
+    const header = key
+      .sign({ subject, scopes, expiresInSeconds: TOKEN_TTL_SECONDS })
+      .then((token) => `Bearer ${token}`);
+    minted.set(cacheKey, { header, at: Date.now() });
+    return header;
+  };
+}
+
+async function placeOne(
+  inventory: string,
+  body: OrderBody,
+  timeoutMs: number,
+  authorize: Authorize,
+): Promise<Outcome> {
+  // the customer places their own order: the token's subject is the body's customerId
+  const authorization = await authorize(body.customerId, ["orders:write"]);
   const started = performance.now();
   let response: Response;
   try {
@@ -157,6 +201,7 @@ async function placeOne(inventory: string, body: OrderBody, timeoutMs: number): 
       headers: {
         "content-type": "application/json",
         "idempotency-key": `retail-cli-${randomUUID()}`,
+        authorization,
       },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
@@ -177,11 +222,13 @@ async function skusFrom(
   inventory: string,
   given: readonly string[] | undefined,
   timeoutMs: number,
+  authorize: Authorize,
 ): Promise<string[]> {
   if (given && given.length > 0) return [...new Set(given)];
   let response: Response;
   try {
     response = await fetch(`${inventory}/products?limit=500`, {
+      headers: { authorization: await authorize(CATALOG_READER, ["catalog:read"]) },
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
@@ -211,6 +258,9 @@ async function skusFrom(
     );
   return skus;
 }
+
+/** The subject of the CLI's own catalog reads (the orders are their customers'). */
+export const CATALOG_READER = "retail-cli";
 
 function inventoryUnreachable(inventory: string, reason: string): CliError {
   return new CliError(
@@ -247,6 +297,8 @@ export interface PlaceOptions {
   rate?: string;
   sku?: string[];
   inventory?: string;
+  token?: string;
+  keys?: string;
   lines?: string;
   quantity?: string;
   concurrency?: string;
@@ -290,7 +342,8 @@ export async function ordersPlaceCommand(
   const concurrency = positiveNumber("--concurrency", options.concurrency, 32, true, 1_000);
   const timeoutMs = positiveNumber("--timeout", options.timeout, 10_000, true, 600_000);
   const signal = context.io.signal;
-  const skus = await skusFrom(inventory, options.sku, timeoutMs);
+  const authorize = await authorizerFor(context, options);
+  const skus = await skusFrom(inventory, options.sku, timeoutMs, authorize);
 
   const latencies: number[] = [];
   const errors = new Map<string, OutcomeCount>();
@@ -346,6 +399,7 @@ export async function ordersPlaceCommand(
       inventory,
       buildOrder(skus, maxLines, maxQuantity),
       timeoutMs,
+      authorize,
     )
       .then(record)
       .finally(() => inFlight.delete(request));
