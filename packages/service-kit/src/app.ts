@@ -60,6 +60,12 @@ export async function buildApp(options: BuildAppOptions): Promise<KitApp> {
     // Widened to Fastify's logger type so the app matches plugins typed with the default.
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: context.config.BODY_LIMIT_BYTES,
+    requestTimeout: context.config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(10_000, context.config.HTTP_REQUEST_TIMEOUT_MS),
+      // Node checks the timeouts above only this often (default 30 s).
+      connectionsCheckingInterval: Math.min(1_000, context.config.HTTP_REQUEST_TIMEOUT_MS),
+    },
     // Ids in the contracts may be 128 characters, more once percent-encoded; Fastify's
     // default of 100 would answer 414 to a valid id.
     routerOptions: { maxParamLength: 512 },

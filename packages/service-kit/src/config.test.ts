@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       AUTH_ISSUER: "retail-demo",
       RATE_LIMIT_MAX: 1_000,
       RATE_LIMIT_WINDOW_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
     });
   });
 

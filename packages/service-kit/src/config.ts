@@ -143,6 +143,12 @@ export const baseConfigSchema = z.object({
    */
   RATE_LIMIT_MAX: envInt({ min: 0 }).default(1_000),
   RATE_LIMIT_WINDOW_MS: envInt({ min: 1 }).default(10_000),
+  /**
+   * How long a client may take to send a whole request (headers and body) before the
+   * server answers 408 and closes: a slow sender cannot hold a connection. Responses
+   * (a server-sent-event stream) are not bounded by it.
+   */
+  HTTP_REQUEST_TIMEOUT_MS: envInt({ min: 1 }).default(30_000),
   /** Largest accepted request body. */
   BODY_LIMIT_BYTES: envInt({ min: 1 }).default(1_048_576),
   /**
