@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { testIdentity } from "@retail/service-kit/testing";
 import { describe, expect, it, vi } from "vitest";
 import { anOrder, useShippingHarness } from "../test/harness.js";
 import { TIMERS_KEY } from "./keys.js";
@@ -201,7 +202,12 @@ describe("carrier timers", () => {
       ["--conditions=@retail/source", "--import", "tsx", "test/start-and-close.ts"],
       {
         cwd: fileURLToPath(new URL("..", import.meta.url)),
-        env: { ...process.env, REDIS_URL: harness.redis().url, LOG_LEVEL: "silent" },
+        env: {
+          ...process.env,
+          REDIS_URL: harness.redis().url,
+          AUTH_JWKS_FILE: (await testIdentity()).jwksFile,
+          LOG_LEVEL: "silent",
+        },
         stdio: ["ignore", "pipe", "inherit"],
       },
     );

@@ -15,7 +15,12 @@ import {
   type RetailTopicName,
 } from "@retail/contracts";
 import type { CreateServiceOptions, Env } from "@retail/service-kit";
-import { topicEvents } from "@retail/service-kit/testing";
+import {
+  ALL_SCOPES,
+  authorizeInjects,
+  testIdentity,
+  topicEvents,
+} from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
@@ -89,7 +94,9 @@ export function useShippingHarness() {
     /**
      * A shipping instance on the test Redis, started unless `start: false` (then neither
      * its handlers nor its timers run). Timers are slow (a minute) unless `env` says
-     * otherwise.
+     * otherwise. It trusts the test identity's tokens, and its `app.inject` calls without
+     * an `authorization` header carry a staff token with every scope, so that a test about
+     * shipments is not also about tokens (access tests send their own).
      */
     async service(
       env: Env = {},
@@ -98,9 +105,11 @@ export function useShippingHarness() {
       } = {},
     ): Promise<ShippingService> {
       const { start = true, ...createOptions } = options;
+      const identity = await testIdentity();
       const service = await shippingService.create({
         env: {
           REDIS_URL: redis().url,
+          AUTH_JWKS_FILE: identity.jwksFile,
           LOG_LEVEL,
           SHIPPING_DISPATCH_DELAY_MS: "60000",
           SHIPPING_DELIVERY_DELAY_MS: "60000",
@@ -111,6 +120,7 @@ export function useShippingHarness() {
         ...createOptions,
       });
       closers.push(() => service.close());
+      authorizeInjects(service.app, await identity.bearer("staff", ALL_SCOPES));
       if (start) await service.start();
       return service;
     },

@@ -16,6 +16,12 @@ const headers = z.object({
 });
 // The step routes take no input besides the id; an empty JSON object is accepted too.
 const noBody = z.object({}).nullish().describe("None; an empty JSON object is accepted.");
+/**
+ * Every route is for the warehouse and the carrier's integration, never for customers:
+ * a shipment names no customer, so it could not be scoped to one (customers follow
+ * their order through inventory and notifications instead).
+ */
+const STAFF_ONLY = { scope: "shipping:operate" } as const;
 
 /** The HTTP API: read shipments, and take the carrier's steps by hand. */
 export function shipmentRoutes(store: ShipmentStore): RoutesPlugin {
@@ -23,12 +29,19 @@ export function shipmentRoutes(store: ShipmentStore): RoutesPlugin {
     app.get(
       "/shipments/:id",
       {
+        config: STAFF_ONLY,
         schema: {
           summary: "One shipment",
           tags: ["shipments"],
           params: shipmentParams,
           headers,
-          response: { 200: shipmentSchema, 400: errorBodySchema, 404: errorBodySchema },
+          response: {
+            200: shipmentSchema,
+            400: errorBodySchema,
+            401: errorBodySchema,
+            403: errorBodySchema,
+            404: errorBodySchema,
+          },
         },
       },
       async (request) => {
@@ -41,12 +54,18 @@ export function shipmentRoutes(store: ShipmentStore): RoutesPlugin {
     app.get(
       "/shipments",
       {
+        config: STAFF_ONLY,
         schema: {
           summary: "The shipments of an order (none or one)",
           tags: ["shipments"],
           querystring: listQuery,
           headers,
-          response: { 200: z.array(shipmentSchema), 400: errorBodySchema },
+          response: {
+            200: z.array(shipmentSchema),
+            400: errorBodySchema,
+            401: errorBodySchema,
+            403: errorBodySchema,
+          },
         },
       },
       async (request) => {
@@ -60,6 +79,7 @@ export function shipmentRoutes(store: ShipmentStore): RoutesPlugin {
       app.post(
         `/shipments/:id/${step}`,
         {
+          config: STAFF_ONLY,
           schema: {
             summary: `Mark a ${rule.from} shipment ${rule.to} by hand`,
             description: `Takes the carrier's step now instead of waiting for its timer; the timers are rescheduled. 409 \`invalid_shipment_state\` unless the shipment is ${rule.from}.`,
@@ -70,6 +90,8 @@ export function shipmentRoutes(store: ShipmentStore): RoutesPlugin {
             response: {
               200: shipmentSchema,
               400: errorBodySchema,
+              401: errorBodySchema,
+              403: errorBodySchema,
               404: errorBodySchema,
               409: errorBodySchema,
             },
