@@ -78,4 +78,29 @@ describe("the compose demo's Redis users, enforced by a real Redis", () => {
       operator.disconnect();
     }
   });
+
+  it("lets the healthcheck user PING and nothing else", async () => {
+    const admin = redis().client();
+    const line = retailAclFile()
+      .split("\n")
+      .find((candidate) => candidate.startsWith("user healthcheck ")) as string;
+    await admin.call("ACL", "SETUSER", "healthcheck", "reset", ...line.split(" ").slice(2));
+    await admin.set("{inventory}:product:MUG", "secret");
+    admin.disconnect();
+
+    const probe = redis().client({
+      username: "healthcheck",
+      password: "any",
+      maxRetriesPerRequest: 0,
+    });
+    try {
+      await expect(probe.ping()).resolves.toBe("PONG");
+      await expect(probe.get("{inventory}:product:MUG")).rejects.toThrow(/NOPERM/);
+      await expect(probe.info()).rejects.toThrow(/NOPERM/);
+      await expect(probe.xlen("stream:{order.placed:0}")).rejects.toThrow(/NOPERM/);
+      await expect(probe.publish("broadcast:events", "x")).rejects.toThrow(/NOPERM/);
+    } finally {
+      probe.disconnect();
+    }
+  });
 });

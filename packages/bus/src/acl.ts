@@ -231,6 +231,9 @@ export function aclFile(
     "# and only read through its consumer group on the topics it consumes.",
     `user default on >\${${adminPasswordVariable}} ~* &* +@all`,
   ];
+  // Container healthchecks log in as this user: it may only PING, so its missing
+  // password gives nothing away, and no real password sits in a healthcheck command.
+  lines.push("user healthcheck on nopass resetkeys resetchannels -@all +ping");
   const user = (name: string, passwordVariable: string, rules: readonly string[]) =>
     `user ${name} ${rules[0]} >\${${passwordVariable}} ${rules.slice(1).join(" ")}`;
   for (const service of services) {
