@@ -28,6 +28,13 @@ export const configSchema = z.object({
   NOTIFICATIONS_UNKNOWN_ORDER_ATTEMPTS: envInt({ min: 1, max: 40 }).default(10),
   /** Most server-sent-event streams open on one instance; one more is refused with 503. Default 1 000. */
   SSE_MAX_STREAMS: envInt({ min: 1 }).default(1_000),
+  /**
+   * Most streams one caller (a token's subject) may hold open on one instance; one more
+   * is refused with 429, so one customer or leaked token cannot take the instance's
+   * `SSE_MAX_STREAMS` from everybody else. Default 5 (a customer's web shop, phone and a
+   * few tabs).
+   */
+  SSE_MAX_STREAMS_PER_PRINCIPAL: envInt({ min: 1 }).default(5),
   /** Comment line sent on idle SSE streams so proxies keep them open. Default 15 000. */
   SSE_HEARTBEAT_INTERVAL_MS: envInt({ min: 1 }).default(15_000),
   /** Reconnection delay suggested to SSE clients (the `retry:` line). Default 3 000. */

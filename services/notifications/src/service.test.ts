@@ -1,10 +1,10 @@
 import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
-import { useNotifications } from "../test/harness.js";
+import { auth, useNotifications } from "../test/harness.js";
 import { configSchema } from "./config.js";
 
 describe("configuration", () => {
-  it("has a default for every variable: port 3004, 50 kept for 7 days, orders remembered 30 days, 1 000 streams", () => {
+  it("has a default for every variable: port 3004, 50 kept for 7 days, orders remembered 30 days, 1 000 streams, 5 per caller", () => {
     expect(configSchema.parse({})).toEqual({
       PORT: 3004,
       NOTIFICATIONS_ORDER_TTL_MS: 2_592_000_000,
@@ -12,6 +12,7 @@ describe("configuration", () => {
       NOTIFICATIONS_KEPT_TTL_MS: 604_800_000,
       NOTIFICATIONS_UNKNOWN_ORDER_ATTEMPTS: 10,
       SSE_MAX_STREAMS: 1_000,
+      SSE_MAX_STREAMS_PER_PRINCIPAL: 5,
       SSE_HEARTBEAT_INTERVAL_MS: 15_000,
       SSE_RETRY_MS: 3_000,
       SSE_MAX_BUFFERED_BYTES: 262_144,
@@ -31,7 +32,10 @@ describe("the notifications service", () => {
 
   it("exposes the open streams and the notifications sent as Prometheus metrics", async () => {
     const service = await notifications.instance({}, { start: false });
-    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`);
+    const stream = await openSse(
+      `${await service.url()}/customers/cus-1/notifications`,
+      await auth(),
+    );
     try {
       await vi.waitFor(() => expect(stream.comments).toContain("connected"));
       const metrics = (await service.app.inject({ method: "GET", url: "/metrics" })).body;
@@ -47,7 +51,9 @@ describe("the notifications service", () => {
       { SSE_HEARTBEAT_INTERVAL_MS: "20", SSE_RETRY_MS: "1234" },
       { start: false },
     );
-    const response = await fetch(`${await service.url()}/customers/cus-1/notifications`);
+    const response = await fetch(`${await service.url()}/customers/cus-1/notifications`, {
+      headers: await auth(),
+    });
     const reader = response.body?.getReader();
     let text = "";
     try {

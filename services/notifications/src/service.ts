@@ -6,6 +6,7 @@ import { notificationSchema } from "./notification.js";
 import { Notifier } from "./notifier.js";
 import { notificationRoutes } from "./routes/notifications.js";
 import { NotificationStore } from "./store/notifications.js";
+import { StreamQuota } from "./stream-quota.js";
 
 export { configSchema, type NotificationsConfig } from "./config.js";
 export { SERVICE_NAME } from "./keys.js";
@@ -53,12 +54,14 @@ export const notificationsService = defineService({
       },
     });
 
+    const quota = new StreamQuota(config.SSE_MAX_STREAMS_PER_PRINCIPAL);
+
     return {
-      routes: notificationRoutes({ notifier, store, streams }),
+      routes: notificationRoutes({ notifier, store, streams, quota }),
       handlers: notificationsHandlers(notifier),
       // Streams never end by themselves: end them so the server can close.
       beforeClose: () => streams.closeAll(),
-      expose: { store, streams },
+      expose: { store, streams, quota },
     };
   },
 });

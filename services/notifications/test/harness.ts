@@ -7,7 +7,8 @@ import {
   type RetailPayloadInput,
   type RetailTopicName,
 } from "@retail/contracts";
-import { errorBodySchema } from "@retail/service-kit";
+import { errorBodySchema, type KitApp, type Scope } from "@retail/service-kit";
+import { ALL_SCOPES, authorizeInjects, testIdentity } from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect, vi } from "vitest";
@@ -74,13 +75,25 @@ export function useNotifications() {
     redis,
     bus,
 
-    /** A notifications instance, started unless `start: false`; `idempotency: false` lets a republished event reach its handler again; `redisUrl` connects as another Redis user. */
+    /**
+     * A notifications instance, started unless `start: false`; `idempotency: false` lets a
+     * republished event reach its handler again; `redisUrl` connects as another Redis
+     * user. It trusts the test identity's tokens, and its `app.inject` calls without an
+     * `authorization` header carry a staff token with every scope (requests over a real
+     * socket send their own: {@link auth}).
+     */
     async instance(
       env: Record<string, string> = {},
       options: { start?: boolean; idempotency?: boolean; redisUrl?: string } = {},
     ): Promise<Instance> {
+      const identity = await testIdentity();
       const service = await notificationsService.create({
-        env: { ...TEST_ENV, REDIS_URL: options.redisUrl ?? redis().url, ...env },
+        env: {
+          ...TEST_ENV,
+          REDIS_URL: options.redisUrl ?? redis().url,
+          AUTH_JWKS_FILE: identity.jwksFile,
+          ...env,
+        },
         bus: {
           subscribeDefaults: {
             ...FAST_RETRIES,
@@ -89,6 +102,7 @@ export function useNotifications() {
         },
       });
       closers.push(() => service.close());
+      authorizeInjects(service.app, await identity.bearer("staff", ALL_SCOPES));
       if (options.start !== false) await service.start();
       const listening = once(() => service.app.listen({ port: 0, host: "127.0.0.1" }));
       return Object.assign(service, { url: listening });
@@ -140,6 +154,40 @@ export function useNotifications() {
       };
     },
   };
+}
+
+/**
+ * The `authorization` header of a request sent over a real socket (an SSE stream), which
+ * `authorizeInjects` does not reach: staff with every scope unless told otherwise.
+ */
+export async function auth(
+  subject = "staff",
+  scopes: readonly Scope[] = ALL_SCOPES,
+): Promise<{ authorization: string }> {
+  return { authorization: await (await testIdentity()).bearer(subject, scopes) };
+}
+
+/**
+ * The instance's app for `expectAccessControl`, whose requests go over a real socket
+ * (`inject` cannot stream): a stream's status is what it answers, and the stream is
+ * closed at once; any other answer is read whole.
+ */
+export async function overTheSocket(service: Instance): Promise<KitApp> {
+  const base = await service.url();
+  const inject = async (options: { method?: string; url: string; headers?: object }) => {
+    const abort = new AbortController();
+    const response = await fetch(`${base}${options.url}`, {
+      method: options.method ?? "GET",
+      headers: options.headers as Record<string, string>,
+      signal: abort.signal,
+    });
+    if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      abort.abort();
+      return { statusCode: response.status, body: "(a stream)" };
+    }
+    return { statusCode: response.status, body: await response.text() };
+  };
+  return Object.create(service.app, { inject: { value: inject } }) as KitApp;
 }
 
 /** Until the `notifications` group has handled (acknowledged) everything on each topic. */

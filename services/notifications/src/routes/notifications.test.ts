@@ -1,6 +1,6 @@
 import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
-import { expectError, settled, useNotifications } from "../../test/harness.js";
+import { auth, expectError, settled, useNotifications } from "../../test/harness.js";
 
 describe("GET /customers/:customerId/notifications (server-sent events)", () => {
   const notifications = useNotifications();
@@ -17,7 +17,10 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     await settled(service);
     expect(await service.expose.store.list("cus-1")).toHaveLength(3);
 
-    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`);
+    const stream = await openSse(
+      `${await service.url()}/customers/cus-1/notifications`,
+      await auth(),
+    );
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -50,9 +53,9 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     await notifications.instance(); // handles the events
     const viewer = await notifications.instance({}, { start: false }); // only serves streams
     const base = await viewer.url();
-    const web = await openSse(`${base}/customers/cus-1/notifications`);
-    const mobile = await openSse(`${base}/customers/cus-1/notifications`);
-    const otherCustomer = await openSse(`${base}/customers/cus-2/notifications`);
+    const web = await openSse(`${base}/customers/cus-1/notifications`, await auth());
+    const mobile = await openSse(`${base}/customers/cus-1/notifications`, await auth());
+    const otherCustomer = await openSse(`${base}/customers/cus-2/notifications`, await auth());
     try {
       for (const stream of [web, mobile, otherCustomer])
         await vi.waitFor(() => expect(stream.comments).toContain("connected"));
@@ -71,6 +74,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
       { start: false },
     );
     const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`, {
+      ...(await auth()),
       origin: "https://shop.example",
       "x-correlation-id": "corr-sse-1",
     });
@@ -96,10 +100,12 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
   it("serves at most SSE_MAX_STREAMS streams per instance: one more gets 503 too_many_streams with Retry-After", async () => {
     const service = await notifications.instance({ SSE_MAX_STREAMS: "1" }, { start: false });
     const base = await service.url();
-    const first = await openSse(`${base}/customers/cus-1/notifications`);
+    const first = await openSse(`${base}/customers/cus-1/notifications`, await auth());
     try {
       await vi.waitFor(() => expect(first.comments).toContain("connected"));
-      const refused = await fetch(`${base}/customers/cus-2/notifications`);
+      const refused = await fetch(`${base}/customers/cus-2/notifications`, {
+        headers: await auth(),
+      });
       expect(refused.status).toBe(503);
       expect(refused.headers.get("retry-after")).toBe("5");
       expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
@@ -110,7 +116,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     }
     // a closed stream frees its place
     await vi.waitFor(() => expect(service.expose.streams.size).toBe(0));
-    const next = await openSse(`${base}/customers/cus-2/notifications`);
+    const next = await openSse(`${base}/customers/cus-2/notifications`, await auth());
     try {
       await vi.waitFor(() => expect(next.comments).toContain("connected"));
     } finally {
@@ -118,9 +124,77 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
     }
   });
 
+  it("serves at most SSE_MAX_STREAMS_PER_PRINCIPAL streams to one caller: one more gets 429 too_many_principal_streams with Retry-After, others still connect", async () => {
+    const service = await notifications.instance(
+      { SSE_MAX_STREAMS_PER_PRINCIPAL: "2" },
+      { start: false },
+    );
+    const base = await service.url();
+    const customer = await auth("cus-1", ["orders:read"]);
+    const open = [
+      await openSse(`${base}/customers/cus-1/notifications`, customer),
+      await openSse(`${base}/customers/cus-1/notifications`, customer),
+    ];
+    try {
+      for (const stream of open)
+        await vi.waitFor(() => expect(stream.comments).toContain("connected"));
+      const refused = await fetch(`${base}/customers/cus-1/notifications`, { headers: customer });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toBe("5");
+      expect(await refused.json()).toMatchObject({
+        error: { code: "too_many_principal_streams", details: { limit: 2 } },
+      });
+      expect(service.expose.streams.size).toBe(2);
+
+      // another caller is not held back by the first one's streams
+      const other = await openSse(
+        `${base}/customers/cus-2/notifications`,
+        await auth("cus-2", ["orders:read"]),
+      );
+      open.push(other);
+      await vi.waitFor(() => expect(other.comments).toContain("connected"));
+    } finally {
+      open[0]?.close();
+    }
+    // a closed stream frees its caller's place
+    await vi.waitFor(() => expect(service.expose.quota.held("cus-1")).toBe(1));
+    const again = await openSse(`${base}/customers/cus-1/notifications`, customer);
+    open.push(again);
+    try {
+      await vi.waitFor(() => expect(again.comments).toContain("connected"));
+    } finally {
+      for (const stream of open) stream.close();
+    }
+  });
+
+  it("counts a stream the instance's own cap refused against nobody's share", async () => {
+    const service = await notifications.instance(
+      { SSE_MAX_STREAMS: "1", SSE_MAX_STREAMS_PER_PRINCIPAL: "1" },
+      { start: false },
+    );
+    const base = await service.url();
+    const first = await openSse(
+      `${base}/customers/cus-1/notifications`,
+      await auth("cus-1", ["orders:read"]),
+    );
+    try {
+      await vi.waitFor(() => expect(first.comments).toContain("connected"));
+      const customer = await auth("cus-2", ["orders:read"]);
+      const refused = await fetch(`${base}/customers/cus-2/notifications`, { headers: customer });
+      expect(refused.status).toBe(503);
+      expect(service.expose.quota.held("cus-2")).toBe(0);
+    } finally {
+      first.close();
+    }
+    await vi.waitFor(() => expect(service.expose.quota.held("cus-1")).toBe(0));
+  });
+
   it("ends open streams when the service shuts down", async () => {
     const service = await notifications.instance({}, { start: false });
-    const stream = await openSse(`${await service.url()}/customers/cus-1/notifications`);
+    const stream = await openSse(
+      `${await service.url()}/customers/cus-1/notifications`,
+      await auth(),
+    );
     await vi.waitFor(() => expect(stream.comments).toContain("connected"));
     await service.close();
     await vi.waitFor(() => expect(stream.ended).toBe(true));
