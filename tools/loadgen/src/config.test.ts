@@ -30,6 +30,7 @@ describe("parseConfig", () => {
       SUMMARY_INTERVAL_MS: 30_000,
       STOP_TIMEOUT_MS: 3_000,
       DURATION_MS: 0,
+      AUTH_KEYS_DIR: "/keys",
     });
   });
 

@@ -71,6 +71,11 @@ export const configSchema = baseConfigSchema.pick({ LOG_LEVEL: true, NODE_ENV: t
   STOP_TIMEOUT_MS: envInt({ min: 0, max: 600_000 }).default(3_000),
   /** Run for this long, then stop by itself; 0: until SIGTERM/SIGINT. */
   DURATION_MS: envInt({ min: 0 }).default(0),
+  /**
+   * The demo's signing key (`retail keys init`; compose mounts its `auth-keys` volume
+   * here): the load generator signs each simulated app's token with it.
+   */
+  AUTH_KEYS_DIR: z.string().trim().min(1).default("/keys"),
   /** Seed of the random sequence (any text); the same seed makes the same choices. */
   SEED: z.string().trim().min(1).optional(),
 });

@@ -3,6 +3,7 @@ import type { LoadgenConfig } from "./config.js";
 import { StoppedError } from "./http.js";
 import type { Random } from "./random.js";
 import type { Runtime } from "./runtime.js";
+import { CLIENT_SCOPES } from "./tokens.js";
 
 /** `till`, `web-shop` or `mobile`. */
 export type AppType = (typeof CLIENT_APPS)[number];
@@ -230,6 +231,14 @@ export class Fleet {
     scheduler.run("heartbeat", () => this.#sendHeartbeat(client.identity));
   }
 
+  /** The app's user agent, and its own token: it reports as itself (`clients:report`). */
+  async #headers(identity: ClientIdentity): Promise<Record<string, string>> {
+    return {
+      "user-agent": userAgent(identity),
+      authorization: await this.#runtime.authorization(identity.clientId, CLIENT_SCOPES),
+    };
+  }
+
   #quietCount(): number {
     return this.#clients.filter((client) => client.quietUntil !== undefined).length;
   }
@@ -242,7 +251,7 @@ export class Fleet {
       const response = await http.request(url, {
         method: "POST",
         body: { app, version },
-        headers: { "user-agent": userAgent(identity) },
+        headers: await this.#headers(identity),
       });
       if (response.ok) {
         stats.heartbeatsSent++;
@@ -277,7 +286,7 @@ export class Fleet {
       const response = await http.request(`${config.MONITORING_URL}/telemetry`, {
         method: "POST",
         body: { clientId, app, events },
-        headers: { "user-agent": userAgent(identity) },
+        headers: await this.#headers(identity),
       });
       if (response.ok) {
         stats.telemetryBatches++;

@@ -31,3 +31,13 @@ export {
 } from "./orders.js";
 export { createRandom, hashSeed, type Random } from "./random.js";
 export { createStats, type LoadgenStats, Scheduler } from "./runtime.js";
+export {
+  BACK_OFFICE,
+  BACK_OFFICE_SCOPES,
+  CLIENT_SCOPES,
+  CUSTOMER_SCOPES,
+  readSigningKey,
+  SigningKeyError,
+  TokenIssuer,
+  type TokenIssuerOptions,
+} from "./tokens.js";

@@ -5,6 +5,7 @@ import { z } from "zod";
 import {
   type MonitoringStubOptions,
   type RecordedRequest,
+  STUB_KEYS_DIR,
   STUB_PRODUCTS,
   type StubServer,
   startInventoryStub,
@@ -67,6 +68,7 @@ const FAST: Record<string, string> = {
   SUMMARY_INTERVAL_MS: "50",
   STOP_TIMEOUT_MS: "5000",
   SEED: "loadgen-test",
+  AUTH_KEYS_DIR: STUB_KEYS_DIR,
 };
 
 const cleanups: (() => Promise<void>)[] = [];

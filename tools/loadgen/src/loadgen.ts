@@ -5,16 +5,20 @@ import { HttpClient, StoppedError, waitUntilReady } from "./http.js";
 import { OrderSimulator, type Product } from "./orders.js";
 import { createRandom } from "./random.js";
 import { createStats, type LoadgenStats, type Runtime, Scheduler } from "./runtime.js";
+import { readSigningKey, TokenIssuer } from "./tokens.js";
+
+/** Each simulated app's token lives an hour (and is renewed before it ends). */
+const TOKEN_TTL_SECONDS = 3_600;
 
 /** A running (or runnable) load generator. */
 export interface Loadgen {
   /**
-   * Wait until inventory and client-monitoring are ready (`GET /health/ready`), then
-   * start the fleet and the orders. Resolves once everything runs (or at once if
-   * `stop()` was called meanwhile).
+   * Read the signing key (`AUTH_KEYS_DIR`), wait until inventory and client-monitoring
+   * are ready (`GET /health/ready`), then start the fleet and the orders. Resolves once
+   * everything runs (or at once if `stop()` was called meanwhile).
    *
-   * @throws Error when a service is not ready within `READY_TIMEOUT_MS` (the load
-   *   generator is stopped then)
+   * @throws {SigningKeyError} when there is no usable key (the load generator is stopped then)
+   * @throws Error when a service is not ready within `READY_TIMEOUT_MS` (stopped too)
    */
   start(): Promise<void>;
   /**
@@ -72,7 +76,12 @@ export function createLoadgen(config: LoadgenConfig, options: LoadgenOptions = {
     },
   });
   const scheduler = new Scheduler(logger);
-  const runtime: Runtime = { config, http, logger, scheduler, stats, random };
+  let tokens: TokenIssuer | undefined;
+  const authorization: Runtime["authorization"] = (subject, scopes) => {
+    if (tokens === undefined) throw new Error("no tokens before start(): the key is read there");
+    return tokens.authorization(subject, scopes);
+  };
+  const runtime: Runtime = { config, http, logger, scheduler, stats, random, authorization };
   const fleet = new Fleet(runtime);
   const orders = new OrderSimulator(runtime, fleet);
 
@@ -113,6 +122,9 @@ export function createLoadgen(config: LoadgenConfig, options: LoadgenOptions = {
       "loadgen starting",
     );
     try {
+      tokens = new TokenIssuer(await readSigningKey(config.AUTH_KEYS_DIR), {
+        ttlSeconds: TOKEN_TTL_SECONDS,
+      });
       await waitUntilReady(
         http,
         [

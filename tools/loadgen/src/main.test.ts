@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { startInventoryStub, startMonitoringStub } from "../test/stub-services.js";
+import { STUB_KEYS_DIR, startInventoryStub, startMonitoringStub } from "../test/stub-services.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -49,6 +50,7 @@ describe("main", () => {
       MONITORING_URL: monitoring.url,
       ORDERS_PER_SECOND: "20",
       HEARTBEAT_INTERVAL_MS: "50",
+      AUTH_KEYS_DIR: STUB_KEYS_DIR,
     });
 
     await vi.waitFor(
@@ -66,6 +68,16 @@ describe("main", () => {
     expect(messages).toContain("loadgen running");
     expect(messages.at(-1)).toBe("loadgen stopped");
     expect(main.stderr()).toBe("");
+  });
+
+  it("exits 1 without the signing key, saying where it looked, before sending a request", async () => {
+    const inventory = await startInventoryStub();
+    cleanups.push(() => inventory.close());
+    const keys = join(STUB_KEYS_DIR, "missing");
+    const main = runMain({ INVENTORY_URL: inventory.url, AUTH_KEYS_DIR: keys });
+    expect(await main.exited).toBe(1);
+    expect(main.stderr()).toContain(`no usable signing key at ${keys}/signing-key.jwk.json`);
+    expect(inventory.requests).toEqual([]);
   });
 
   it("exits 1 with one line per invalid variable", async () => {

@@ -4,6 +4,7 @@ import { type ClientIdentity, errorCode, type Fleet, userAgent } from "./fleet.j
 import { NetworkError, StoppedError } from "./http.js";
 import type { Random } from "./random.js";
 import type { Runtime } from "./runtime.js";
+import { BACK_OFFICE, BACK_OFFICE_SCOPES, CUSTOMER_SCOPES } from "./tokens.js";
 
 /** A product as the load generator reads it from `GET /products` (extra fields ignored). */
 export const productSchema = z.object({
@@ -378,7 +379,12 @@ export class OrderSimulator {
       response = await http.request(`${config.INVENTORY_URL}/orders`, {
         method: "POST",
         body: plan.body,
-        headers: { "idempotency-key": idempotencyKey, "user-agent": userAgent(client) },
+        headers: {
+          "idempotency-key": idempotencyKey,
+          "user-agent": userAgent(client),
+          // the shopper's own token: inventory takes the order's customer from it
+          authorization: await this.#runtime.authorization(plan.body.customerId, CUSTOMER_SCOPES),
+        },
       });
     } catch (error) {
       if (error instanceof StoppedError) throw error;
@@ -399,7 +405,7 @@ export class OrderSimulator {
       );
       if (orderId !== undefined && plan.cancelAfterMs !== undefined) {
         scheduler.after(plan.cancelAfterMs, () => {
-          scheduler.run("cancel", () => this.cancelOrder(client, orderId));
+          scheduler.run("cancel", () => this.cancelOrder(client, orderId, plan.body.customerId));
         });
       }
     } else if (response.status === 409 && code === "out_of_stock") {
@@ -424,11 +430,12 @@ export class OrderSimulator {
   }
 
   /**
-   * Ask to cancel an order the client just placed ("changed my mind"). Inventory answers
+   * Ask to cancel an order the client just placed ("changed my mind"), with the token of
+   * the customer it belongs to (nobody else may cancel it). Inventory answers
    * 202: shipping decides against its dispatch, and the order ends cancelled or, if the
    * parcel had left, goes on (order.cancel-refused); the timeline shows which.
    */
-  async cancelOrder(client: ClientIdentity, orderId: string): Promise<void> {
+  async cancelOrder(client: ClientIdentity, orderId: string, customerId: string): Promise<void> {
     const { config, http, logger, stats } = this.#runtime;
     const { clientId } = client;
     try {
@@ -437,7 +444,10 @@ export class OrderSimulator {
         {
           method: "POST",
           body: { reason: "customer changed their mind" },
-          headers: { "user-agent": userAgent(client) },
+          headers: {
+            "user-agent": userAgent(client),
+            authorization: await this.#runtime.authorization(customerId, CUSTOMER_SCOPES),
+          },
         },
       );
       const code = errorCode(response.body);
@@ -468,7 +478,9 @@ export class OrderSimulator {
       const query = new URLSearchParams({ limit: "500", ...(after ? { after } : {}) });
       let body: unknown;
       try {
-        const response = await http.request(`${config.INVENTORY_URL}/products?${query}`);
+        const response = await http.request(`${config.INVENTORY_URL}/products?${query}`, {
+          headers: { authorization: await this.#backOffice() },
+        });
         if (!response.ok) {
           logger.warn(
             { status: response.status, error: errorCode(response.body) },
@@ -519,13 +531,23 @@ export class OrderSimulator {
     }
   }
 
+  /** The back office's token: it reads the catalog and restocks. */
+  #backOffice(): Promise<string> {
+    return this.#runtime.authorization(BACK_OFFICE, BACK_OFFICE_SCOPES);
+  }
+
   /** Restock one SKU; retried only when the request cannot have arrived (not idempotent). */
   async restock(sku: string, quantity: number): Promise<void> {
     const { config, http, logger, stats } = this.#runtime;
     try {
       const response = await http.request(
         `${config.INVENTORY_URL}/products/${encodeURIComponent(sku)}/restock`,
-        { method: "POST", body: { quantity }, retry: "unsent" },
+        {
+          method: "POST",
+          body: { quantity },
+          headers: { authorization: await this.#backOffice() },
+          retry: "unsent",
+        },
       );
       if (response.ok) {
         stats.restocks++;

@@ -1,4 +1,4 @@
-import type { Logger } from "@retail/service-kit";
+import type { Logger, Scope } from "@retail/service-kit";
 import type { LoadgenConfig } from "./config.js";
 import { type HttpClient, StoppedError } from "./http.js";
 import type { Random } from "./random.js";
@@ -125,4 +125,6 @@ export interface Runtime {
   scheduler: Scheduler;
   stats: LoadgenStats;
   random: Random;
+  /** `Bearer <token>` of `subject` with `scopes` (see `TokenIssuer`); only after `start()`. */
+  authorization(subject: string, scopes: readonly Scope[]): Promise<string>;
 }

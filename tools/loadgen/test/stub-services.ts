@@ -1,6 +1,28 @@
 import { randomUUID } from "node:crypto";
+import { mkdtempSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  devSigningKeyIn,
+  type Principal,
+  type Scope,
+  tokenVerifierFromConfig,
+} from "@retail/service-kit";
+
+/**
+ * The demo key of these tests, as compose's auth-keys volume holds it: the load
+ * generator signs with it (`AUTH_KEYS_DIR`), the stubs verify with its public key set,
+ * as the services do.
+ */
+export const STUB_KEYS_DIR = mkdtempSync(join(tmpdir(), "loadgen-keys-"));
+await devSigningKeyIn(STUB_KEYS_DIR);
+const verify = tokenVerifierFromConfig({
+  AUTH_JWKS_FILE: join(STUB_KEYS_DIR, "jwks.json"),
+  AUTH_AUDIENCE: "retail-api",
+  AUTH_ISSUER: "retail-demo",
+});
 
 /** One request a stub received. */
 export interface RecordedRequest {
@@ -9,6 +31,8 @@ export interface RecordedRequest {
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
   body: unknown;
+  /** Who the bearer token says sent it; undefined without a valid one. */
+  principal: Principal | undefined;
   /** The stub dropped the connection instead of answering. */
   dropped: boolean;
   /** The status it answered (`undefined` while held or when dropped). */
@@ -34,7 +58,7 @@ export async function startStub(handler: StubHandler): Promise<StubServer> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
+    req.on("end", async () => {
       const url = new URL(req.url ?? "/", "http://stub");
       const text = Buffer.concat(chunks).toString("utf8");
       const recorded: RecordedRequest = {
@@ -43,6 +67,7 @@ export async function startStub(handler: StubHandler): Promise<StubServer> {
         query: url.searchParams,
         headers: req.headers,
         body: text === "" ? undefined : (JSON.parse(text) as unknown),
+        principal: await principalOf(req.headers.authorization),
         dropped: false,
         status: undefined,
       };
@@ -61,6 +86,38 @@ export async function startStub(handler: StubHandler): Promise<StubServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+async function principalOf(authorization: string | undefined): Promise<Principal | undefined> {
+  const [scheme, token] = (authorization ?? "").split(" ");
+  if (scheme !== "Bearer" || !token) return undefined;
+  return verify(token).catch(() => undefined);
+}
+
+const refusal = (status: 401 | 403 | 404, code: string): StubAnswer => ({
+  status,
+  body: { error: { code, message: code } },
+});
+
+/**
+ * What the services answer a request that may not do what it asks (their route
+ * contract): 401 without a valid token, 403 without `scope`, 403 acting for another
+ * owner in the body (`mismatch`) and 404 for another owner's resource (`notFound`),
+ * unless the token holds `staffScope`. `undefined`: allowed.
+ */
+function refused(
+  request: RecordedRequest,
+  scope: Scope,
+  owner?: { id: string; staffScope: Scope; mismatch?: string; notFound?: string },
+): StubAnswer | undefined {
+  const { principal } = request;
+  if (!principal) return refusal(401, "unauthenticated");
+  if (!principal.has(scope)) return refusal(403, "insufficient_scope");
+  if (owner && !principal.actsFor(owner.id, owner.staffScope)) {
+    if (owner.notFound) return refusal(404, owner.notFound);
+    return refusal(403, owner.mismatch ?? "forbidden");
+  }
+  return undefined;
 }
 
 function respond(recorded: RecordedRequest, answer: StubAnswer, res: ServerResponse): void {
@@ -113,16 +170,21 @@ export interface InventoryStubOptions {
 
 /**
  * Inventory's public API as the load generator uses it: readiness, the product list
- * (paged by SKU), orders (any line of 20+ units is out of stock), cancels, restocks.
+ * (paged by SKU), orders (any line of 20+ units is out of stock), cancels, restocks;
+ * each route refuses a token as inventory does (catalog:read, catalog:write,
+ * orders:write for the order's own customer).
  */
 export async function startInventoryStub(options: InventoryStubOptions = {}) {
   const ready = readiness(options.notReadyLooks);
   let drops = options.dropOrders ?? 0;
-  const placed = new Set<string>();
+  /** Order id → its customer. */
+  const placed = new Map<string, string>();
   const stub = await startStub((request) => {
     const { method, path } = request;
     if (method === "GET" && path === "/health/ready") return ready();
     if (method === "GET" && path === "/products") {
+      const denied = refused(request, "catalog:read");
+      if (denied) return denied;
       const after = request.query.get("after");
       const limit = Number(request.query.get("limit") ?? "100");
       const page = STUB_PRODUCTS.filter((product) => after === null || product.sku > after).slice(
@@ -136,7 +198,16 @@ export async function startInventoryStub(options: InventoryStubOptions = {}) {
         drops--;
         return "drop";
       }
-      const body = request.body as { lines: { sku: string; quantity: number }[] };
+      const body = request.body as {
+        customerId: string;
+        lines: { sku: string; quantity: number }[];
+      };
+      const denied = refused(request, "orders:write", {
+        id: body.customerId,
+        staffScope: "orders:all",
+        mismatch: "customer_mismatch",
+      });
+      if (denied) return denied;
       const orderId = randomUUID();
       const short = body.lines.filter((line) => line.quantity >= 20);
       if (short.length > 0) {
@@ -156,7 +227,7 @@ export async function startInventoryStub(options: InventoryStubOptions = {}) {
           },
         };
       }
-      placed.add(orderId);
+      placed.set(orderId, body.customerId);
       const lines = body.lines.map((line) => ({ ...line, unitPriceCents: 899 }));
       const totalCents = lines.reduce((sum, line) => sum + line.quantity * 899, 0);
       return {
@@ -173,12 +244,20 @@ export async function startInventoryStub(options: InventoryStubOptions = {}) {
     const cancel = /^\/orders\/([^/]+)\/cancel$/.exec(path);
     if (method === "POST" && cancel) {
       const orderId = decodeURIComponent(cancel[1] ?? "");
-      if (!placed.has(orderId))
-        return { status: 404, body: { error: { code: "order_not_found" } } };
+      const customerId = placed.get(orderId);
+      if (customerId === undefined) return refusal(404, "order_not_found");
+      const denied = refused(request, "orders:write", {
+        id: customerId,
+        staffScope: "orders:all",
+        notFound: "order_not_found",
+      });
+      if (denied) return denied;
       return { status: 202, body: { orderId, status: "cancel_requested" } };
     }
     const restock = /^\/products\/([^/]+)\/restock$/.exec(path);
     if (method === "POST" && restock) {
+      const denied = refused(request, "catalog:write");
+      if (denied) return denied;
       const product = STUB_PRODUCTS.find(
         (item) => item.sku === decodeURIComponent(restock[1] ?? ""),
       );
@@ -212,18 +291,35 @@ export interface MonitoringStubOptions {
   holdHeartbeats?: Promise<void>;
 }
 
-/** Client-monitoring's public API as the load generator uses it: readiness, heartbeats, telemetry. */
+/**
+ * Client-monitoring's public API as the load generator uses it: readiness, heartbeats,
+ * telemetry, each refusing a token as client-monitoring does (clients:report, as the
+ * client app itself).
+ */
 export async function startMonitoringStub(options: MonitoringStubOptions = {}) {
   const ready = readiness(options.notReadyLooks);
   return startStub(async (request) => {
     const { method, path } = request;
     if (method === "GET" && path === "/health/ready") return ready();
-    if (method === "POST" && /^\/clients\/[^/]+\/heartbeat$/.test(path)) {
+    const heartbeat = /^\/clients\/([^/]+)\/heartbeat$/.exec(path);
+    if (method === "POST" && heartbeat) {
+      const denied = refused(request, "clients:report", {
+        id: decodeURIComponent(heartbeat[1] ?? ""),
+        staffScope: "clients:admin",
+        mismatch: "client_mismatch",
+      });
+      if (denied) return denied;
       if (options.holdHeartbeats) await options.holdHeartbeats;
       return { status: 204 };
     }
     if (method === "POST" && path === "/telemetry") {
-      const { events } = request.body as { events: unknown[] };
+      const { clientId, events } = request.body as { clientId: string; events: unknown[] };
+      const denied = refused(request, "clients:report", {
+        id: clientId,
+        staffScope: "clients:admin",
+        mismatch: "client_mismatch",
+      });
+      if (denied) return denied;
       return { status: 202, body: { accepted: events.length } };
     }
     return { status: 404, body: { error: { code: "not_found" } } };
