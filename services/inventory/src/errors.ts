@@ -4,6 +4,16 @@ import { defineError } from "@retail/service-kit";
 export const ProductNotFoundError = defineError("product_not_found", 404, "No such product");
 /** 404: no order with this id. */
 export const OrderNotFoundError = defineError("order_not_found", 404, "No such order");
+/**
+ * 403: an order's `customerId` is not the caller's own (the token's subject) and the
+ * caller lacks `orders:all`, or the subject cannot be a customer id.
+ * `details.field` is `customerId`.
+ */
+export const CustomerMismatchError = defineError(
+  "customer_mismatch",
+  403,
+  "Orders can only be placed for the token's own customer",
+);
 /** 422: an order line names a SKU the catalog does not have. */
 export const UnknownSkuError = defineError("unknown_sku", 422, "The order names an unknown SKU");
 /** 409: some line of an order asks for more than is available; nothing was reserved. */

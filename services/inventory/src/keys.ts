@@ -17,8 +17,14 @@ export const keys = {
   order: (orderId: string) => `${TAG}:order:${orderId}`,
   /** Sorted set: every order id, scored by creation time (ms). */
   orders: `${TAG}:orders`,
-  /** Hash with a TTL: an `Idempotency-Key` of `POST /orders` → body hash and order id. */
-  idempotency: (key: string) => `${TAG}:idempotency:${key}`,
+  /**
+   * Hash with a TTL: one caller's `Idempotency-Key` of `POST /orders` → body hash and
+   * order id. The caller (the token's subject) is part of the key, so one caller can
+   * neither replay nor probe another's; its length goes first, so no subject and key
+   * read as another pair (`a:b` + `c` is not `a` + `b:c`).
+   */
+  idempotency: (subject: string, key: string) =>
+    `${TAG}:idempotency:${subject.length}:${subject}:${key}`,
   /** String: set once the demo catalog was seeded. */
   seeded: `${TAG}:seeded`,
 } as const;

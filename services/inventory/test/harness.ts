@@ -1,13 +1,21 @@
 import { type Bus, createBus, type Envelope, type PublishOptions } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
 import type { Env } from "@retail/service-kit";
-import { topicEvents } from "@retail/service-kit/testing";
+import {
+  ALL_SCOPES,
+  authorizeInjects,
+  testIdentity,
+  topicEvents,
+} from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import type { Redis } from "ioredis";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect, vi } from "vitest";
 import { type InventoryService, inventoryService } from "../src/service.js";
 import { stockInvariantViolations } from "../src/testing.js";
+
+/** The subject of the token every test request carries unless it sends its own. */
+export const STAFF = "staff";
 
 /** What `app.inject` resolves to, as far as the tests look at it. */
 export interface Reply {
@@ -42,12 +50,14 @@ export function useInventoryTestbed() {
   });
 
   async function created(env: Env): Promise<InventoryService> {
+    const identity = await testIdentity();
     const service = await inventoryService.create({
       env: {
         PORT: "0",
         LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
         REDIS_URL: redis().url,
         SEED_DEMO_CATALOG: "false",
+        AUTH_JWKS_FILE: identity.jwksFile,
         ...env,
       },
       bus: {
@@ -56,6 +66,9 @@ export function useInventoryTestbed() {
       },
     });
     services.push(service);
+    // Tests are about orders and stock, not tokens: a request without its own
+    // authorization header is staff's, with every scope (access tests send their own).
+    authorizeInjects(service.app, await identity.bearer(STAFF, ALL_SCOPES));
     return service;
   }
 
@@ -129,12 +142,19 @@ export async function putProduct(
   return response;
 }
 
+/** Place an order (for `customerId`, as staff unless `headers` carry another authorization). */
 export async function placeOrder(
   service: InventoryService,
   lines: { sku: string; quantity: number }[],
   headers: Record<string, string> = {},
+  customerId?: string,
 ): Promise<Reply> {
-  return service.app.inject({ method: "POST", url: "/orders", payload: orderBody(lines), headers });
+  return service.app.inject({
+    method: "POST",
+    url: "/orders",
+    payload: orderBody(lines, customerId),
+    headers,
+  });
 }
 
 export async function getProduct(service: InventoryService, sku: string) {
@@ -154,6 +174,7 @@ export async function getOrder(service: InventoryService, orderId: string) {
   expect(response.statusCode, response.body).toBe(200);
   return response.json() as {
     orderId: string;
+    customerId: string;
     status: string;
     reservation: string;
     shipmentId?: string;

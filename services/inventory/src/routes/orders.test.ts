@@ -8,9 +8,11 @@ import {
   orderBody,
   placeOrder,
   putProduct,
+  STAFF,
   useInventoryTestbed,
   WAIT,
 } from "../../test/harness.js";
+import { keys } from "../keys.js";
 import type { InventoryService } from "../service.js";
 import { REPLAYED_HEADER } from "./orders.js";
 
@@ -154,7 +156,7 @@ describe("POST /orders", () => {
     expect(second.headers[REPLAYED_HEADER]).toBe("true");
     expect(await getProduct(service, "MUG-1")).toMatchObject({ available: 8, reserved: 2 });
     expect(await eventsOf(testbed.client(), "order.placed")).toHaveLength(1);
-    expect(await testbed.client().ttl("{inventory}:idempotency:checkout-7f3a")).toBeGreaterThan(0);
+    expect(await testbed.client().ttl(keys.idempotency(STAFF, "checkout-7f3a"))).toBeGreaterThan(0);
   });
 
   it("places one order for concurrent requests with the same Idempotency-Key", async () => {

@@ -1,6 +1,13 @@
-import { type Counter, errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { catalog, maskPersonalData } from "@retail/contracts";
+import {
+  type Counter,
+  errorBodySchema,
+  type Principal,
+  type RoutesPlugin,
+} from "@retail/service-kit";
 import {
   AlreadyDispatchedError,
+  CustomerMismatchError,
   IdempotencyKeyReusedError,
   OrderNotCancellableError,
   OrderNotFoundError,
@@ -14,6 +21,7 @@ import {
   cancelBodySchema,
   cancelledOrderSchema,
   cancelRequestedSchema,
+  customerIdSchema,
   orderBodySchema,
   orderHeaders,
   orderParams,
@@ -34,6 +42,7 @@ export function orderRoutes(
     app.post(
       "/orders",
       {
+        config: { scope: "orders:write" },
         schema: {
           tags: ["orders"],
           summary: "Place an order: reserve every line, all or nothing (publishes order.placed)",
@@ -42,6 +51,7 @@ export function orderRoutes(
           response: {
             201: placedOrderSchema,
             400: errorBodySchema,
+            403: errorBodySchema,
             409: errorBodySchema,
             422: errorBodySchema,
             // Redis unreachable: retry with the same Idempotency-Key (see the README)
@@ -50,7 +60,13 @@ export function orderRoutes(
         },
       },
       async (request, reply) => {
-        const outcome = await placement.place(request.body, request.headers["idempotency-key"]);
+        const { principal } = request;
+        const customerId = orderingCustomer(principal, request.body.customerId);
+        const key = request.headers["idempotency-key"];
+        const outcome = await placement.place(
+          { ...request.body, customerId },
+          key === undefined ? undefined : { subject: principal.subject, key },
+        );
         switch (outcome.kind) {
           case "key_reused":
             throw new IdempotencyKeyReusedError();
@@ -80,6 +96,7 @@ export function orderRoutes(
     app.get(
       "/orders/:orderId",
       {
+        config: { scope: "orders:read" },
         schema: {
           tags: ["orders"],
           summary: "An order and where it is in its saga",
@@ -88,15 +105,22 @@ export function orderRoutes(
         },
       },
       async (request) => {
+        const { principal } = request;
         const order = await orders.get(request.params.orderId);
-        if (!order) throw orderNotFound(request.params.orderId);
-        return present(order);
+        // Another customer's order is not found, as an unknown one: ids cannot be probed.
+        if (!order || !principal.actsFor(order.customerId, "orders:all"))
+          throw orderNotFound(request.params.orderId);
+        const shown = present(order);
+        return principal.subject === order.customerId || principal.has("pii:read")
+          ? shown
+          : maskPersonalData(catalog["order.placed"], shown);
       },
     );
 
     app.post(
       "/orders/:orderId/cancel",
       {
+        config: { scope: "orders:write" },
         schema: {
           tags: ["orders"],
           summary:
@@ -115,7 +139,9 @@ export function orderRoutes(
       async (request, reply) => {
         const { orderId } = request.params;
         const reason = request.body?.reason ?? "cancelled on request";
-        const outcome = await orders.requestCancel(orderId, reason);
+        const { principal } = request;
+        const owner = principal.has("orders:all") ? undefined : principal.subject;
+        const outcome = await orders.requestCancel(orderId, reason, owner);
         switch (outcome.kind) {
           case "not_found":
             throw orderNotFound(orderId);
@@ -131,6 +157,25 @@ export function orderRoutes(
       },
     );
   };
+}
+
+/**
+ * Whose order a caller places: the body's `customerId`, which must be the subject unless
+ * the caller holds `orders:all`; the subject when the body names nobody.
+ */
+function orderingCustomer(principal: Principal, asked: string | undefined): string {
+  const customerId = asked ?? principal.subject;
+  if (!principal.actsFor(customerId, "orders:all"))
+    throw new CustomerMismatchError(
+      `This token may place orders for ${principal.subject} only, not ${customerId}`,
+      { details: { field: "customerId" } },
+    );
+  // A subject that cannot be a customer id (the events' contract) is no customer.
+  if (!customerIdSchema.safeParse(customerId).success)
+    throw new CustomerMismatchError("The token's subject is not a valid customer id", {
+      details: { field: "customerId" },
+    });
+  return customerId;
 }
 
 /** 409: dispatched (or refused by shipping because it was), else failed, rejected or refused otherwise. */

@@ -60,8 +60,15 @@ export const shippingAddressSchema = fields.shippingAddress().extend({
     .describe("ISO 3166-1 alpha-2, upper case."),
 });
 
+/** A customer id, as an order and its events carry it. */
+export const customerIdSchema = fields.customerId();
+
 export const orderBodySchema = z.object({
-  customerId: fields.customerId(),
+  customerId: customerIdSchema
+    .optional()
+    .describe(
+      "Whose order: default the token's subject. Another customer's only with the scope orders:all (else 403 customer_mismatch).",
+    ),
   lines: fields.uniqueSkus(
     z
       .array(z.object({ sku: skuSchema, quantity: fields.quantity("Units ordered.") }))

@@ -23,6 +23,13 @@ export interface NewOrder {
   shippingAddress: ShippingAddress;
 }
 
+/** An `Idempotency-Key` as one caller sent it: keys are remembered per caller. */
+export interface IdempotencyKey {
+  /** The token's subject of the caller that sent it. */
+  subject: string;
+  key: string;
+}
+
 export type PlaceOutcome =
   /** Accepted now, or earlier with the same Idempotency-Key and body (`replayed`). */
   | { kind: "placed"; order: Order; replayed: boolean }
@@ -48,11 +55,11 @@ export class OrderPlacement {
     },
   ) {}
 
-  async place(order: NewOrder, idempotencyKey?: string): Promise<PlaceOutcome> {
+  async place(order: NewOrder, idempotencyKey?: IdempotencyKey): Promise<PlaceOutcome> {
     const hash = bodyHash(order);
     if (idempotencyKey !== undefined) {
       const [knownHash, knownOrder] = await this.redis.hmget(
-        keys.idempotency(idempotencyKey),
+        keys.idempotency(idempotencyKey.subject, idempotencyKey.key),
         "hash",
         "orderId",
       );
@@ -132,7 +139,7 @@ export class OrderPlacement {
     step: Step<RetailCatalog>,
     draft: Order,
     hash: string,
-    idempotencyKey: string | undefined,
+    idempotencyKey: IdempotencyKey | undefined,
   ) {
     const { orderId, customerId, lines, totalCents, shippingAddress, createdAt } = draft;
     const options = { correlationId: orderId };
@@ -152,7 +159,7 @@ export class OrderPlacement {
       "updatedAt",
       createdAt,
     ];
-    if (idempotencyKey !== undefined) fields.push("idempotencyKey", idempotencyKey);
+    if (idempotencyKey !== undefined) fields.push("idempotencyKey", idempotencyKey.key);
     return {
       orderId,
       fields,
@@ -166,7 +173,7 @@ export class OrderPlacement {
         idempotencyKey === undefined
           ? false
           : {
-              k: step.key(keys.idempotency(idempotencyKey)),
+              k: step.key(keys.idempotency(idempotencyKey.subject, idempotencyKey.key)),
               hash,
               ttl: this.settings.idempotencyTtlSeconds,
             },

@@ -40,11 +40,16 @@ export class OrderStore {
     return readOrder(this.redis, orderId);
   }
 
-  async requestCancel(orderId: string, reason: string): Promise<CancelOutcome> {
+  /**
+   * Ask to cancel `orderId`. With `owner` (a customer acting for themselves), an order of
+   * another customer is `not_found`, checked in the same script as the cancel.
+   */
+  async requestCancel(orderId: string, reason: string, owner?: string): Promise<CancelOutcome> {
     const now = new Date(this.now()).toISOString();
     const reply = await this.bus.commit(REQUEST_CANCEL, (step) => ({
       now,
       reason,
+      owner: owner ?? false,
       order: step.key(keys.order(orderId)),
       requested: step.event(
         "order.cancel-requested",
