@@ -1,4 +1,6 @@
-import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import { CORRELATION_ID_HEADER, errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
 import { ProductNotFoundError } from "../errors.js";
 import type { ProductStore } from "../store/products.js";
@@ -16,6 +18,7 @@ export function productRoutes(products: ProductStore): RoutesPlugin {
     app.get(
       "/products",
       {
+        config: { scope: "catalog:read" },
         schema: {
           tags: ["products"],
           summary: "List products by SKU",
@@ -29,6 +32,7 @@ export function productRoutes(products: ProductStore): RoutesPlugin {
     app.get(
       "/products/:sku",
       {
+        config: { scope: "catalog:read" },
         schema: {
           tags: ["products"],
           summary: "One product and its stock",
@@ -46,6 +50,7 @@ export function productRoutes(products: ProductStore): RoutesPlugin {
     app.put(
       "/products/:sku",
       {
+        config: { scope: "catalog:write" },
         schema: {
           tags: ["products"],
           summary: "Create a product or replace its name, price, available stock and threshold",
@@ -56,8 +61,12 @@ export function productRoutes(products: ProductStore): RoutesPlugin {
       },
       async (request, reply) => {
         const { sku } = request.params;
-        const { created, product } = await products.put(sku, request.body, request.id);
-        request.log.info({ sku, created, available: product.available }, "product saved");
+        const correlationId = eventCorrelationId(request);
+        const { created, product } = await products.put(sku, request.body, correlationId);
+        request.log.info(
+          { sku, created, available: product.available, eventCorrelationId: correlationId },
+          "product saved",
+        );
         return reply.code(created ? 201 : 200).send(product);
       },
     );
@@ -65,6 +74,7 @@ export function productRoutes(products: ProductStore): RoutesPlugin {
     app.post(
       "/products/:sku/restock",
       {
+        config: { scope: "catalog:write" },
         schema: {
           tags: ["products"],
           summary: "Add units to the available stock (publishes stock.restocked)",
@@ -75,16 +85,33 @@ export function productRoutes(products: ProductStore): RoutesPlugin {
       },
       async (request) => {
         const { sku } = request.params;
-        const product = await products.restock(sku, request.body.quantity, request.id);
+        const correlationId = eventCorrelationId(request);
+        const product = await products.restock(sku, request.body.quantity, correlationId);
         if (!product) throw notFound(sku);
         request.log.info(
-          { sku, quantity: request.body.quantity, available: product.available },
+          {
+            sku,
+            quantity: request.body.quantity,
+            available: product.available,
+            eventCorrelationId: correlationId,
+          },
           "restocked",
         );
         return product;
       },
     );
   };
+}
+
+/**
+ * The correlation id of the events a product request publishes: the request's own when
+ * the kit made it, a fresh one when the caller chose it (`x-correlation-id`).
+ * Client-monitoring files an event under its correlation id as an order's timeline, so a
+ * caller's id naming some order would attach stock events to that order's timeline. The
+ * request's log line names both ids.
+ */
+function eventCorrelationId(request: { id: string; headers: IncomingHttpHeaders }): string {
+  return request.headers[CORRELATION_ID_HEADER] === request.id ? randomUUID() : request.id;
 }
 
 function notFound(sku: string) {
