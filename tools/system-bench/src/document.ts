@@ -29,7 +29,7 @@ export function renderBlock(results: RunResults, chartPath: string): string {
     `![System benchmark chart](${chartPath})`,
     section("Targets", [markdownTable(targetRows(results))]),
     section("1. HTTP: `POST /orders` next to a bare route and a naive one", [
-      "autocannon, the same JSON body for the naive route and `POST /orders`; each server is a process of its own, measured after a discarded warm-up. autocannon reports latency in whole milliseconds.",
+      "autocannon, the same JSON body for the naive route and `POST /orders`, and the same bearer token to all three, which only `POST /orders` verifies (ES256, as every service route does); each server is a process of its own, measured after a discarded warm-up. autocannon reports latency in whole milliseconds.",
       markdownTable(httpRows(results)),
     ]),
     section("2. Order → shipment.created latency (inventory + shipping)", [

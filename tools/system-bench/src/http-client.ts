@@ -1,6 +1,7 @@
 /**
  * A keep-alive HTTP client for placing orders from this process: `POST /orders` with the
- * benchmark body, resolving to the new order's id (or the status it failed with).
+ * benchmark body and the customer's token, resolving to the new order's id (or the
+ * status it failed with).
  */
 import { Agent, request } from "node:http";
 import { orderBodyJson } from "./orders.js";
@@ -12,7 +13,11 @@ export interface OrderClient {
   close(): void;
 }
 
-export function orderClient(inventoryUrl: string, maxSockets: number): OrderClient {
+export function orderClient(
+  inventoryUrl: string,
+  maxSockets: number,
+  authorization: string,
+): OrderClient {
   const agent = new Agent({ keepAlive: true, maxSockets });
   const url = new URL("/orders", inventoryUrl);
   const body = Buffer.from(orderBodyJson);
@@ -24,7 +29,11 @@ export function orderClient(inventoryUrl: string, maxSockets: number): OrderClie
           {
             method: "POST",
             agent,
-            headers: { "content-type": "application/json", "content-length": body.length },
+            headers: {
+              "content-type": "application/json",
+              "content-length": body.length,
+              authorization,
+            },
           },
           (response) => {
             const chunks: Buffer[] = [];

@@ -5,6 +5,7 @@
  */
 import autocannon from "autocannon";
 import type { BenchConfig } from "./config.js";
+import { benchIdentity } from "./identity.js";
 import { orderBodyJson, seedProduct } from "./orders.js";
 import { type Child, type RedisTarget, startInventory, startOwnServer } from "./processes.js";
 
@@ -33,6 +34,8 @@ interface Target {
   url: string;
   method: "GET" | "POST";
   body?: string;
+  /** Sent to every target alike: only `POST /orders` verifies it. */
+  authorization: string;
 }
 
 function cannon(target: Target, seconds: number, connections: number) {
@@ -41,7 +44,10 @@ function cannon(target: Target, seconds: number, connections: number) {
     method: target.method,
     connections,
     duration: seconds,
-    headers: target.body ? { "content-type": "application/json" } : {},
+    headers: {
+      authorization: target.authorization,
+      ...(target.body ? { "content-type": "application/json" } : {}),
+    },
     ...(target.body ? { body: target.body } : {}),
   });
 }
@@ -89,10 +95,16 @@ export async function benchHttp(
   config: BenchConfig,
   log: (line: string) => void,
 ): Promise<HttpResult> {
+  const authorization = (await benchIdentity()).customer;
   const bare = await withChild(startOwnServer("bare", redisUrl), (child) =>
-    measure("bare Fastify hello world", { url: `${child.baseUrl}/`, method: "GET" }, config, log),
+    measure(
+      "bare Fastify hello world",
+      { url: `${child.baseUrl}/`, method: "GET", authorization },
+      config,
+      log,
+    ),
   );
-  const order = { method: "POST" as const, body: orderBodyJson };
+  const order = { method: "POST" as const, body: orderBodyJson, authorization };
   const naive = await withChild(startOwnServer("naive", redisUrl), (child) =>
     measure("naive: zod + one MULTI", { url: `${child.baseUrl}/orders`, ...order }, config, log),
   );
@@ -120,8 +132,14 @@ export function benchOrders(
   options: OrdersRunOptions = {},
 ): Promise<HttpRow> {
   return withChild(startInventory(redis), async (child) => {
-    await seedProduct(child.baseUrl);
-    const target = { url: `${child.baseUrl}/orders`, method: "POST" as const, body: orderBodyJson };
+    const identity = await benchIdentity();
+    await seedProduct(child.baseUrl, identity.catalog);
+    const target = {
+      url: `${child.baseUrl}/orders`,
+      method: "POST" as const,
+      body: orderBodyJson,
+      authorization: identity.customer,
+    };
     const label = options.label ?? "inventory POST /orders";
     const row = await measure(label, target, config, log, options.around);
     await options.afterwards?.(row);

@@ -7,6 +7,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { pollUntil } from "@retail/testing";
 import type { BenchConfig } from "./config.js";
 import { orderClient } from "./http-client.js";
+import { benchIdentity } from "./identity.js";
 import { percentile } from "./lib.js";
 import { seedProduct } from "./orders.js";
 import { type RedisTarget, startInventory, startService } from "./processes.js";
@@ -69,7 +70,7 @@ export async function runRate(
     if (due === undefined) arrivedEarly.set(orderId, arrivedAt);
     else record(orderId, due, arrivedAt);
   });
-  const client = orderClient(inventoryUrl, run.sockets);
+  const client = orderClient(inventoryUrl, run.sockets, (await benchIdentity()).customer);
   const pending: Promise<void>[] = [];
   try {
     const start = performance.now();
@@ -135,7 +136,7 @@ export async function withOrderServices<T>(
   try {
     const shipping = await startService("shipping", redis);
     try {
-      await seedProduct(inventory.baseUrl);
+      await seedProduct(inventory.baseUrl, (await benchIdentity()).catalog);
       return await work(inventory.baseUrl);
     } finally {
       await shipping.stop();

@@ -9,6 +9,7 @@ import { pollUntil } from "@retail/testing";
 import { Redis } from "ioredis";
 import type { BenchConfig } from "./config.js";
 import { orderClient } from "./http-client.js";
+import { benchIdentity } from "./identity.js";
 import { seedProduct } from "./orders.js";
 import { type Child, rssOf, type ServiceName, startService } from "./processes.js";
 import { type KeyKind, keyBreakdown, totalStreamLength, usedMemory } from "./redis-memory.js";
@@ -118,7 +119,8 @@ export async function benchMemory(
       BUS_IDEMPOTENCY_TTL_MS,
     });
     const inventoryUrl = services.inventory.baseUrl;
-    await seedProduct(inventoryUrl);
+    const identity = await benchIdentity();
+    await seedProduct(inventoryUrl, identity.catalog);
 
     const samples: MemorySample[] = [];
     const sample = async (label: string, orders: number) => {
@@ -141,7 +143,7 @@ export async function benchMemory(
     };
     await sample("start", 0);
 
-    const client = orderClient(inventoryUrl, config.memoryInFlight);
+    const client = orderClient(inventoryUrl, config.memoryInFlight, identity.customer);
     const total = config.memoryOrders;
     const step = Math.max(1, Math.floor(total / 5));
     let issued = 0;

@@ -44,11 +44,14 @@ export const naiveOrderSchema = z.object({
   }),
 });
 
-/** Create (or reset) the benchmark product in the inventory service, with `BENCH_STOCK` units. */
-export async function seedProduct(inventoryUrl: string): Promise<void> {
+/**
+ * Create (or reset) the benchmark product in the inventory service, with `BENCH_STOCK`
+ * units; `authorization` may write the catalog (see `benchIdentity`).
+ */
+export async function seedProduct(inventoryUrl: string, authorization: string): Promise<void> {
   const response = await fetch(`${inventoryUrl}/products/${BENCH_SKU}`, {
     method: "PUT",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization },
     body: JSON.stringify({ name: "Benchmark mug", priceCents: 1_200, available: BENCH_STOCK }),
   });
   const text = await response.text();

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { freePort, pollUntil } from "@retail/testing";
 import { ChildProcessError } from "./errors.js";
+import { benchIdentity } from "./identity.js";
 import { benchDir, repoRoot } from "./paths.js";
 
 export { repoRoot } from "./paths.js";
@@ -105,18 +106,25 @@ async function startChild(options: {
  */
 export type RedisTarget = string | Record<string, string>;
 
-/** A real service, from its `src/main.ts`, on a free loopback port. */
-export function startService(
+/** A real service, from its `src/main.ts`, on a free loopback port, trusting the run's tokens. */
+export async function startService(
   name: ServiceName,
   redis: RedisTarget,
   env: Record<string, string> = {},
 ): Promise<Child> {
   const redisEnv = typeof redis === "string" ? { REDIS_URL: redis } : redis;
+  const { jwksFile } = await benchIdentity();
   return startChild({
     name,
     script: "src/main.ts",
     cwd: `${repoRoot}services/${name}`,
-    env: { ...redisEnv, LOG_LEVEL: "warn", NODE_ENV: "production", ...env },
+    env: {
+      ...redisEnv,
+      AUTH_JWKS_FILE: jwksFile,
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+      ...env,
+    },
     readyPath: "/health/ready",
   });
 }
