@@ -118,6 +118,11 @@ export const baseConfigSchema = z.object({
     .url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" })
     .default("redis://localhost:6379"),
   /**
+   * A PEM file of the certificate authorities to trust for a `rediss://` (TLS) Redis,
+   * e.g. a private CA's. Default: unset, Node's built-in authorities.
+   */
+  REDIS_TLS_CA_FILE: z.string().trim().min(1).optional(),
+  /**
    * Seeds of a Redis Cluster, `host:port,host:port`: set, the service connects in
    * cluster mode, with `REDIS_URL`'s credentials and TLS (and its host as one more
    * seed). Default: unset, a single Redis at `REDIS_URL`.

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { RedisClient } from "@retail/bus";
 import {
   Cluster,
@@ -84,7 +85,9 @@ export function createRedisClient(
 ): RedisClient {
   const url = options.url ?? context.config.REDIS_URL;
   const commandTimeout = options.commandTimeoutMs ?? 5_000;
+  const tls = tlsOf(url, context.config.REDIS_TLS_CA_FILE);
   const redisOptions = {
+    ...(tls === undefined ? {} : { tls }),
     maxRetriesPerRequest:
       options.maxRetriesPerRequest === undefined ? 1 : options.maxRetriesPerRequest,
     commandTimeout,
@@ -100,7 +103,7 @@ export function createRedisClient(
           // every command in it failed alike, so after a failover a batch of commands on
           // several slots would hand their MOVED replies to the callers (HTTP 500s).
           enableAutoPipelining: false,
-          redisOptions: { ...redisOptions, ...credentialsOf(url) },
+          redisOptions: { ...credentialsOf(url), ...redisOptions },
         });
   const interval = options.errorLogIntervalMs ?? 10_000;
   let lastLogged = Number.NEGATIVE_INFINITY;
@@ -162,6 +165,12 @@ function clusterSeeds(
   if (host !== "" && !seeds.some((seed) => seed.host === host && seed.port === port))
     seeds.push({ host, port });
   return seeds;
+}
+
+/** TLS options for a `rediss://` URL (trusting `caFile`'s authorities when given); none otherwise. */
+function tlsOf(url: string, caFile: string | undefined): RedisOptions["tls"] {
+  if (new URL(url).protocol !== "rediss:") return undefined;
+  return caFile === undefined ? {} : { ca: readFileSync(caFile, "utf8") };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
 
 /**
  * A one-off connection for a few admin commands: no retries, no reconnects, errors
@@ -7,8 +7,10 @@ import { Redis } from "ioredis";
 export async function withOneOffClient<T>(
   target: { host: string; port: number } | string,
   work: (admin: Redis) => Promise<T>,
+  extra: RedisOptions = {},
 ): Promise<T> {
   const options = {
+    ...extra,
     lazyConnect: true,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,

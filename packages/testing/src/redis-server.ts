@@ -28,6 +28,11 @@ export interface RedisServerOptions {
   args?: string[];
   /** Milliseconds to wait for the server to accept connections. Default 60 000. */
   startupTimeoutMs?: number;
+  /**
+   * Serve TLS only (`rediss://`), with a certificate for `localhost` and 127.0.0.1 from
+   * a certificate authority made at start ({@link RedisServer.tlsCa}). Default false.
+   */
+  tls?: boolean;
 }
 
 /**
@@ -36,8 +41,10 @@ export interface RedisServerOptions {
  * clients can reconnect to the same address.
  */
 export interface RedisServer extends AsyncDisposable {
-  /** `redis://127.0.0.1:<port>`. */
+  /** `redis://127.0.0.1:<port>`, or `rediss://` for a TLS server. */
   readonly url: string;
+  /** The PEM certificate of the authority that signed a TLS server's certificate. */
+  readonly tlsCa: string | undefined;
   readonly host: string;
   readonly port: number;
   /** The Docker container's id, e.g. for `docker exec` of tools that ship in the image. */
@@ -74,18 +81,38 @@ export interface RedisServer extends AsyncDisposable {
 /** Start a fresh Redis container. Always pair with `dispose()` (or `await using`). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const hostPort = await freePort(); // released for Docker to bind
+  const args = [...persistenceArgs(options.persistence ?? "aof"), ...(options.args ?? [])];
   const container = await new GenericContainer(REDIS_IMAGE)
-    .withCommand([
-      "redis-server",
-      ...persistenceArgs(options.persistence ?? "aof"),
-      ...(options.args ?? []),
-    ])
+    .withCommand(options.tls ? ["sh", "-c", tlsStart(args)] : ["redis-server", ...args])
     .withExposedPorts({ container: 6379, host: hostPort })
     .withLabels({ [CONTAINER_LABEL]: "redis" })
     .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
     .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
     .start();
-  return new ContainerRedisServer(container, hostPort);
+  const tlsCa = options.tls
+    ? (await container.exec(["cat", `${TLS_DIRECTORY}/ca.crt`])).output
+    : undefined;
+  return new ContainerRedisServer(container, hostPort, tlsCa);
+}
+
+const TLS_DIRECTORY = "/tmp/tls";
+
+/**
+ * A shell script that makes a certificate authority and a server certificate for
+ * localhost and 127.0.0.1 with the image's openssl, then serves TLS only on 6379. Not
+ * started by the image's entrypoint, which would turn protected mode off: done here.
+ */
+function tlsStart(args: readonly string[]): string {
+  const quoted = args.map((arg) => `'${arg.replaceAll("'", "'\\''")}'`).join(" ");
+  return [
+    "set -e",
+    `mkdir -p ${TLS_DIRECTORY} && cd ${TLS_DIRECTORY}`,
+    'openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=retail-test-ca" -keyout ca.key -out ca.crt 2>/dev/null',
+    'openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key -out server.csr 2>/dev/null',
+    'printf "subjectAltName=DNS:localhost,IP:127.0.0.1\n" > san.cnf',
+    "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.cnf -out server.crt 2>/dev/null",
+    `exec redis-server --port 0 --tls-port 6379 --tls-cert-file ${TLS_DIRECTORY}/server.crt --tls-key-file ${TLS_DIRECTORY}/server.key --tls-ca-cert-file ${TLS_DIRECTORY}/ca.crt --tls-auth-clients no --protected-mode no ${quoted}`,
+  ].join("\n");
 }
 
 function persistenceArgs(persistence: "aof" | "none"): string[] {
@@ -103,8 +130,9 @@ class ContainerRedisServer implements RedisServer {
   constructor(
     private readonly container: StartedTestContainer,
     readonly port: number,
+    readonly tlsCa: string | undefined,
   ) {
-    this.url = `redis://${this.host}:${port}`;
+    this.url = `${tlsCa === undefined ? "redis" : "rediss"}://${this.host}:${port}`;
     this.containerId = container.getId();
   }
 
@@ -155,7 +183,7 @@ class ContainerRedisServer implements RedisServer {
   }
 
   client(options: RedisOptions = {}): Redis {
-    const client = new Redis(this.url, options);
+    const client = new Redis(this.url, { ...this.tlsOptions(), ...options });
     // Tests see failures through rejected commands; without a listener ioredis
     // prints every expected connection error of a fault test.
     client.on("error", () => {});
@@ -188,6 +216,10 @@ class ContainerRedisServer implements RedisServer {
   }
 
   private withAdminClient<T>(work: (admin: Redis) => Promise<T>): Promise<T> {
-    return withOneOffClient(this.url, work);
+    return withOneOffClient(this.url, work, this.tlsOptions());
+  }
+
+  private tlsOptions(): RedisOptions {
+    return this.tlsCa === undefined ? {} : { tls: { ca: this.tlsCa } };
   }
 }
