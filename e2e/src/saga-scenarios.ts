@@ -3,6 +3,10 @@ import { orderBody, type System, type SystemRedis, startSystem } from "./system.
 
 const SLOW = { timeout: 20_000, interval: 100 };
 
+/** The shopper of these scenarios, with the token their app would hold. */
+const CUSTOMER = "customer-1";
+const CUSTOMER_SCOPES = ["orders:write", "orders:read"] as const;
+
 /**
  * The saga's scenarios, on the Redis `redis()` gives once the file's `beforeAll` hooks
  * have run: `saga.test.ts` runs them on a single server, `saga.cluster.test.ts` on a
@@ -21,10 +25,13 @@ export function describeSaga(
 
 function sagaScenarios(redis: () => SystemRedis): void {
   let system: System;
+  /** `authorization` of the customer's own token: they place, follow and cancel their orders. */
+  let customer: { authorization: string };
   const placedOrders: string[] = [];
 
   beforeAll(async () => {
     system = await startSystem(redis());
+    customer = { authorization: await system.identity.bearer(CUSTOMER, [...CUSTOMER_SCOPES]) };
   });
   afterAll(async () => {
     await system?.close();
@@ -46,15 +53,21 @@ function sagaScenarios(redis: () => SystemRedis): void {
     const response = await system.inventory.inject({
       method: "POST",
       url: "/orders",
-      headers,
-      payload: orderBody("customer-1", sku, quantity, country),
+      headers: { ...customer, ...headers },
+      payload: orderBody(CUSTOMER, sku, quantity, country),
     });
     if (response.statusCode === 201) placedOrders.push(response.json().orderId);
     return response;
   }
 
   const order = async (orderId: string) =>
-    (await system.inventory.inject({ url: `/orders/${orderId}` })).json();
+    (await system.inventory.inject({ url: `/orders/${orderId}`, headers: customer })).json();
+  const cancel = (orderId: string) =>
+    system.inventory.inject({
+      method: "POST",
+      url: `/orders/${orderId}/cancel`,
+      headers: customer,
+    });
   const stock = async (sku: string) =>
     (await system.inventory.inject({ url: `/products/${sku}` })).json();
   const shipments = async (orderId: string) =>
@@ -103,10 +116,7 @@ function sagaScenarios(redis: () => SystemRedis): void {
     const { orderId } = (await placeOrder("SAGA-CANCEL", 2)).json();
     await vi.waitFor(async () => expect(await shipments(orderId)).toHaveLength(1), SLOW);
 
-    const requested = await system.inventory.inject({
-      method: "POST",
-      url: `/orders/${orderId}/cancel`,
-    });
+    const requested = await cancel(orderId);
     expect(requested.statusCode).toBe(202);
     expect(requested.json()).toMatchObject({ orderId, status: "cancel_requested" });
 
@@ -134,12 +144,31 @@ function sagaScenarios(redis: () => SystemRedis): void {
       async () => expect(["dispatched", "delivered"]).toContain((await order(orderId)).status),
       SLOW,
     );
-    const refused = await system.inventory.inject({
-      method: "POST",
-      url: `/orders/${orderId}/cancel`,
-    });
+    const refused = await cancel(orderId);
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe("already_dispatched");
+  });
+
+  it("keeps an order to its customer: another customer can neither see nor cancel it, and nobody without a token", async () => {
+    await product("SAGA-MINE", 5);
+    const { orderId } = (await placeOrder("SAGA-MINE", 1)).json();
+    const stranger = {
+      authorization: await system.identity.bearer("customer-2", [...CUSTOMER_SCOPES]),
+    };
+    const seen = await system.inventory.inject({ url: `/orders/${orderId}`, headers: stranger });
+    expect(seen.statusCode).toBe(404);
+    const cancelled = await system.inventory.inject({
+      method: "POST",
+      url: `/orders/${orderId}/cancel`,
+      headers: stranger,
+    });
+    expect(cancelled.statusCode).toBe(404);
+    const anonymous = await system.inventory.inject({
+      url: `/orders/${orderId}`,
+      headers: { authorization: "" },
+    });
+    expect(anonymous.statusCode).toBe(401);
+    expect((await order(orderId)).orderId).toBe(orderId);
   });
 
   it("compensates a shipment that fails (unsupported country): reservation released, order failed", async () => {

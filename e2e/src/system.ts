@@ -6,6 +6,12 @@ import {
   stockInvariantViolations,
 } from "@retail/inventory";
 import { notificationsService } from "@retail/notifications";
+import {
+  ALL_SCOPES,
+  authorizeInjects,
+  type TestIdentity,
+  testIdentity,
+} from "@retail/service-kit/testing";
 import { type ShippingService, shippingService } from "@retail/shipping";
 import { freePort, type RedisCluster } from "@retail/testing";
 import { Redis } from "ioredis";
@@ -91,9 +97,12 @@ export async function startSystem(
   options: SystemOptions & { listen?: boolean } = {},
 ): Promise<System & { urls?: SystemUrls }> {
   const listen = options.listen === true;
+  // The test process's identity provider: the services trust its public key set.
+  const identity = await testIdentity();
   /** Environment shared by the services in these tests. */
   const environment = (extra: Record<string, string>): Record<string, string> => ({
     ...redisEnvironment(redis),
+    AUTH_JWKS_FILE: identity.jwksFile,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...extra,
   });
@@ -144,8 +153,14 @@ export async function startSystem(
     notifications.start(),
   ]);
   const checks = checkClient(redis);
+  // Staff that may do anything, for every inject without a token of its own: the saga
+  // tests are about the saga; a test about who may do what passes its own header.
+  const staff = await identity.bearer(STAFF, ALL_SCOPES);
+  for (const app of [inventory.app, shipping.app, monitoring.app, notifications.app])
+    authorizeInjects(app, staff);
 
   return {
+    identity,
     inventory: inventory.app,
     shipping: shipping.app,
     monitoring: monitoring.app,
@@ -174,7 +189,16 @@ export async function startSystem(
   };
 }
 
+/** The subject of the staff token the harness's injects carry by default. */
+export const STAFF = "e2e-staff";
+
 export interface System {
+  /**
+   * The identity provider the services trust (`AUTH_JWKS_FILE`): `identity.bearer(subject,
+   * scopes)` for a request of someone in particular. Injects without an `authorization`
+   * header carry a staff token with every scope.
+   */
+  identity: TestIdentity;
   inventory: InventoryService["app"];
   shipping: ShippingService["app"];
   monitoring: ClientMonitoringService["app"];
