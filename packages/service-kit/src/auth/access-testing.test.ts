@@ -68,6 +68,11 @@ describe("the access-control proof", () => {
       ].join("\n"),
     );
     expectReadmeRouteTable(`# Orders\n\n${table}\n`, app);
+    // Padded by a formatter, it still counts.
+    const padded = table.replaceAll("| `GET /products` |", "| `GET /products`        |");
+    expectReadmeRouteTable(`# Orders\n\n${padded}\n`, app);
     expect(() => expectReadmeRouteTable("# Orders\n", app)).toThrow();
+    const missing = table.split("\n").slice(0, -1).join("\n");
+    expect(() => expectReadmeRouteTable(missing, app)).toThrow();
   });
 });
