@@ -22,6 +22,12 @@ export const configSchema = z.object({
   SEED_DEMO_CATALOG: envFlag().default(true),
   /** `available` at or below this counts as low stock (stock.low), unless a product sets its own. Default 5. */
   LOW_STOCK_THRESHOLD: envInt({ min: 0, max: 1_000_000_000 }).default(5),
+  /**
+   * Orders one customer may place per minute (`POST /orders`, 429 `rate_limited` past
+   * it), counted in Redis over all instances; staff tokens (`orders:all`) are exempt.
+   * Stricter than the kit's limit per principal. `0`: none. Default 30.
+   */
+  ORDERS_PER_MINUTE_PER_CUSTOMER: envInt({ min: 0 }).default(30),
   /** How long an `Idempotency-Key` of `POST /orders` is remembered, in seconds. Default 86 400 (a day). */
   IDEMPOTENCY_TTL_SECONDS: envInt({ min: 1 }).default(86_400),
   /**

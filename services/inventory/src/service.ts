@@ -43,7 +43,9 @@ export const inventoryService = defineService({
     return {
       async routes(app) {
         await app.register(productRoutes(products));
-        await app.register(orderRoutes(orders, placement, ordersCounter));
+        await app.register(
+          orderRoutes(orders, placement, ordersCounter, config.ORDERS_PER_MINUTE_PER_CUSTOMER),
+        );
       },
       handlers: inventoryHandlers({ orders, saga }),
       async beforeStart() {

@@ -37,12 +37,24 @@ export function orderRoutes(
   orders: OrderStore,
   placement: OrderPlacement,
   placed: Counter<"outcome">,
+  ordersPerMinutePerCustomer: number,
 ): RoutesPlugin {
   return async (app) => {
     app.post(
       "/orders",
       {
-        config: { scope: "orders:write" },
+        config: {
+          scope: "orders:write",
+          // One customer's flood of orders would reserve the stock everybody buys from.
+          rateLimit:
+            ordersPerMinutePerCustomer === 0
+              ? false
+              : {
+                  max: ordersPerMinutePerCustomer,
+                  timeWindow: 60_000,
+                  allowList: (request) => request.principal.has("orders:all"),
+                },
+        },
         schema: {
           tags: ["orders"],
           summary: "Place an order: reserve every line, all or nothing (publishes order.placed)",
@@ -54,6 +66,7 @@ export function orderRoutes(
             403: errorBodySchema,
             409: errorBodySchema,
             422: errorBodySchema,
+            429: errorBodySchema,
             // Redis unreachable: retry with the same Idempotency-Key (see the README)
             503: errorBodySchema,
           },
