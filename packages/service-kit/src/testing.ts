@@ -16,6 +16,7 @@ import { catalog, partitionsOf, type RetailPayload, type RetailTopicName } from 
 import fc from "fast-check";
 import { expect, vi } from "vitest";
 import { errorBodySchema } from "./errors.js";
+import type { Registry } from "./metrics.js";
 
 export {
   type AccessCase,
@@ -93,4 +94,36 @@ export function expectKeysInServiceSlot(service: string, keys: KeyBuilders): voi
   expect(built.length).toBeGreaterThan(Object.keys(keys).length);
   const slot = keySlot(outboxKey(service));
   for (const key of built) expect(keySlot(key), key).toBe(slot);
+}
+
+/** Statuses that refuse a request's input: such a request must write nothing. */
+export const REFUSED_STATUSES: ReadonlySet<number> = new Set([
+  400, 401, 403, 404, 405, 413, 414, 415, 422,
+]);
+
+/**
+ * The serialized value (`DUMP`) of every key matching `pattern` (a service's state:
+ * `{<service>}:*`), except the rate limiter's counters, which count refused requests
+ * too. Compare two snapshots to see that a request wrote nothing. For tests on a small
+ * keyspace: it reads every matching key.
+ */
+export async function keyspaceSnapshot(
+  redis: RedisClient,
+  pattern: string,
+): Promise<Map<string, string>> {
+  const snapshot = new Map<string, string>();
+  for (const key of await redis.keys(pattern)) {
+    if (key.includes(":rate-limit:")) continue;
+    const value = await redis.dumpBuffer(key);
+    if (value !== null) snapshot.set(key, value.toString("hex"));
+  }
+  return snapshot;
+}
+
+/** How many events a service's bus has committed or published so far (its own metric). */
+export async function eventsPublished(registry: Registry): Promise<number> {
+  const metric = registry.getSingleMetric("bus_events_published_total");
+  if (metric === undefined) return 0;
+  const { values } = await metric.get();
+  return values.reduce((sum, { value }) => sum + value, 0);
 }

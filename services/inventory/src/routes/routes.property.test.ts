@@ -1,4 +1,10 @@
-import { expectClientSafe, headerValue } from "@retail/service-kit/testing";
+import {
+  eventsPublished,
+  expectClientSafe,
+  headerValue,
+  keyspaceSnapshot,
+  REFUSED_STATUSES,
+} from "@retail/service-kit/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -109,6 +115,7 @@ describe("any client input, at every route", () => {
   async function fuzzTarget() {
     const service = await testbed.service({ SEED_DEMO_CATALOG: "true", BODY_LIMIT_BYTES: "8192" });
     const orderIds: string[] = [];
+    const redis = testbed.client();
     return {
       service,
       /** A path id: a real SKU or order id, or anything at all. */
@@ -124,8 +131,15 @@ describe("any client input, at every route", () => {
         headers?: Record<string, string>;
         payload?: string | Buffer;
       }) {
+        const stateBefore = await keyspaceSnapshot(redis, "{inventory}:*");
+        const eventsBefore = await eventsPublished(service.metrics);
         const response = (await service.app.inject(request)) as Reply;
         expectClientSafe(response);
+        // A refused request leaves no trace: no state written, no event committed.
+        if (REFUSED_STATUSES.has(response.statusCode)) {
+          expect(await keyspaceSnapshot(redis, "{inventory}:*")).toEqual(stateBefore);
+          expect(await eventsPublished(service.metrics)).toBe(eventsBefore);
+        }
         if (response.statusCode === 201 && request.url.startsWith("/orders")) {
           orderIds.push(response.json<{ orderId: string }>().orderId);
         }
@@ -143,7 +157,7 @@ describe("any client input, at every route", () => {
     await expectStockInvariant(testbed.client());
   }
 
-  it("never answers 5xx to arbitrary JSON bodies, and keeps the stock invariant", async () => {
+  it("never answers 5xx to arbitrary JSON bodies, writes nothing for a refused one, and keeps the stock invariant", async () => {
     const target = await fuzzTarget();
     await fc.assert(
       fc.asyncProperty(
