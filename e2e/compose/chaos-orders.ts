@@ -2,9 +2,17 @@
 
 import { orderBody } from "../src/system.js";
 import { type Answer, type Tally, untilAnswered } from "./load.js";
+import { authorized } from "./stack.js";
 
 const INVENTORY = "http://127.0.0.1:3001";
 const RUN = Date.now().toString(36);
+const CUSTOMER = "chaos-customer";
+let customer: Promise<{ authorization: string }> | undefined;
+/** The customer's own token: they place and cancel their orders. */
+const customerHeaders = () => {
+  customer ??= authorized(CUSTOMER, ["orders:write", "orders:read"]);
+  return customer;
+};
 
 export interface Plan {
   index: number;
@@ -31,12 +39,18 @@ export function planOf(index: number): Plan {
 
 /** Place one order, retrying with its Idempotency-Key; ask to cancel it at once if planned. */
 export async function placeAndMaybeCancel(tally: Tally, plan: Plan): Promise<Outcome> {
-  const body = orderBody("chaos-customer", plan.sku, 1, plan.country);
-  const key = { "idempotency-key": `chaos-${RUN}-${plan.index}` };
-  const placed = await untilAnswered(tally, "POST", `${INVENTORY}/orders`, body, key);
+  const body = orderBody(CUSTOMER, plan.sku, 1, plan.country);
+  const headers = { ...(await customerHeaders()), "idempotency-key": `chaos-${RUN}-${plan.index}` };
+  const placed = await untilAnswered(tally, "POST", `${INVENTORY}/orders`, body, headers);
   if (!plan.cancel || placed?.status !== 201) return { plan, ...(placed && { placed }) };
   const url = `${INVENTORY}/orders/${placed.body.orderId}/cancel`;
-  const cancelled = await untilAnswered(tally, "POST", url, { reason: "chaos test" });
+  const cancelled = await untilAnswered(
+    tally,
+    "POST",
+    url,
+    { reason: "chaos test" },
+    await customerHeaders(),
+  );
   return { plan, placed, ...(cancelled && { cancelled }) };
 }
 

@@ -5,7 +5,7 @@ import { stockInvariantViolations } from "@retail/inventory/testing";
 import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { orderBody } from "../src/system.js";
-import { compose, containersOf, docker, URLS, waitUntil } from "./stack.js";
+import { bearer, compose, containersOf, docker, URLS, waitUntil } from "./stack.js";
 
 const INVENTORY = URLS.inventory;
 const MONITORING = URLS["client-monitoring"];
@@ -23,14 +23,19 @@ interface PlacedOrder {
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers of the services under test, checked by the assertions
 type Json = any;
 
+/** A request of staff that may do anything (a token with every scope). */
 async function http(
   method: string,
   url: string,
   body?: unknown,
 ): Promise<{ status: number; body: Json }> {
+  const authorization = await bearer();
   const response = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers:
+      body === undefined
+        ? { authorization }
+        : { authorization, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });

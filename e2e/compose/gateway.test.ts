@@ -1,15 +1,29 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compose, containersOf, docker, URLS, waitForHealthyStack, waitUntil } from "./stack.js";
+import {
+  authorized,
+  bearer,
+  compose,
+  containersOf,
+  docker,
+  URLS,
+  waitForHealthyStack,
+  waitUntil,
+} from "./stack.js";
 
-/** Shipping's `GET /shipments` requests a replica has served, from its own /metrics. */
+/** The carrier's side: shipping's API needs shipping:operate. */
+const operator = () => authorized("e2e-carrier", ["shipping:operate"]);
+
+/** Shipping's `GET /shipments` requests a replica has served, from its own /metrics (ops:read). */
 async function listRequestsServed(container: string): Promise<number> {
   const metrics = await docker(
     "exec",
+    "-e",
+    `AUTHORIZATION=${await bearer("e2e-ops", ["ops:read"])}`,
     container,
     "node",
     "-e",
-    "fetch('http://127.0.0.1:3002/metrics').then((r) => r.text()).then((t) => process.stdout.write(t))",
+    "fetch('http://127.0.0.1:3002/metrics', { headers: { authorization: process.env.AUTHORIZATION } }).then((r) => r.text()).then((t) => process.stdout.write(t))",
   );
   let served = 0;
   for (const [, count] of metrics.matchAll(
@@ -37,7 +51,7 @@ describe("docker compose: shipping's front door is localhost:3002, with one repl
   it("answers shipping's API on the documented URL, passing the correlation id through", async () => {
     const correlationId = randomUUID();
     const response = await fetch(`${URLS.shipping}/shipments?orderId=${randomUUID()}`, {
-      headers: { "x-correlation-id": correlationId },
+      headers: { "x-correlation-id": correlationId, ...(await operator()) },
       signal: AbortSignal.timeout(10_000),
     });
     expect(response.status).toBe(200);
@@ -70,6 +84,7 @@ describe("docker compose: shipping's front door is localhost:3002, with one repl
       async () => {
         for (let index = 0; index < 10; index += 1) {
           const response = await fetch(`${URLS.shipping}/shipments?orderId=${randomUUID()}`, {
+            headers: await operator(),
             signal: AbortSignal.timeout(10_000),
           });
           expect(response.status).toBe(200);

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { bearer } from "./stack.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers of the services under test, checked by the assertions
 export type Json = any;
@@ -43,7 +44,13 @@ export interface Answer {
   body: Json;
 }
 
-/** One request, tallied; `undefined` when no HTTP answer came (refused, reset, timed out). */
+/** The staff token of the tests' requests that carry none of their own. */
+let staff: Promise<string> | undefined;
+
+/**
+ * One request, tallied; `undefined` when no HTTP answer came (refused, reset, timed
+ * out). It carries a staff token unless `headers` has an `authorization` of its own.
+ */
 export async function request(
   tally: Tally,
   method: string,
@@ -51,10 +58,13 @@ export async function request(
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<(Answer & { retryAfterMs?: number }) | undefined> {
+  staff ??= bearer();
+  const authorized = { authorization: await staff, ...headers };
   try {
     const response = await fetch(url, {
       method,
-      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      headers:
+        body === undefined ? authorized : { "content-type": "application/json", ...authorized },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });

@@ -2,16 +2,19 @@ import { randomUUID } from "node:crypto";
 import { openSse, type SseClient } from "@retail/testing";
 import { beforeAll, describe, expect, it } from "vitest";
 import { orderBody } from "../src/system.js";
-import { URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "./stack.js";
+import { authorized, URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "./stack.js";
 
 const INVENTORY = URLS.inventory;
 const NOTIFICATIONS = URLS.notifications;
 const SKU = "E2E-NOTIFY";
 
+/** The customer's own token, as their app holds it: their orders and notifications. */
+const customer = (customerId: string) => authorized(customerId, ["orders:write", "orders:read"]);
+
 async function placeOrder(customerId: string): Promise<string> {
   const response = await fetch(`${INVENTORY}/orders`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...(await customer(customerId)) },
     body: JSON.stringify(orderBody(customerId, SKU)),
     signal: AbortSignal.timeout(10_000),
   });
@@ -25,6 +28,7 @@ interface Kept {
 
 async function kept(customerId: string): Promise<Kept["notifications"]> {
   const response = await fetch(`${NOTIFICATIONS}/customers/${customerId}/notifications/kept`, {
+    headers: await customer(customerId),
     signal: AbortSignal.timeout(10_000),
   });
   expect(response.status).toBe(200);
@@ -42,7 +46,10 @@ describe("docker compose: the notifications service tells customers' apps how th
     await waitUntilReady("notifications", 60_000);
     const stocked = await fetch(`${INVENTORY}/products/${SKU}`, {
       method: "PUT",
-      headers: { "content-type": "application/json" },
+      headers: {
+        "content-type": "application/json",
+        ...(await authorized("e2e-back-office", ["catalog:write"])),
+      },
       body: JSON.stringify({ name: SKU, priceCents: 1_500, available: 100 }),
     });
     expect(stocked.status).toBeLessThan(300);
@@ -50,7 +57,10 @@ describe("docker compose: the notifications service tells customers' apps how th
 
   it("streams confirmed, dispatched and delivered to the customer's connected app as the order goes", async () => {
     const customerId = `e2e-live-${randomUUID()}`;
-    const app = await openSse(`${NOTIFICATIONS}/customers/${customerId}/notifications`);
+    const app = await openSse(
+      `${NOTIFICATIONS}/customers/${customerId}/notifications`,
+      await customer(customerId),
+    );
     try {
       expect(app.status).toBe(200);
       await waitUntil(
@@ -89,7 +99,10 @@ describe("docker compose: the notifications service tells customers' apps how th
       "delivered",
     ]);
 
-    const app = await openSse(`${NOTIFICATIONS}/customers/${customerId}/notifications`);
+    const app = await openSse(
+      `${NOTIFICATIONS}/customers/${customerId}/notifications`,
+      await customer(customerId),
+    );
     try {
       await waitUntil(
         "the stream to be live",
@@ -107,7 +120,9 @@ describe("docker compose: the notifications service tells customers' apps how th
   });
 
   it("shows its consumer group on client-monitoring's /stats, which the dashboard draws", async () => {
-    const response = await fetch(`${URLS["client-monitoring"]}/stats`);
+    const response = await fetch(`${URLS["client-monitoring"]}/stats`, {
+      headers: await authorized("e2e-ops", ["ops:read"]),
+    });
     const { groups } = (await response.json()) as { groups: { topic: string; group: string }[] };
     const topics = groups
       .filter((group) => group.group === "notifications")

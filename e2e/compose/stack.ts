@@ -1,6 +1,12 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import {
+  type DevSigningKey,
+  devSigningKeyFrom,
+  SCOPE_NAMES,
+  type Scope,
+} from "@retail/service-kit";
 
 const run = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -142,4 +148,56 @@ export async function killAndRestart(service: string): Promise<void> {
     100,
   );
   await compose("start", service);
+}
+
+let signingKey: Promise<DevSigningKey> | undefined;
+
+/**
+ * The stack's signing key, read once out of its auth-keys volume through the retail
+ * CLI's container (which mounts it read-only): the tests sign their tokens as the
+ * demo's token issuers (the CLI, loadgen) do, for whichever customer or client app
+ * they act as.
+ */
+export function stackSigningKey(): Promise<DevSigningKey> {
+  signingKey ??= compose(
+    "run",
+    "--rm",
+    "-T",
+    "--entrypoint",
+    "cat",
+    "retail",
+    "/keys/signing-key.jwk.json",
+  ).then((jwk) => devSigningKeyFrom(JSON.parse(jwk)));
+  return signingKey;
+}
+
+/** Every scope: the tests' default caller, staff that may do anything. */
+export const STAFF_SCOPES: readonly Scope[] = SCOPE_NAMES;
+
+/** What `retail token --dashboard` grants: the dashboard page's calls. */
+export const DASHBOARD_SCOPES: readonly Scope[] = [
+  "ops:read",
+  "pii:read",
+  "clients:admin",
+  "orders:read",
+  "orders:all",
+  "orders:write",
+  "catalog:read",
+];
+
+/** `Bearer <token>` of `subject` with `scopes` (default: staff), signed with the stack's key. */
+export async function bearer(
+  subject = "e2e-staff",
+  scopes: readonly Scope[] = STAFF_SCOPES,
+): Promise<string> {
+  const key = await stackSigningKey();
+  return `Bearer ${await key.sign({ subject, scopes, expiresInSeconds: 3_600 })}`;
+}
+
+/** `{ authorization }` headers of {@link bearer}. */
+export async function authorized(
+  subject?: string,
+  scopes?: readonly Scope[],
+): Promise<{ authorization: string }> {
+  return { authorization: await bearer(subject, scopes) };
 }

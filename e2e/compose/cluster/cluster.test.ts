@@ -1,7 +1,16 @@
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ordersThroughFaults } from "../orders-through-faults.js";
-import { compose, URLS, waitForHealthyStack, waitUntil, waitUntilReady } from "../stack.js";
+import {
+  authorized,
+  bearer,
+  compose,
+  DASHBOARD_SCOPES,
+  URLS,
+  waitForHealthyStack,
+  waitUntil,
+  waitUntilReady,
+} from "../stack.js";
 import { type Failover, killMasterOf } from "./failover.js";
 import {
   adminCluster,
@@ -61,6 +70,7 @@ let failover: Failover | undefined;
 /** GET /stats: each partition stream and the master client-monitoring names for it. */
 async function mastersInStats(): Promise<Map<string, string | null>> {
   const response = await fetch(`${URLS["client-monitoring"]}/stats`, {
+    headers: await authorized("e2e-ops", ["ops:read"]),
     signal: AbortSignal.timeout(10_000),
   });
   const stats = (await response.json()) as {
@@ -168,7 +178,9 @@ describe("docker compose on a Redis Cluster: 3 masters, 3 replicas, the same ser
     });
     try {
       const page = await browser.newPage();
-      await page.goto(URLS["client-monitoring"]);
+      // the dashboard reads its token from the fragment, as `retail token --dashboard` prints it
+      const token = (await bearer("dashboard", DASHBOARD_SCOPES)).slice("Bearer ".length);
+      await page.goto(`${URLS["client-monitoring"]}/#token=${token}`);
       const placed = page.locator('#groups li[data-topic="order.placed"] .master');
       const expected = [...truth]
         .filter(([stream]) => stream.startsWith("stream:{order.placed:"))
