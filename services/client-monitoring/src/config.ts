@@ -23,8 +23,12 @@ export const configSchema = z.object({
   CLIENT_SWEEP_INTERVAL_MS: envInt({ min: 1 }).default(1_000),
   /** An offline client not seen for this long is forgotten (left out of GET /clients). Default 7 days. */
   CLIENT_FORGET_AFTER_MS: envInt({ min: 1 }).default(7 * 24 * 60 * 60 * 1000),
-  /** Largest accepted POST /telemetry body, in bytes. Default 524 288 (512 KiB). */
-  TELEMETRY_BODY_LIMIT_BYTES: envInt({ min: 1 }).default(524_288),
+  /**
+   * Largest accepted POST /telemetry body, in bytes. Default 65 536 (64 KiB): a full
+   * batch of ordinary events fits many times over, and every accepted byte is kept in
+   * the client.telemetry stream for a day (the README says why this figure).
+   */
+  TELEMETRY_BODY_LIMIT_BYTES: envInt({ min: 1 }).default(65_536),
   /** How often the dead-letter counts are compared with the last seen ones. Default 10 000. */
   DEAD_LETTER_CHECK_INTERVAL_MS: envInt({ min: 1 }).default(10_000),
   /** How often every Redis node's memory is compared with its `maxmemory`. Default 10 000. */
@@ -44,6 +48,18 @@ export const configSchema = z.object({
   SSE_HEARTBEAT_INTERVAL_MS: envInt({ min: 1 }).default(15_000),
   /** Reconnection delay suggested to SSE clients (the `retry:` line). Default 3 000. */
   SSE_RETRY_MS: envInt({ min: 0 }).default(3_000),
+  /**
+   * Most SSE streams (live feed and client message streams together) open at once on
+   * this instance; one more is answered 503 too_many_streams. Default 1 000.
+   */
+  SSE_MAX_STREAMS: envInt({ min: 1 }).default(1_000),
+  /**
+   * Most SSE streams one caller (a token's subject) may hold open at once on this
+   * instance; one more is answered 429 too_many_principal_streams, so one leaked or
+   * greedy token cannot take `SSE_MAX_STREAMS` from everybody else. Default 5 (a
+   * client app's one stream, an operator's few dashboard tabs).
+   */
+  SSE_MAX_STREAMS_PER_PRINCIPAL: envInt({ min: 1 }).default(5),
   /** An SSE client this many bytes behind is disconnected (it reconnects). Default 1 048 576. */
   SSE_MAX_BUFFERED_BYTES: envInt({ min: 1 }).default(1_048_576),
 });

@@ -1,7 +1,6 @@
 import { examplePayloads, topicsConsumedBy } from "@retail/contracts";
-import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
-import { useMonitoring } from "../test/harness.js";
+import { openStream, useMonitoring } from "../test/harness.js";
 import { clientMonitoringHandlers } from "./handlers.js";
 import type { LiveFeed } from "./live-feed.js";
 import type { EventLog } from "./store/event-log.js";
@@ -70,7 +69,7 @@ describe("the handler of every topic", () => {
 
   it("records and relays an event once when it is published twice with the same id", async () => {
     const monitor = await monitoring.instance();
-    const stream = await openSse(`${await monitor.url()}/events/stream`);
+    const stream = await openStream(`${await monitor.url()}/events/stream`);
     try {
       await vi.waitFor(() => expect(stream.comments).toContain("connected"));
       const inventory = monitoring.bus("inventory");

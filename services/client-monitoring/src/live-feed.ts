@@ -1,5 +1,6 @@
+import type { Writable } from "node:stream";
 import type { BroadcastChannel, Bus, Envelope } from "@retail/bus";
-import type { RetailCatalog } from "@retail/contracts";
+import { catalog, maskPersonalData, type RetailCatalog } from "@retail/contracts";
 import type { SseStream } from "@retail/service-kit";
 import type { Logger } from "pino";
 import { type EventView, eventViewSchema } from "./schemas.js";
@@ -11,9 +12,17 @@ export interface FeedFilter {
   orderId?: string | undefined;
 }
 
-interface Viewer {
+/** How one viewer is served. */
+export interface ViewerOptions {
   filter: FeedFilter;
+  /** Holds `pii:read`: gets names and addresses; everybody else gets them masked. */
+  personalData: boolean;
+}
+
+interface Viewer extends ViewerOptions {
   connection: SseStream;
+  /** The connection's response, which the shared frames are written to. */
+  out: Writable;
 }
 
 /** The compact view of an event that the feed carries. */
@@ -37,6 +46,52 @@ export function orderIdOf(payload: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
 
+/** One SSE message as the kit's `SseStream.send` writes it: `event:`, `id:`, `data:` lines. */
+export function sseFrame(event: string, id: string, data: unknown): string {
+  return `event: ${oneLine(event)}\nid: ${oneLine(id)}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+function oneLine(value: string): string {
+  return value.replace(/[\r\n]/g, " ");
+}
+
+/**
+ * The frames of one event for all the viewers of an instance: the full one and the one
+ * with the topic's personal data masked, each serialized at most once, on first use, and
+ * written as the same string to every viewer that gets it. A topic without personal data
+ * has one frame for both. An event of a topic this instance does not know (a newer
+ * publisher's) has no masked frame: without `pii:read` a viewer does not get it.
+ */
+export class EventFrames {
+  private full: string | undefined;
+  private masked: string | null | undefined;
+
+  constructor(
+    private readonly view: EventView,
+    private readonly serialize: (view: EventView) => string,
+  ) {}
+
+  for(personalData: boolean): string | undefined {
+    if (personalData) return this.fullFrame();
+    if (this.masked === undefined) this.masked = this.maskedFrame();
+    return this.masked ?? undefined;
+  }
+
+  private fullFrame(): string {
+    this.full ??= this.serialize(this.view);
+    return this.full;
+  }
+
+  private maskedFrame(): string | null {
+    const topic = Object.hasOwn(catalog, this.view.type)
+      ? catalog[this.view.type as keyof typeof catalog]
+      : undefined;
+    if (topic === undefined) return null;
+    if ((topic.personalData ?? []).length === 0) return this.fullFrame();
+    return this.serialize({ ...this.view, payload: maskPersonalData(topic, this.view.payload) });
+  }
+}
+
 export function matches(filter: FeedFilter, view: EventView): boolean {
   if (filter.topics && filter.topics.size > 0 && !filter.topics.has(view.type)) return false;
   if (filter.orderId !== undefined)
@@ -44,21 +99,35 @@ export function matches(filter: FeedFilter, view: EventView): boolean {
   return true;
 }
 
+export interface LiveFeedOptions {
+  /** A viewer this many bytes behind is disconnected (it reconnects), as the kit's streams. */
+  maxBufferedBytes: number;
+}
+
 /**
  * The live event feed. Whichever instance handles an event broadcasts its view on the
  * Pub/Sub channel `broadcast:events`; every instance relays what it hears to its own
  * SSE viewers, each through its filter. An instance listens only while it has viewers.
+ * Each event is serialized at most twice per instance (full, masked), whatever the
+ * number of viewers: {@link EventFrames}.
  */
 export class LiveFeed {
   private readonly channel: BroadcastChannel<EventView>;
   private readonly viewers = new Set<Viewer>();
   private subscription: Promise<() => Promise<void>> | undefined;
+  private serialized = 0;
 
   constructor(
     bus: Bus<RetailCatalog>,
     private readonly logger: Logger,
+    private readonly options: LiveFeedOptions,
   ) {
     this.channel = bus.pubsub.broadcast("events", eventViewSchema);
+  }
+
+  /** How many frames this instance has serialized: what "once for all viewers" is held by. */
+  get serializations(): number {
+    return this.serialized;
   }
 
   /** Send an event's view to every instance's viewers. Resolves to how many instances heard it. */
@@ -70,8 +139,8 @@ export class LiveFeed {
    * Relay the feed to a viewer until its connection closes. Resolves once this instance
    * listens to the channel; rejects (and detaches the viewer) when it cannot.
    */
-  async attach(connection: SseStream, filter: FeedFilter): Promise<void> {
-    const viewer: Viewer = { filter, connection };
+  async attach(connection: SseStream, out: Writable, options: ViewerOptions): Promise<void> {
+    const viewer: Viewer = { ...options, connection, out };
     this.viewers.add(viewer);
     connection.onClose(() => this.detach(viewer));
     this.subscription ??= this.channel.subscribe((view) => this.relay(view));
@@ -90,8 +159,33 @@ export class LiveFeed {
   }
 
   private relay(view: EventView): void {
-    for (const { filter, connection } of this.viewers)
-      if (matches(filter, view)) connection.send(view.type, view.id, view);
+    const frames = new EventFrames(view, (shown) => {
+      this.serialized += 1;
+      return sseFrame(shown.type, shown.id, shown);
+    });
+    for (const viewer of this.viewers) {
+      if (!matches(viewer.filter, view)) continue;
+      const frame = frames.for(viewer.personalData);
+      if (frame !== undefined) this.write(viewer, frame);
+    }
+  }
+
+  /**
+   * The kit's `SseStream.send` serializes per stream; the shared frame is written to the
+   * stream's response instead, under the same rule: dropped once closed, and a viewer
+   * more than `maxBufferedBytes` behind is disconnected (its stream sees the close).
+   */
+  private write({ connection, out }: Viewer, frame: string): void {
+    if (!connection.isOpen || out.writableEnded || out.destroyed) return;
+    if (out.writableLength > this.options.maxBufferedBytes) {
+      this.logger.warn(
+        { bufferedBytes: out.writableLength },
+        "live feed viewer is not reading; disconnecting it",
+      );
+      out.destroy();
+      return;
+    }
+    out.write(frame);
   }
 
   private detach(viewer: Viewer): void {

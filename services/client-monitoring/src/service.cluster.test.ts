@@ -1,4 +1,5 @@
 import { catalog, partitionsOf } from "@retail/contracts";
+import { ALL_SCOPES, authorizeInjects, testIdentity } from "@retail/service-kit/testing";
 import { useRedisCluster } from "@retail/testing";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ClientMonitoringService, clientMonitoringService } from "./service.js";
@@ -18,6 +19,7 @@ describe("client-monitoring on a Redis Cluster", () => {
 
   beforeAll(async () => {
     const [first, ...others] = cluster().nodes;
+    const identity = await testIdentity();
     service = await clientMonitoringService.create({
       env: {
         PORT: "0",
@@ -26,9 +28,11 @@ describe("client-monitoring on a Redis Cluster", () => {
         REDIS_CLUSTER_NODES: others.map(({ host, port }) => `${host}:${port}`).join(","),
         CLIENT_SWEEP_INTERVAL_MS: "60000",
         DEAD_LETTER_CHECK_INTERVAL_MS: "60000",
+        AUTH_JWKS_FILE: identity.jwksFile,
       },
       bus: { shutdownTimeoutMs: 2_000 },
     });
+    authorizeInjects(service.app, await identity.bearer("staff", ALL_SCOPES));
     await service.start();
   });
   afterAll(async () => {

@@ -17,6 +17,7 @@ import { ClientRegistry } from "./store/clients.js";
 import { DeadLetterWatch } from "./store/dead-letters.js";
 import { EventLog } from "./store/event-log.js";
 import { RedisMemoryWatch } from "./store/redis-memory.js";
+import { StreamQuota } from "./stream-quota.js";
 
 export { type ClientMonitoringConfig, configSchema } from "./config.js";
 export { SERVICE_NAME } from "./keys.js";
@@ -33,6 +34,7 @@ export const clientMonitoringService = defineService({
   },
   setup({ config, logger, metrics, redis, bus, now }) {
     const hub = new SseHub({
+      maxStreams: config.SSE_MAX_STREAMS,
       heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS,
       retryMs: config.SSE_RETRY_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
@@ -42,7 +44,9 @@ export const clientMonitoringService = defineService({
         registry: metrics,
       },
     });
-    const feed = new LiveFeed(bus, logger);
+    const quota = new StreamQuota(config.SSE_MAX_STREAMS_PER_PRINCIPAL);
+    const streams = { hub, quota };
+    const feed = new LiveFeed(bus, logger, { maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES });
     const alerts = new AlertBook(redis, config.ALERTS_KEPT);
     const events = new EventLog({
       bus,
@@ -71,11 +75,11 @@ export const clientMonitoringService = defineService({
 
     return {
       routes: async (app) => {
-        await app.register(clientRoutes({ clients, messages, hub }));
+        await app.register(clientRoutes({ clients, messages, streams }));
         await app.register(
           telemetryRoutes({ bus, clients, bodyLimitBytes: config.TELEMETRY_BODY_LIMIT_BYTES }),
         );
-        await app.register(eventRoutes({ feed, hub }));
+        await app.register(eventRoutes({ feed, streams }));
         await app.register(timelineRoutes(redis));
         await app.register(statsRoutes({ bus, redis }));
         await app.register(alertRoutes(alerts));
@@ -104,7 +108,7 @@ export const clientMonitoringService = defineService({
       ],
       // Streams never end by themselves: end them so the server can close.
       beforeClose: () => hub.closeAll(),
-      expose: { clients, deadLetters, feed, memory },
+      expose: { clients, deadLetters, feed, memory, hub, quota },
     };
   },
 });

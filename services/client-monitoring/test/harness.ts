@@ -1,8 +1,14 @@
 import { type Bus, type BusOptions, createBus, type Envelope } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
-import { errorBodySchema } from "@retail/service-kit";
-import { topicEvents } from "@retail/service-kit/testing";
-import { useRedisServer } from "@retail/testing";
+import { errorBodySchema, type KitApp, type Scope } from "@retail/service-kit";
+import {
+  ALL_SCOPES,
+  authorizeInjects,
+  type TestIdentity,
+  testIdentity,
+  topicEvents,
+} from "@retail/service-kit/testing";
+import { openSse, type SseClient, useRedisServer } from "@retail/testing";
 import { pino } from "pino";
 import { afterEach, beforeEach, expect } from "vitest";
 import { type ClientMonitoringService, clientMonitoringService } from "../src/service.js";
@@ -22,15 +28,43 @@ const QUIET_ENV = {
   MEMORY_CHECK_INTERVAL_MS: "60000",
 };
 
+/** `Bearer <token>` for `subject` with `scopes`, signed by the test identity provider. */
+export async function bearer(subject: string, scopes: readonly Scope[]): Promise<string> {
+  return (await identity()).provider.bearer(subject, scopes);
+}
+
+/**
+ * An SSE stream over real HTTP (where `authorizeInjects` does not reach), as the
+ * harness's staff caller unless `authorization` is given (`""`: none).
+ */
+export async function openStream(url: string, authorization?: string): Promise<SseClient> {
+  const header = authorization ?? (await identity()).staff;
+  return openSse(url, header === "" ? {} : { authorization: header });
+}
+
 export interface Instance extends ClientMonitoringService {
   /** Listen on a free port (once) and resolve to the base URL. */
   url(): Promise<string>;
 }
 
+/** The subject of the harness's default caller, which holds every scope. */
+export const STAFF = "staff";
+
+/**
+ * The test process's identity provider, and the `authorization` of its staff caller:
+ * `app.inject` sends it unless a test gives its own; requests over real HTTP (the SSE
+ * streams) pass it themselves.
+ */
+export async function identity(): Promise<{ provider: TestIdentity; staff: string }> {
+  const provider = await testIdentity();
+  return { provider, staff: await provider.bearer(STAFF, ALL_SCOPES) };
+}
+
 /**
  * One Redis for the test file (flushed before each test), client-monitoring instances
- * built as main.ts builds them (`clientMonitoringService.create`), and buses standing in for the other services; all
- * closed after each test.
+ * built as main.ts builds them (`clientMonitoringService.create`, trusting the test
+ * identity provider's keys), and buses standing in for the other services; all closed
+ * after each test.
  */
 export function useMonitoring() {
   const redis = useRedisServer({ persistence: "none" });
@@ -51,11 +85,19 @@ export function useMonitoring() {
       env: Record<string, string> = {},
       options: { start?: boolean } = {},
     ): Promise<Instance> {
+      const { provider, staff } = await identity();
       const service = await clientMonitoringService.create({
-        env: { ...QUIET_ENV, REDIS_URL: redis().url, ...env },
+        env: {
+          ...QUIET_ENV,
+          REDIS_URL: redis().url,
+          AUTH_JWKS_FILE: provider.jwksFile,
+          ...env,
+        },
         bus: { subscribeDefaults: { retry: { initialDelayMs: 5, maxDelayMs: 20 } } },
       });
       closers.push(() => service.close());
+      // Tests about heartbeats or timelines are not also about tokens.
+      authorizeInjects(service.app, staff);
       if (options.start !== false) await service.start();
       let address: Promise<string> | undefined;
       return Object.assign(service, {
@@ -91,6 +133,38 @@ export function useMonitoring() {
       }
     },
   };
+}
+
+/**
+ * The instance's app with `inject` sent over a real socket: `app.inject` cannot answer a
+ * stream (it waits for an end that never comes), so an access-control test of the SSE
+ * routes goes through here; a stream's answer is its status, and the stream is dropped.
+ */
+export async function overTheSocket(instance: Instance): Promise<KitApp> {
+  const base = await instance.url();
+  const inject = async (options: {
+    method?: string;
+    url: string;
+    headers?: Record<string, string>;
+    payload?: unknown;
+  }) => {
+    const abort = new AbortController();
+    const headers: Record<string, string> = { ...options.headers };
+    if (headers.authorization === "") delete headers.authorization;
+    if (options.payload !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${base}${options.url}`, {
+      method: options.method ?? "GET",
+      headers,
+      ...(options.payload === undefined ? {} : { body: JSON.stringify(options.payload) }),
+      signal: abort.signal,
+    });
+    if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      abort.abort();
+      return { statusCode: response.status, body: "(a stream)" };
+    }
+    return { statusCode: response.status, body: await response.text() };
+  };
+  return Object.create(instance.app, { inject: { value: inject } }) as KitApp;
 }
 
 /** An error response: its status and the kit's error body with this code. */

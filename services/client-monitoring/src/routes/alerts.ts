@@ -9,6 +9,7 @@ export function alertRoutes(alerts: AlertBook): RoutesPlugin {
     app.get(
       "/alerts",
       {
+        config: { scope: "ops:read" },
         schema: {
           tags: ["alerts"],
           summary: "The most recent alerts, newest first",

@@ -1,6 +1,11 @@
-import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
-import { expectError, type Instance, useMonitoring } from "../../test/harness.js";
+import {
+  bearer,
+  expectError,
+  type Instance,
+  openStream,
+  useMonitoring,
+} from "../../test/harness.js";
 
 /** POST a message to a client through one instance. */
 function sendMessage({ app }: Instance, clientId: string, text: string, correlationId?: string) {
@@ -12,9 +17,9 @@ function sendMessage({ app }: Instance, clientId: string, text: string, correlat
   });
 }
 
-describe("direct messages to client apps", () => {
-  const monitoring = useMonitoring();
+const monitoring = useMonitoring();
 
+describe("direct messages to client apps", () => {
   it("answers 404 client_not_connected when no instance has the client's stream open", async () => {
     const instance = await monitoring.instance();
     expectError(await sendMessage(instance, "till-1", "price update"), 404, "client_not_connected");
@@ -23,7 +28,7 @@ describe("direct messages to client apps", () => {
   it("delivers a message posted to one instance to the client's stream on another", async () => {
     const a = await monitoring.instance({ SSE_RETRY_MS: "1500" });
     const b = await monitoring.instance();
-    const stream = await openSse(`${await a.url()}/clients/till-1/stream`);
+    const stream = await openStream(`${await a.url()}/clients/till-1/stream`);
     try {
       expect(stream.status).toBe(200);
       expect(stream.headers.get("content-type")).toMatch(/^text\/event-stream/);
@@ -64,9 +69,9 @@ describe("direct messages to client apps", () => {
     const a = await monitoring.instance();
     const b = await monitoring.instance();
     const streams = [
-      await openSse(`${await a.url()}/clients/mobile-1/stream`),
-      await openSse(`${await a.url()}/clients/mobile-1/stream`),
-      await openSse(`${await b.url()}/clients/mobile-1/stream`),
+      await openStream(`${await a.url()}/clients/mobile-1/stream`),
+      await openStream(`${await a.url()}/clients/mobile-1/stream`),
+      await openStream(`${await b.url()}/clients/mobile-1/stream`),
     ];
     try {
       for (const stream of streams)
@@ -83,7 +88,7 @@ describe("direct messages to client apps", () => {
 
   it("sends heartbeat comments on an idle stream and ends it when the server shuts down", async () => {
     const a = await monitoring.instance({ SSE_HEARTBEAT_INTERVAL_MS: "20" });
-    const stream = await openSse(`${await a.url()}/clients/till-1/stream`);
+    const stream = await openStream(`${await a.url()}/clients/till-1/stream`);
     await vi.waitFor(() => expect(stream.comments).toContain("heartbeat"));
     await a.app.close();
     await vi.waitFor(() => expect(stream.ended).toBe(true));
@@ -110,5 +115,61 @@ describe("direct messages to client apps", () => {
       400,
       "validation_failed",
     );
+  });
+});
+
+describe("a client app acts only as itself", () => {
+  it("records a heartbeat as the token's subject, and refuses one as another client with 403 client_mismatch", async () => {
+    const { app } = await monitoring.instance();
+    const till = await bearer("till-1", ["clients:report"]);
+    const beat = (clientId: string, authorization: string) =>
+      app.inject({
+        method: "POST",
+        url: `/clients/${clientId}/heartbeat`,
+        headers: { authorization },
+        payload: { app: "till", version: "4.2.0" },
+      });
+    expect((await beat("till-1", till)).statusCode).toBe(204);
+    const refused = await beat("till-2", till);
+    expectError(refused, 403, "client_mismatch");
+    expect(refused.json().error.details).toEqual({ field: "clientId" });
+    // Nothing recorded, nothing announced for the client it pretended to be.
+    expectError(await app.inject({ url: "/clients/till-2" }), 404, "client_not_found");
+    const online = await monitoring.events("client.online");
+    expect(online.map((event) => (event.payload as { clientId: string }).clientId)).toEqual([
+      "till-1",
+    ]);
+    // An operator with clients:admin may record one for any client.
+    const admin = await bearer("ops-1", ["clients:report", "clients:admin"]);
+    expect((await beat("till-2", admin)).statusCode).toBe(204);
+  });
+
+  it("streams a client its own messages, answers another client 404 as an unknown one, and opens nothing for it", async () => {
+    const instance = await monitoring.instance();
+    const base = await instance.url();
+    const till = await bearer("till-1", ["clients:report"]);
+    const refused = await fetch(`${base}/clients/till-2/stream`, {
+      headers: { authorization: till },
+    });
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toMatchObject({ error: { code: "client_not_found" } });
+    expect(instance.expose.hub.size).toBe(0);
+    expect(instance.expose.quota.held("till-1")).toBe(0);
+
+    const own = await openStream(`${base}/clients/till-1/stream`, till);
+    try {
+      expect(own.status).toBe(200);
+      await vi.waitFor(() => expect(own.comments).toContain("connected"));
+      expect((await sendMessage(instance, "till-1", "hello till")).json()).toEqual({
+        delivered: 1,
+      });
+      await vi.waitFor(() =>
+        expect(own.events.map((event) => (event.data as { text: string }).text)).toEqual([
+          "hello till",
+        ]),
+      );
+    } finally {
+      own.close();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import fastifyStatic from "@fastify/static";
 import { dashboardDirectory, topicViews } from "@retail/dashboard";
-import type { RoutesPlugin } from "@retail/service-kit";
+import { type RoutesPlugin, withRouteDefaults } from "@retail/service-kit";
 import { z } from "zod";
 
 export interface DashboardRoutesOptions {
@@ -25,35 +25,49 @@ export function dashboardRoutes(options: DashboardRoutesOptions): RoutesPlugin {
   return async (app) => {
     app.get(
       "/config.json",
-      { schema: { hide: true, response: { 200: dashboardConfigSchema } } },
+      {
+        // The address a browser uses anyway; the page needs it before it has a token.
+        config: { public: true },
+        schema: { hide: true, response: { 200: dashboardConfigSchema } },
+      },
       async (_request, reply) => {
         reply.header("cache-control", "no-store");
         return { inventoryUrl: options.inventoryUrl };
       },
     );
 
-    app.get("/topics.json", { schema: { hide: true } }, async (_request, reply) => {
-      reply.header("cache-control", "no-store");
-      return topicViews;
-    });
-
-    await app.register(fastifyStatic, {
-      root: options.root ?? dashboardDirectory,
-      prefix: "/",
-      // One route per file found at start-up instead of `/*`.
-      wildcard: false,
-      index: "index.html",
-      // Hidden from OpenAPI (the plugin's default, spelled out).
-      schemaHide: true,
-      // Revalidate every time (ETag / Last-Modified): the page is small, and a new
-      // deployment must not be hidden behind a cached app.js.
-      cacheControl: true,
-      maxAge: 0,
-      // Only this plugin's files; `sendFile` is not needed elsewhere.
-      decorateReply: false,
-      setHeaders: (reply) => {
-        reply.header("x-content-type-options", "nosniff");
+    // How topics look on the page: the catalog's presentation, no data.
+    app.get(
+      "/topics.json",
+      { config: { public: true }, schema: { hide: true } },
+      async (_request, reply) => {
+        reply.header("cache-control", "no-store");
+        return topicViews;
       },
-    });
+    );
+
+    // The page's files are public: it holds no data, and its script reads the token.
+    await app.register(
+      withRouteDefaults({ public: true }, async (files) => {
+        await files.register(fastifyStatic, {
+          root: options.root ?? dashboardDirectory,
+          prefix: "/",
+          // One route per file found at start-up instead of `/*`.
+          wildcard: false,
+          index: "index.html",
+          // Hidden from OpenAPI (the plugin's default, spelled out).
+          schemaHide: true,
+          // Revalidate every time (ETag / Last-Modified): the page is small, and a new
+          // deployment must not be hidden behind a cached app.js.
+          cacheControl: true,
+          maxAge: 0,
+          // Only this plugin's files; `sendFile` is not needed elsewhere.
+          decorateReply: false,
+          setHeaders: (reply) => {
+            reply.header("x-content-type-options", "nosniff");
+          },
+        });
+      }),
+    );
   };
 }

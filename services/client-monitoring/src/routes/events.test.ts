@@ -1,7 +1,7 @@
-import { examplePayloads } from "@retail/contracts";
-import { openSse, type SseClient } from "@retail/testing";
+import { examplePayloads, PERSONAL_DATA_MASK } from "@retail/contracts";
+import type { SseClient } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
-import { expectError, useMonitoring } from "../../test/harness.js";
+import { bearer, expectError, openStream, useMonitoring } from "../../test/harness.js";
 
 const placed = (orderId: string) => ({ ...examplePayloads["order.placed"], orderId });
 const created = (orderId: string) => ({ ...examplePayloads["shipment.created"], orderId });
@@ -14,11 +14,11 @@ describe("live event feed", () => {
     const viewer = await monitoring.instance({}, { start: false }); // only serves SSE
     const base = await viewer.url();
     const streams: Record<string, SseClient> = {
-      all: await openSse(`${base}/events/stream`),
-      topics: await openSse(`${base}/events/stream?topic=order.placed&topic=shipment.created`),
-      commaTopics: await openSse(`${base}/events/stream?topic=stock.restocked,shipment.created`),
-      order: await openSse(`${base}/events/stream?orderId=o-1`),
-      both: await openSse(`${base}/events/stream?orderId=o-2&topic=order.placed`),
+      all: await openStream(`${base}/events/stream`),
+      topics: await openStream(`${base}/events/stream?topic=order.placed&topic=shipment.created`),
+      commaTopics: await openStream(`${base}/events/stream?topic=stock.restocked,shipment.created`),
+      order: await openStream(`${base}/events/stream?orderId=o-1`),
+      both: await openStream(`${base}/events/stream?orderId=o-2&topic=order.placed`),
     };
     try {
       for (const stream of Object.values(streams)) {
@@ -74,6 +74,55 @@ describe("live event feed", () => {
       });
     } finally {
       for (const stream of Object.values(streams)) stream.close();
+    }
+  });
+
+  it("shows names and addresses to pii:read viewers only, serializing each event once per kind for all of them", async () => {
+    await monitoring.instance(); // handles the events
+    const viewer = await monitoring.instance({}, { start: false });
+    const base = await viewer.url();
+    const operator = await bearer("ops-1", ["ops:read"]);
+    const support = await bearer("support-1", ["ops:read", "pii:read"]);
+    const streams = {
+      masked: [
+        await openStream(`${base}/events/stream`, operator),
+        await openStream(`${base}/events/stream?topic=order.placed`, operator),
+        await openStream(`${base}/events/stream`, await bearer("ops-2", ["ops:read"])),
+      ],
+      full: [
+        await openStream(`${base}/events/stream`, support),
+        await openStream(`${base}/events/stream?orderId=o-pii`, support),
+      ],
+    };
+    const all = [...streams.masked, ...streams.full];
+    try {
+      for (const stream of all)
+        await vi.waitFor(() => expect(stream.comments).toContain("connected"));
+      const before = viewer.expose.feed.serializations;
+      const order = await monitoring
+        .bus("inventory")
+        .publish("order.placed", placed("o-pii"), { correlationId: "o-pii" });
+      for (const stream of all)
+        await vi.waitFor(() => expect(stream.events.map(({ id }) => id)).toEqual([order.id]));
+      // Five viewers, two kinds: two serializations.
+      expect(viewer.expose.feed.serializations - before).toBe(2);
+
+      const address = examplePayloads["order.placed"].shippingAddress;
+      for (const stream of streams.full)
+        expect(stream.events[0]?.data).toMatchObject({ payload: { shippingAddress: address } });
+      for (const stream of streams.masked) {
+        const data = stream.events[0]?.data as { payload: Record<string, unknown> };
+        expect(data.payload.shippingAddress).toEqual({
+          country: address.country,
+          name: PERSONAL_DATA_MASK,
+          line1: PERSONAL_DATA_MASK,
+          city: PERSONAL_DATA_MASK,
+          postalCode: PERSONAL_DATA_MASK,
+        });
+        expect(data.payload).toMatchObject({ orderId: "o-pii", lines: placed("o-pii").lines });
+      }
+    } finally {
+      for (const stream of all) stream.close();
     }
   });
 

@@ -3,17 +3,29 @@ import { errorBodySchema } from "@retail/service-kit";
 import { expectClientSafe, headerValue } from "@retail/service-kit/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Instance, useMonitoring } from "../../test/harness.js";
+import { bearer, type Instance, useMonitoring } from "../../test/harness.js";
 
-const headers = fc.record(
-  {
-    "content-type": fc.oneof(fc.constant("application/json"), headerValue),
-    "x-correlation-id": headerValue,
-    accept: headerValue,
-    "last-event-id": headerValue,
-  },
-  { requiredKeys: [] },
+/**
+ * Who calls: without `authorization`, the harness's staff (every scope); else a client
+ * app (clients:report, as till-1), an operator without pii:read, no token, or garbage.
+ */
+const callers = Promise.all([
+  bearer("till-1", ["clients:report"]),
+  bearer("ops-1", ["ops:read"]),
+]).then(([till, operator]) =>
+  fc.constantFrom(till, operator, "", "Bearer not-a-token", "Basic dXNlcjpwYXNz"),
 );
+const headersOf = (authorization: fc.Arbitrary<string>) =>
+  fc.record(
+    {
+      "content-type": fc.oneof(fc.constant("application/json"), headerValue),
+      "x-correlation-id": headerValue,
+      accept: headerValue,
+      "last-event-id": headerValue,
+      authorization,
+    },
+    { requiredKeys: [] },
+  );
 const anyString = fc.string({ unit: "binary", maxLength: 150 });
 /** Path parameters: anything, and now and then a well-formed id that gets further. */
 const param = fc.oneof(anyString, fc.constantFrom("till-1", "web-2", "o-1"));
@@ -101,6 +113,7 @@ describe("any client input, on every route", () => {
 
   for (const route of ROUTES) {
     it(`${route.method} ${route.url(":param")} never answers 5xx to arbitrary params, query, body and headers`, async () => {
+      const headers = headersOf(await callers);
       await withInstance(async ({ app }) => {
         await fc.assert(
           fc.asyncProperty(param, query, body, headers, async (id, search, payload, sent) => {

@@ -15,6 +15,7 @@ export function statsRoutes({
     app.get(
       "/stats",
       {
+        config: { scope: "ops:read" },
         schema: {
           tags: ["events"],
           summary: "Streams, consumer groups and dead letters of every topic",

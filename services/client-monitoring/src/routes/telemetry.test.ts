@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectError, useMonitoring } from "../../test/harness.js";
+import { bearer, expectError, useMonitoring } from "../../test/harness.js";
 
 const at = "2025-03-14T09:26:53.589Z";
 const batch = [
@@ -100,5 +100,66 @@ describe("POST /telemetry", () => {
       "payload_too_large",
     );
     expect(await monitoring.events("client.telemetry")).toHaveLength(0);
+  });
+
+  it("accepts a client's batch as itself, and refuses one sent as another client with 403 client_mismatch", async () => {
+    const { app } = await monitoring.instance();
+    const web = await bearer("web-3", ["clients:report"]);
+    const send = (clientId: string) =>
+      app.inject({
+        method: "POST",
+        url: "/telemetry",
+        headers: { authorization: web },
+        payload: { clientId, app: "web-shop", events: batch },
+      });
+    expect((await send("web-3")).statusCode).toBe(202);
+    const refused = await send("web-4");
+    expectError(refused, 403, "client_mismatch");
+    expect(refused.json().error.details).toEqual({ field: "clientId" });
+    const published = await monitoring.events("client.telemetry");
+    expect(published.map((event) => (event.payload as { clientId: string }).clientId)).toEqual([
+      "web-3",
+    ]);
+  });
+
+  it("takes bodies up to 64 KiB by default (100 log lines of 560 characters, six errors with 8 000-character stacks), and refuses a larger one with 413", async () => {
+    const { app } = await monitoring.instance();
+    const body = (messageLength: number) =>
+      JSON.stringify({
+        clientId: "web-3",
+        app: "web-shop",
+        events: Array.from({ length: 100 }, () => ({
+          type: "log",
+          at,
+          level: "info",
+          message: "x".repeat(messageLength),
+        })),
+      });
+    const fits = body(560);
+    const tooLarge = body(700);
+    expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(64 * 1024);
+    expect(Buffer.byteLength(tooLarge)).toBeGreaterThan(64 * 1024);
+    const send = (payload: string) =>
+      app.inject({
+        method: "POST",
+        url: "/telemetry",
+        headers: { "content-type": "application/json" },
+        payload,
+      });
+    const longStacks = JSON.stringify({
+      clientId: "web-3",
+      app: "web-shop",
+      events: Array.from({ length: 6 }, () => ({
+        type: "error",
+        at,
+        name: "TypeError",
+        message: "Cannot read properties of undefined",
+        stack: "s".repeat(8000),
+      })),
+    });
+    expect((await send(fits)).statusCode).toBe(202);
+    expect((await send(longStacks)).statusCode).toBe(202);
+    expectError(await send(tooLarge), 413, "payload_too_large");
+    expect(await monitoring.events("client.telemetry")).toHaveLength(2);
   });
 });

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { ClientNotFoundError } from "../errors.js";
 import { clientAppSchema, clientIdSchema, telemetryEventsSchema } from "../schemas.js";
 import type { ClientRegistry } from "../store/clients.js";
+import { assertReportsAs } from "./clients.js";
 
 export interface TelemetryRoutesDependencies {
   bus: Bus<RetailCatalog>;
@@ -12,7 +13,7 @@ export interface TelemetryRoutesDependencies {
   bodyLimitBytes: number;
 }
 
-/** Batches of errors, metrics, log lines and page views from client apps. */
+/** Batches of errors, metrics, log lines and page views from client apps, each as itself. */
 export function telemetryRoutes({
   bus,
   clients,
@@ -23,11 +24,12 @@ export function telemetryRoutes({
       "/telemetry",
       {
         bodyLimit: bodyLimitBytes,
+        config: { scope: "clients:report" },
         schema: {
           tags: ["telemetry"],
           summary: "Send a batch of telemetry from a client app",
           description:
-            "Published as one client.telemetry event. `app` may be left out once the client has sent a heartbeat. At most 100 events per batch; bodies over TELEMETRY_BODY_LIMIT_BYTES get 413.",
+            "Published as one client.telemetry event. `app` may be left out once the client has sent a heartbeat. At most 100 events per batch; bodies over TELEMETRY_BODY_LIMIT_BYTES (64 KiB by default) get 413. A client app reports only as itself: clientId must be the token's subject (403 client_mismatch), unless the token holds clients:admin.",
           body: z.object({
             clientId: clientIdSchema,
             app: clientAppSchema
@@ -38,6 +40,7 @@ export function telemetryRoutes({
           response: {
             202: z.object({ accepted: z.number().int() }),
             400: errorBodySchema,
+            403: errorBodySchema,
             404: errorBodySchema,
             413: errorBodySchema,
           },
@@ -45,6 +48,7 @@ export function telemetryRoutes({
       },
       async (request, reply) => {
         const { clientId, events } = request.body;
+        assertReportsAs(request.principal, clientId);
         const app = request.body.app ?? (await clients.get(clientId))?.app;
         if (!app)
           throw new ClientNotFoundError(

@@ -1,6 +1,6 @@
 import { examplePayloads } from "@retail/contracts";
 import { describe, expect, it, vi } from "vitest";
-import { expectError, useMonitoring } from "../../test/harness.js";
+import { bearer, expectError, useMonitoring } from "../../test/harness.js";
 
 const placed = (orderId: string) => ({ ...examplePayloads["order.placed"], orderId });
 const created = (orderId: string) => ({ ...examplePayloads["shipment.created"], orderId });
@@ -94,5 +94,25 @@ describe("GET /orders/:orderId/timeline", () => {
         ]);
       });
     }
+  });
+
+  it("carries no payload, so no name or address reaches a viewer without pii:read", async () => {
+    const { app } = await monitoring.instance();
+    await monitoring
+      .bus("inventory")
+      .publish("order.placed", placed("o-12"), { correlationId: "o-12" });
+    const operator = await bearer("ops-1", ["ops:read"]);
+    const response = await vi.waitFor(async () => {
+      const answer = await app.inject({
+        url: "/orders/o-12/timeline",
+        headers: { authorization: operator },
+      });
+      expect(answer.statusCode).toBe(200);
+      return answer;
+    });
+    const { name, line1, city, postalCode } = examplePayloads["order.placed"].shippingAddress;
+    for (const personal of [name, line1, city, postalCode])
+      expect(response.body).not.toContain(personal);
+    expect(response.json().events[0]).not.toHaveProperty("payload");
   });
 });

@@ -5,12 +5,16 @@ import { OrderNotFoundError } from "../errors.js";
 import { orderIdSchema } from "../schemas.js";
 import { readTimeline, timelineEventSchema } from "../store/timelines.js";
 
-/** Order timelines: an order's events with the latency of each hop. */
+/**
+ * Order timelines: an order's events with the latency of each hop, for operators
+ * (`ops:read`). A hop carries no payload, so no personal data to mask.
+ */
 export function timelineRoutes(redis: RedisClient): RoutesPlugin {
   return async (app) => {
     app.get(
       "/orders/:orderId/timeline",
       {
+        config: { scope: "ops:read" },
         schema: {
           tags: ["events"],
           summary: "An order's events in the order they happened, with each hop's latency",

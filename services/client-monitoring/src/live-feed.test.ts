@@ -1,0 +1,74 @@
+import { examplePayloads, PERSONAL_DATA_MASK } from "@retail/contracts";
+import { describe, expect, it } from "vitest";
+import { EventFrames, sseFrame } from "./live-feed.js";
+import type { EventView } from "./schemas.js";
+
+const view = (type: string, payload: unknown): EventView => ({
+  id: "e-1",
+  type,
+  source: "inventory",
+  occurredAt: "2025-03-14T09:26:53.589Z",
+  correlationId: "o-1",
+  partitionKey: "o-1",
+  payload,
+});
+
+/** Frames of `shown`, counting every serialization. */
+function framesOf(shown: EventView) {
+  const serialized: EventView[] = [];
+  const frames = new EventFrames(shown, (event) => {
+    serialized.push(event);
+    return sseFrame(event.type, event.id, event);
+  });
+  return { frames, serialized };
+}
+
+describe("an event's frames for the live feed's viewers", () => {
+  it("serializes an event with personal data twice at most, full and masked, however many viewers ask", () => {
+    const placed = view("order.placed", examplePayloads["order.placed"]);
+    const { frames, serialized } = framesOf(placed);
+    const asked = [true, false, false, true, false, true].map((pii) => frames.for(pii));
+    expect(serialized).toHaveLength(2);
+    expect(new Set(asked).size).toBe(2);
+
+    const full = frames.for(true);
+    expect(full).toBe(sseFrame("order.placed", "e-1", placed));
+    const masked = JSON.parse(/^data: (.*)$/m.exec(frames.for(false) ?? "")?.[1] ?? "null");
+    expect(masked.payload.shippingAddress).toEqual({
+      ...examplePayloads["order.placed"].shippingAddress,
+      name: PERSONAL_DATA_MASK,
+      line1: PERSONAL_DATA_MASK,
+      city: PERSONAL_DATA_MASK,
+      postalCode: PERSONAL_DATA_MASK,
+    });
+    expect({ ...masked, payload: undefined }).toEqual({ ...placed, payload: undefined });
+    // The view the bus handed over is left as it was.
+    expect(placed.payload).toEqual(examplePayloads["order.placed"]);
+  });
+
+  it("serializes an event without personal data once, the same frame for every viewer", () => {
+    const { frames, serialized } = framesOf(view("stock.low", examplePayloads["stock.low"]));
+    expect(frames.for(false)).toBe(frames.for(true));
+    expect(serialized).toHaveLength(1);
+  });
+
+  it("serializes nothing until a viewer asks, and only the kind asked for", () => {
+    const { frames, serialized } = framesOf(view("order.placed", examplePayloads["order.placed"]));
+    expect(serialized).toHaveLength(0);
+    frames.for(true);
+    frames.for(true);
+    expect(serialized).toHaveLength(1);
+  });
+
+  it("gives a viewer without pii:read nothing of a topic this instance does not know", () => {
+    const { frames } = framesOf(view("order.vanished", { name: "Erika Musterfrau" }));
+    expect(frames.for(false)).toBeUndefined();
+    expect(frames.for(true)).toContain("Erika Musterfrau");
+  });
+
+  it("keeps each field of a frame on its line, whatever the event's type and id hold", () => {
+    expect(sseFrame("a\nb", "1\r\n2", { text: "x\ny" })).toBe(
+      'event: a b\nid: 1  2\ndata: {"text":"x\\ny"}\n\n',
+    );
+  });
+});
