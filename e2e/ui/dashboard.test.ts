@@ -1,7 +1,8 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
+import type { Scope } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, chromium, type Page, type Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type System, type SystemUrls, startSystem } from "../src/system.js";
 
@@ -16,10 +17,28 @@ const SKU = "MUG-CERAMIC-350";
 /** Little stock: an order of 2 makes it low (the harness's threshold is 2). */
 const SCARCE_SKU = "TSHIRT-CLASSIC-WHT-M";
 
+/** The scopes `retail token --dashboard` gives (packages/cli/src/token.ts). */
+const DASHBOARD_SCOPES: Scope[] = [
+  "ops:read",
+  "pii:read",
+  "clients:admin",
+  "orders:read",
+  "orders:all",
+  "orders:write",
+  "catalog:read",
+];
+/** What the page tells a user without a token to run. */
+const TOKEN_COMMAND = "docker compose run --rm retail token --dashboard";
+/** Where the page keeps its token (packages/dashboard/public/app.js). */
+const TOKEN_KEY = "retail-dashboard-token";
+/** The API paths the page calls on client-monitoring and inventory (not its own files). */
+const API_PATH = /^\/(events\/stream|stats|alerts|clients|orders|products)(\/|\?|$)/;
+
 /** The few browser globals read inside the page (this project has no DOM types). */
 interface PageGlobals {
   innerWidth: number;
   document: { scrollingElement: { scrollWidth: number } | null };
+  sessionStorage: { getItem(key: string): string | null };
 }
 
 describe("the live dashboard in Chromium", () => {
@@ -27,8 +46,21 @@ describe("the live dashboard in Chromium", () => {
   let system: System & { urls: SystemUrls };
   let browser: Browser;
   let page: Page;
+  /** The dashboard's token, as `retail token --dashboard` would mint it. */
+  let token: string;
   /** Uncaught exceptions and console errors of the page: there must be none. */
   const pageProblems: string[] = [];
+  /** Every API request of the page: its URL and the authorization it carried. */
+  const apiRequests: Promise<{ url: string; authorization: string | undefined }>[] = [];
+  const recordApiRequest = (request: Request) => {
+    if (API_PATH.test(new URL(request.url()).pathname))
+      apiRequests.push(
+        request.allHeaders().then((headers) => ({
+          url: request.url(),
+          authorization: headers.authorization,
+        })),
+      );
+  };
 
   beforeAll(async () => {
     system = await startSystem(redis().url, {
@@ -60,6 +92,8 @@ describe("the live dashboard in Chromium", () => {
     page.on("console", (message) => {
       if (message.type() === "error") pageProblems.push(`console: ${message.text()}`);
     });
+    page.on("request", recordApiRequest);
+    token = await system.identity.token("dashboard", DASHBOARD_SCOPES);
     await mkdir(ARTIFACTS, { recursive: true });
   });
   afterAll(async () => {
@@ -118,8 +152,12 @@ describe("the live dashboard in Chromium", () => {
       expect(heartbeat.statusCode).toBe(204);
     }
 
-    await page.goto(`${system.urls.monitoring}/`);
+    // As `retail token --dashboard` prints it: the token in the fragment.
+    await page.goto(`${system.urls.monitoring}/#token=${token}`);
     await page.locator('#connection[data-state="live"]').waitFor();
+    // Out of the address bar at once, kept for this tab.
+    expect(page.url()).toBe(`${system.urls.monitoring}/`);
+    expect(await sessionToken(page)).toBe(token);
     // The product list comes from inventory, across origins (CORS).
     await page.locator(`#order-sku option[value="${SKU}"]`).waitFor({ state: "attached" });
 
@@ -184,6 +222,26 @@ describe("the live dashboard in Chromium", () => {
     pageProblems.splice(0, pageProblems.length, ...others);
   });
 
+  it("sent the token on every API call, to client-monitoring and to inventory, and in no URL", async () => {
+    const requests = await Promise.all(apiRequests);
+    const origins = new Set(requests.map(({ url }) => new URL(url).origin));
+    expect(origins).toEqual(new Set([system.urls.monitoring, system.urls.inventory]));
+    expect(requests.map(({ url }) => new URL(url).pathname)).toEqual(
+      expect.arrayContaining(["/events/stream", "/stats", "/clients", "/alerts", "/products"]),
+    );
+    for (const { url, authorization } of requests) {
+      expect(authorization, url).toBe(`Bearer ${token}`);
+      expect(url).not.toContain(token);
+    }
+  });
+
+  it("keeps its token across a reload of the tab, the fragment gone", async () => {
+    await page.reload();
+    await page.locator('#connection[data-state="live"]').waitFor();
+    expect(page.url()).toBe(`${system.urls.monitoring}/`);
+    expect(await page.locator("#signin").isHidden()).toBe(true);
+  });
+
   it("fits a phone's width without scrolling sideways", async () => {
     await page.setViewportSize(PHONE);
     await expect
@@ -207,4 +265,79 @@ describe("the live dashboard in Chromium", () => {
   it("logged no error in the page", () => {
     expect(pageProblems).toEqual([]);
   });
+
+  /** A page in a fresh browser context (no token kept), and its uncaught exceptions. */
+  async function freshPage() {
+    const context = await browser.newContext({ viewport: DESKTOP });
+    const fresh = await context.newPage();
+    fresh.setDefaultTimeout(20_000);
+    const uncaught: string[] = [];
+    fresh.on("pageerror", (error) => uncaught.push(error.message));
+    const requests: string[] = [];
+    fresh.on("request", (request) => {
+      if (API_PATH.test(new URL(request.url()).pathname)) requests.push(request.url());
+    });
+    return { page: fresh, uncaught, requests, close: () => context.close() };
+  }
+
+  it("without a token, says how to get one and calls no API", async () => {
+    const fresh = await freshPage();
+    try {
+      await fresh.page.goto(`${system.urls.monitoring}/`);
+      const signin = fresh.page.locator('#signin[data-reason="missing"]');
+      await signin.waitFor();
+      expect(await fresh.page.locator("#signin-command").textContent()).toBe(TOKEN_COMMAND);
+      expect(await signin.textContent()).toContain("open the URL it prints");
+      expect(await fresh.page.locator("#connection").textContent()).toBe("no token");
+      expect(fresh.requests).toEqual([]);
+      expect(fresh.uncaught).toEqual([]);
+      await fresh.page.screenshot({ path: `${ARTIFACTS}dashboard-no-token.png` });
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("with a token the services refuse, says so, forgets it, and prints the command", async () => {
+    const fresh = await freshPage();
+    try {
+      // Signed by the right key, but for another system's API.
+      const foreign = await system.identity.token("dashboard", DASHBOARD_SCOPES, {
+        audience: "another-api",
+      });
+      await fresh.page.goto(`${system.urls.monitoring}/#token=${foreign}`);
+      await fresh.page.locator('#signin[data-reason="refused"]').waitFor();
+      expect(await fresh.page.locator("#signin-reason").textContent()).toMatch(/refused/);
+      expect(await fresh.page.locator("#signin-command").textContent()).toBe(TOKEN_COMMAND);
+      expect(fresh.page.url()).toBe(`${system.urls.monitoring}/`);
+      await expect.poll(() => sessionToken(fresh.page)).toBeNull();
+      expect(fresh.uncaught).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it("with a token that lacks a scope, names it and shows the rest", async () => {
+    const fresh = await freshPage();
+    try {
+      const operator = await system.identity.token("operator", ["ops:read", "catalog:read"]);
+      await fresh.page.goto(`${system.urls.monitoring}/#token=${operator}`);
+      await fresh.page.locator('#connection[data-state="live"]').waitFor();
+      const note = fresh.page.locator("#scope-note");
+      await note.waitFor();
+      expect(await note.textContent()).toContain("lacks the scope clients:admin");
+      await fresh.page.locator('#groups li[data-topic="order.placed"]').waitFor();
+      expect(await fresh.page.locator("#signin").isHidden()).toBe(true);
+      expect(fresh.uncaught).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
 });
+
+/** The token the page keeps in its tab's sessionStorage. */
+function sessionToken(page: Page): Promise<string | null> {
+  return page.evaluate(
+    (key) => (globalThis as unknown as PageGlobals).sessionStorage.getItem(key),
+    TOKEN_KEY,
+  );
+}

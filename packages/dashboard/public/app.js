@@ -1,6 +1,9 @@
 // The live dashboard: one page, no framework, no build, no CDN. Everything it shows
 // comes from client-monitoring (the SSE feed, timelines, stats, alerts, clients); the
 // order form posts to inventory's HTTP API across origins (CORS), as any shop would.
+// Every API call carries the bearer token the page was opened with (`#token=…`).
+
+import { readEventStream } from "./sse.js";
 
 const MAX_FEED_ROWS = 200;
 const STATS_EVERY_MS = 2_000;
@@ -17,8 +20,19 @@ const ADDRESSES = {
   BR: { name: "Maria Silva", line1: "Av. Paulista 1", city: "São Paulo", postalCode: "01310-100" },
 };
 
+/** The command that prints the dashboard's URL with a fresh token in its fragment. */
+const TOKEN_COMMAND = "docker compose run --rm retail token --dashboard";
+/** Where the page keeps its token: this tab only, gone when the tab closes. */
+const TOKEN_KEY = "retail-dashboard-token";
+/** Reconnection delay of the live feed until the server's `retry:` line says otherwise. */
+const DEFAULT_RETRY_MS = 3_000;
+
 const $ = (id) => document.getElementById(id);
 const state = {
+  token: "",
+  /** Set once the token is refused: nothing more is asked of the API. */
+  stopped: false,
+  retryMs: DEFAULT_RETRY_MS,
   inventoryUrl: "",
   selectedOrder: null,
   orderFilter: "",
@@ -27,7 +41,6 @@ const state = {
   timelineTimer: 0,
   productsTimer: 0,
   statsTimer: 0,
-  listening: new Set(),
   eventsSeen: 0,
   /**
    * How each topic of the catalog shows, from `GET /topics.json` (typed against the
@@ -89,6 +102,84 @@ async function jsonOf(response) {
   } catch {
     return undefined;
   }
+}
+
+// --------------------------------------------------------------------------- token
+
+/**
+ * The token from the URL's fragment (`#token=…`: a fragment never reaches a server, so
+ * never a log), kept in sessionStorage for reloads of this tab and taken out of the
+ * address bar at once, so it is neither bookmarked nor shared with the URL. Without one
+ * in the fragment: the tab's kept token, or "".
+ */
+function takeToken() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const given = fragment.get("token");
+  if (given !== null) {
+    fragment.delete("token");
+    const rest = fragment.toString();
+    history.replaceState(
+      history.state,
+      "",
+      `${location.pathname}${location.search}${rest ? `#${rest}` : ""}`,
+    );
+  }
+  try {
+    if (given) sessionStorage.setItem(TOKEN_KEY, given);
+    return given || sessionStorage.getItem(TOKEN_KEY) || "";
+  } catch {
+    // Storage disabled: the token lasts as long as the page.
+    return given || "";
+  }
+}
+
+function forgetToken() {
+  try {
+    sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // nothing kept
+  }
+}
+
+/**
+ * Tell the user how to get a token, and stop calling the API: `missing` (none given) or
+ * `refused` (expired, or not signed by a key this system trusts).
+ */
+function needToken(reason) {
+  state.stopped = true;
+  if (reason === "refused") forgetToken();
+  const panel = $("signin");
+  panel.hidden = false;
+  panel.dataset.reason = reason;
+  $("signin-reason").textContent =
+    reason === "refused"
+      ? "The dashboard's token was refused: it has expired, or this system's services do not trust its key."
+      : "The dashboard needs a token: every request to the API carries one.";
+  $("signin-command").textContent = TOKEN_COMMAND;
+  const status = $("connection");
+  status.dataset.state = "down";
+  status.textContent = "no token";
+}
+
+/** A token that lacks a scope a panel needs: said once, the rest of the page goes on. */
+function lacksScope(body) {
+  const scope = body?.error?.details?.scope;
+  const note = $("scope-note");
+  note.hidden = false;
+  note.textContent = `This token lacks the scope ${scope ?? "a panel needs"}; mint one with ${TOKEN_COMMAND}.`;
+}
+
+/**
+ * fetch() with the token; a 401 puts the page in {@link needToken}, a 403 names the
+ * missing scope. Resolves to the response either way.
+ */
+async function api(url, init = {}) {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${state.token}`);
+  const response = await fetch(url, { ...init, headers });
+  if (response.status === 401) needToken("refused");
+  else if (response.status === 403) lacksScope(await jsonOf(response.clone()));
+  return response;
 }
 
 // ---------------------------------------------------------------------------- feed
@@ -192,33 +283,59 @@ function addToFeed(event) {
 const matchesFilter = (orderId) =>
   !state.orderFilter || (orderId ?? "").includes(state.orderFilter);
 
-function listenTo(source, topics) {
-  for (const topic of topics) {
-    if (state.listening.has(topic)) continue;
-    state.listening.add(topic);
-    source.addEventListener(topic, (message) => {
-      try {
-        addToFeed(JSON.parse(message.data));
-      } catch (error) {
-        console.warn("unreadable feed event", error);
-      }
-    });
+function setConnection(kind, text) {
+  const status = $("connection");
+  status.dataset.state = kind;
+  status.textContent = text;
+}
+
+function onFeedMessage({ event, data }) {
+  if (event === "message") return;
+  try {
+    addToFeed(JSON.parse(data));
+  } catch (error) {
+    console.warn("unreadable feed event", error);
   }
 }
 
-function connectFeed() {
-  const source = new EventSource("events/stream");
-  const status = $("connection");
-  source.addEventListener("open", () => {
-    status.dataset.state = "live";
-    status.textContent = "live";
-  });
-  source.addEventListener("error", () => {
-    status.dataset.state = "down";
-    status.textContent = "reconnecting…";
-  });
-  listenTo(source, Object.keys(state.views));
-  return source;
+/**
+ * The live feed over fetch() streaming (EventSource cannot send the token): read until
+ * the stream ends, then connect again after the server's `retry:` delay (or its
+ * `Retry-After` when it refused, at a cap), until the token is refused.
+ */
+async function connectFeed() {
+  while (!state.stopped) {
+    let waitMs = state.retryMs;
+    try {
+      const response = await api("events/stream", {
+        headers: { accept: "text/event-stream" },
+        cache: "no-store",
+      });
+      if (response.status === 403) {
+        // This token may never read the feed: the note says which scope it lacks.
+        setConnection("down", "no feed");
+        return;
+      }
+      if (response.ok && response.body) {
+        setConnection("live", "live");
+        await readEventStream(response.body, {
+          onMessage: onFeedMessage,
+          onRetry: (ms) => {
+            state.retryMs = ms;
+          },
+        });
+      } else {
+        const retryAfter = Number(response.headers.get("retry-after"));
+        if (retryAfter > 0) waitMs = retryAfter * 1000;
+        await response.body?.cancel();
+      }
+    } catch {
+      // the connection dropped: connect again below
+    }
+    if (state.stopped) return;
+    setConnection("down", "reconnecting…");
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+  }
 }
 
 // ------------------------------------------------------------------------ timeline
@@ -248,7 +365,7 @@ async function showTimeline(orderId) {
   const request = ++state.timelineRequest;
   let events = [];
   try {
-    const response = await fetch(`orders/${encodeURIComponent(orderId)}/timeline`);
+    const response = await api(`orders/${encodeURIComponent(orderId)}/timeline`);
     if (response.ok) events = (await response.json()).events ?? [];
   } catch {
     // drawn as "no events yet"; the next event of the order tries again
@@ -331,7 +448,7 @@ function scheduleStats() {
 }
 
 async function refreshStats() {
-  const response = await fetch("stats");
+  const response = await api("stats");
   if (!response.ok) return;
   const stats = await response.json();
   const dead = new Map(stats.deadLetters.map((row) => [`${row.topic}|${row.group}`, row.count]));
@@ -382,11 +499,6 @@ async function refreshStats() {
       ),
     ),
   );
-  if (state.source)
-    listenTo(
-      state.source,
-      topics.map((row) => row.topic),
-    );
 }
 
 /** On a Redis Cluster, the master holding each partition stream ("p0 redis-2:6379 · p1 …"). */
@@ -429,7 +541,7 @@ function groupChip(group, deadLetters) {
 }
 
 async function refreshClients() {
-  const response = await fetch("clients?limit=50");
+  const response = await api("clients?limit=50");
   if (!response.ok) return;
   const clients = await response.json();
   const online = clients.filter((client) => client.status === "online").length;
@@ -450,7 +562,7 @@ async function refreshClients() {
 }
 
 async function refreshAlerts() {
-  const response = await fetch("alerts?limit=6");
+  const response = await api("alerts?limit=6");
   if (!response.ok) return;
   const alerts = await response.json();
   $("alerts-empty").hidden = alerts.length > 0;
@@ -478,11 +590,13 @@ async function loadProducts() {
   const select = $("order-sku");
   let products;
   try {
-    const response = await fetch(`${state.inventoryUrl}/products?limit=500`);
+    const response = await api(`${state.inventoryUrl}/products?limit=500`);
     products = response.ok ? await response.json() : undefined;
   } catch {
     products = undefined;
   }
+  // Refused: the sign-in message says why, not a guess about inventory's address.
+  if (state.stopped) return;
   if (!Array.isArray(products) || products.length === 0) {
     select.replaceChildren(
       element(
@@ -545,11 +659,11 @@ async function placeOrder(event) {
   const country = $("order-country").value;
   const quantity = Number($("order-quantity").value);
   try {
-    const response = await fetch(`${state.inventoryUrl}/orders`, {
+    // No customerId: inventory places the order for the token's subject.
+    const response = await api(`${state.inventoryUrl}/orders`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        customerId: "dashboard-user",
         lines: [{ sku: $("order-sku").value, quantity }],
         shippingAddress: { ...ADDRESSES[country], country },
       }),
@@ -581,6 +695,11 @@ async function placeOrder(event) {
 // --------------------------------------------------------------------------- main
 
 async function main() {
+  state.token = takeToken();
+  if (!state.token) {
+    needToken("missing");
+    return;
+  }
   const config = await fetch("config.json")
     .then((response) => (response.ok ? response.json() : {}))
     .catch(() => ({}));
@@ -604,12 +723,14 @@ async function main() {
     for (const row of $("feed").children) row.hidden = !matchesFilter(row.dataset.order);
   });
 
-  state.source = connectFeed();
-  const quietly = (refresh) => () => void refresh().catch(() => {});
+  void connectFeed();
+  const quietly = (refresh) => () => {
+    if (!state.stopped) void refresh().catch(() => {});
+  };
   quietly(refreshStats)();
   quietly(refreshClients)();
   quietly(refreshAlerts)();
-  void loadProducts();
+  quietly(loadProducts)();
   setInterval(quietly(refreshStats), STATS_EVERY_MS);
   setInterval(() => {
     quietly(refreshClients)();
