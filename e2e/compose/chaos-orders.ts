@@ -6,12 +6,20 @@ import { authorized } from "./stack.js";
 
 const INVENTORY = "http://127.0.0.1:3001";
 const RUN = Date.now().toString(36);
-const CUSTOMER = "chaos-customer";
-let customer: Promise<{ authorization: string }> | undefined;
+/**
+ * The orders come from this many customers in turn, each with their own token: at 20
+ * orders a second that is 12 a minute each, under inventory's limit per customer.
+ */
+const CUSTOMERS = 100;
+const tokens = new Map<string, Promise<{ authorization: string }>>();
 /** The customer's own token: they place and cancel their orders. */
-const customerHeaders = () => {
-  customer ??= authorized(CUSTOMER, ["orders:write", "orders:read"]);
-  return customer;
+const customerHeaders = (customerId: string) => {
+  let headers = tokens.get(customerId);
+  if (headers === undefined) {
+    headers = authorized(customerId, ["orders:write", "orders:read"]);
+    tokens.set(customerId, headers);
+  }
+  return headers;
 };
 
 export interface Plan {
@@ -39,8 +47,12 @@ export function planOf(index: number): Plan {
 
 /** Place one order, retrying with its Idempotency-Key; ask to cancel it at once if planned. */
 export async function placeAndMaybeCancel(tally: Tally, plan: Plan): Promise<Outcome> {
-  const body = orderBody(CUSTOMER, plan.sku, 1, plan.country);
-  const headers = { ...(await customerHeaders()), "idempotency-key": `chaos-${RUN}-${plan.index}` };
+  const customerId = `chaos-customer-${plan.index % CUSTOMERS}`;
+  const body = orderBody(customerId, plan.sku, 1, plan.country);
+  const headers = {
+    ...(await customerHeaders(customerId)),
+    "idempotency-key": `chaos-${RUN}-${plan.index}`,
+  };
   const placed = await untilAnswered(tally, "POST", `${INVENTORY}/orders`, body, headers);
   if (!plan.cancel || placed?.status !== 201) return { plan, ...(placed && { placed }) };
   const url = `${INVENTORY}/orders/${placed.body.orderId}/cancel`;
@@ -49,7 +61,7 @@ export async function placeAndMaybeCancel(tally: Tally, plan: Plan): Promise<Out
     "POST",
     url,
     { reason: "chaos test" },
-    await customerHeaders(),
+    await customerHeaders(customerId),
   );
   return { plan, placed, ...(cancelled && { cancelled }) };
 }

@@ -87,9 +87,9 @@ function networkCause(error: unknown): string {
 }
 
 /**
- * Send until the answer is neither a 503 nor missing, as the services document a safe
- * retry: the same request (for `POST /orders`, the same `Idempotency-Key`), after the
- * answer's Retry-After or a short backoff. `undefined` if `giveUpAfterMs` passes first.
+ * Send until the answer is neither a 503, a 429 nor missing, as the services document a
+ * safe retry: the same request (for `POST /orders`, the same `Idempotency-Key`), after
+ * the answer's Retry-After or a short backoff. `undefined` if `giveUpAfterMs` passes first.
  */
 export async function untilAnswered(
   tally: Tally,
@@ -103,7 +103,8 @@ export async function untilAnswered(
   for (let attempt = 0; Date.now() < deadline; attempt += 1) {
     if (attempt > 0) tally.retries += 1;
     const answer = await request(tally, method, url, body, headers);
-    if (answer && answer.status !== 503) return answer;
+    // 429: the caller went past its rate limit (the checks read as one staff member)
+    if (answer && answer.status !== 503 && answer.status !== 429) return answer;
     const backoffMs = Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
     await sleep(answer?.retryAfterMs ?? backoffMs);
   }

@@ -13,7 +13,7 @@ import {
   shipmentDisagreement,
   shipmentIdsByOrder,
 } from "./checks.js";
-import { atSteadyRate, request, Tally } from "./load.js";
+import { atSteadyRate, request, Tally, untilAnswered } from "./load.js";
 import { URLS, waitUntil } from "./stack.js";
 
 const INVENTORY = URLS.inventory;
@@ -150,7 +150,11 @@ async function shipmentProblems(run: Run, accepted: readonly Outcome[], redis: R
   await inBatches(accepted, async ({ placed }) => {
     const orderId: string = placed?.body.orderId;
     const ids = idsByOrder.get(orderId) ?? new Set();
-    const listed = await request(run.tally, "GET", `${shipping}/shipments?orderId=${orderId}`);
+    const listed = await untilAnswered(
+      run.tally,
+      "GET",
+      `${shipping}/shipments?orderId=${orderId}`,
+    );
     const problem =
       ids.size > 1
         ? `${ids.size} shipments in the events`
