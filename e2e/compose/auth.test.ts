@@ -163,6 +163,26 @@ describe("docker compose: every route but /health needs a token, minted as the R
     await page.body?.cancel();
   });
 
+  it("places orders from the retail CLI's container, each with its customer's token signed with the stack's key", async () => {
+    const summary = JSON.parse(
+      await compose(
+        "run",
+        "--rm",
+        "-T",
+        "retail",
+        "orders",
+        "place",
+        "--count",
+        "3",
+        "--rate",
+        "10",
+        "--json",
+      ),
+    );
+    expect(summary.errors).toEqual([]);
+    expect(summary.accepted + summary.rejected).toBe(3);
+  });
+
   it("gives the services the public key set alone: the private key is only where tokens are signed", async () => {
     for (const service of ["inventory", "shipping", "client-monitoring", "notifications"]) {
       const [container] = await containersOf(service);
