@@ -1,6 +1,6 @@
 import { examplePayloads, PERSONAL_DATA_MASK } from "@retail/contracts";
 import { describe, expect, it } from "vitest";
-import { EventFrames, sseFrame } from "./live-feed.js";
+import { EventFrames, matches, sseFrame } from "./live-feed.js";
 import type { EventView } from "./schemas.js";
 
 const view = (type: string, payload: unknown): EventView => ({
@@ -70,5 +70,23 @@ describe("an event's frames for the live feed's viewers", () => {
     expect(sseFrame("a\nb", "1\r\n2", { text: "x\ny" })).toBe(
       'event: a b\nid: 1  2\ndata: {"text":"x\\ny"}\n\n',
     );
+  });
+});
+
+describe("the live feed's order filter", () => {
+  it("follows an order by its id, and by correlation only events no client app chose the id of", () => {
+    const filter = { orderId: "o-1" };
+    expect(
+      matches(filter, { ...view("order.placed", { orderId: "o-1" }), correlationId: "x" }),
+    ).toBe(true);
+    // stock.low of the order's placement carries the order only as its correlation id
+    expect(matches(filter, view("stock.low", { sku: "MUG-1", available: 1 }))).toBe(true);
+    // a till that sent x-correlation-id: o-1 with its telemetry
+    expect(matches(filter, view("client.telemetry", { clientId: "till-1", events: [] }))).toBe(
+      false,
+    );
+    expect(
+      matches(filter, { ...view("order.placed", { orderId: "o-2" }), correlationId: "o-2" }),
+    ).toBe(false);
   });
 });

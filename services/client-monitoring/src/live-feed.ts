@@ -95,7 +95,13 @@ export class EventFrames {
 export function matches(filter: FeedFilter, view: EventView): boolean {
   if (filter.topics && filter.topics.size > 0 && !filter.topics.has(view.type)) return false;
   if (filter.orderId !== undefined)
-    return view.correlationId === filter.orderId || orderIdOf(view.payload) === filter.orderId;
+    return (
+      orderIdOf(view.payload) === filter.orderId ||
+      // By correlation only what the services derive from the order (stock.low of a
+      // placement), as its timeline does: a client app picks its own correlation ids,
+      // and must not put its events into an order's feed.
+      (!view.type.startsWith("client.") && view.correlationId === filter.orderId)
+    );
   return true;
 }
 
