@@ -67,12 +67,14 @@ describe("the access-control proof", () => {
         "| `GET /products` | `catalog:read` |",
       ].join("\n"),
     );
-    expectReadmeRouteTable(`# Orders\n\n${table}\n`, app);
+    // Another section's table of routes does not count.
+    const api = "## API\n\n| `GET /orders/:orderId` | an order |\n";
+    expectReadmeRouteTable(`# Orders\n\n## Routes and scopes\n\n${table}\n\n${api}`, app);
     // Padded by a formatter, it still counts.
     const padded = table.replaceAll("| `GET /products` |", "| `GET /products`        |");
-    expectReadmeRouteTable(`# Orders\n\n${padded}\n`, app);
+    expectReadmeRouteTable(`# Orders\n\n## Routes and scopes\n\n${padded}\n`, app);
     expect(() => expectReadmeRouteTable("# Orders\n", app)).toThrow();
-    const missing = table.split("\n").slice(0, -1).join("\n");
+    const missing = `## Routes and scopes\n\n${table.split("\n").slice(0, -1).join("\n")}`;
     expect(() => expectReadmeRouteTable(missing, app)).toThrow();
   });
 });

@@ -89,13 +89,21 @@ export function routeScopeTable(app: KitApp): string {
   return ["| Route | Scope |", "| --- | --- |", ...rows].join("\n");
 }
 
+/** The heading of the README section that holds a service's route table. */
+export const ROUTES_AND_SCOPES_HEADING = "## Routes and scopes";
+
 /**
- * The README's route table lists exactly the routes and scopes the code gives
- * ({@link routeScopeTable}), however its columns are padded: every row whose first cell
- * is a route (`` `METHOD /path` ``) counts.
+ * The route table of the README's "Routes and scopes" section lists exactly the routes
+ * and scopes the code gives ({@link routeScopeTable}), however its columns are padded.
  */
 export function expectReadmeRouteTable(readme: string, app: KitApp): void {
-  const listed = readme
+  const start = readme.indexOf(`${ROUTES_AND_SCOPES_HEADING}\n`);
+  expect(start, `the README has a "${ROUTES_AND_SCOPES_HEADING}" section`).toBeGreaterThanOrEqual(
+    0,
+  );
+  const rest = readme.slice(start + ROUTES_AND_SCOPES_HEADING.length);
+  const end = rest.search(/^## /m);
+  const listed = (end === -1 ? rest : rest.slice(0, end))
     .split("\n")
     .map((line) => line.split("|").map((cell) => cell.trim()))
     .filter((cells) => /^`[A-Z,]+ \/[^`]*`$/.test(cells[1] ?? ""))
