@@ -404,6 +404,23 @@ describe("defineService main()", () => {
     expect(io.stderr.text).toMatch(/^Invalid configuration:\n {2}LOG_LEVEL: [^\n]+\n$/);
   });
 
+  it("refuses to start in production with a demo password, naming the variable and not the password", async () => {
+    const ping = pingService();
+    const io = fakeIo();
+    const url = new URL(redis().url);
+    url.username = "inventory";
+    url.password = "demo-inventory-password";
+    const handle = await ping.definition.main({
+      env: { ...env(), NODE_ENV: "production", REDIS_URL: url.toString() },
+      io,
+      handleSignals: false,
+    });
+    expect(handle).toBeUndefined();
+    expect(io.exit).toHaveBeenCalledExactlyOnceWith(1);
+    expect(io.stderr.text).toMatch(/^Invalid configuration:\n {2}REDIS_URL: holds a demo password/);
+    expect(io.stderr.text).not.toContain("demo-inventory-password");
+  });
+
   it("reports a failure while starting, exits 1, and closes what it built and tracing", async () => {
     const ping = pingService({ failStart: true });
     const io = fakeIo();

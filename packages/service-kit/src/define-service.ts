@@ -4,9 +4,10 @@ import { type Catalog, type RetailCatalog, catalog as retailCatalog } from "@ret
 import type { z } from "zod";
 import { buildApp } from "./app.js";
 import type { RoutesPlugin } from "./app-types.js";
+import { demoSecretIssues } from "./auth/production-guard.js";
 import { tokenVerifierFromConfig } from "./auth/verifier.js";
 import { busOptionsFromConfig } from "./bus-options.js";
-import type { BaseConfig } from "./config.js";
+import { type BaseConfig, ConfigError } from "./config.js";
 import { createServiceContext, type ServiceContext } from "./context.js";
 import { subscribeHandlers } from "./handlers.js";
 import { redisReadinessCheck } from "./health.js";
@@ -80,6 +81,8 @@ async function build<Schema extends z.ZodObject, C extends Catalog, Expose exten
     config: { ...created.config, ...options.config },
   };
   const { config, logger } = context;
+  const unfit = demoSecretIssues(config);
+  if (unfit.length > 0) throw new ConfigError(unfit);
   const redis = createRedisClient(context);
   const bus = createBus<C>({
     service: definition.name,

@@ -33,13 +33,16 @@ export const DEV_KEY_ID_PREFIX = "retail-dev-";
 
 const ALGORITHM = "ES256";
 
-/** A fresh key pair in memory (tests). */
-export async function generateDevSigningKey(): Promise<DevSigningKey> {
+/**
+ * A fresh key pair in memory. Its key id starts with `kidPrefix`: the demo's
+ * ({@link DEV_KEY_ID_PREFIX}, refused in production) unless a test names its own.
+ */
+export async function generateDevSigningKey(kidPrefix = DEV_KEY_ID_PREFIX): Promise<DevSigningKey> {
   const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
   const jwk = await exportJWK(privateKey);
   return devSigningKeyFrom({
     ...jwk,
-    kid: `${DEV_KEY_ID_PREFIX}${randomBytes(6).toString("hex")}`,
+    kid: `${kidPrefix}${randomBytes(6).toString("hex")}`,
     alg: ALGORITHM,
     use: "sig",
   });

@@ -31,7 +31,9 @@ export function testIdentity(): Promise<TestIdentity> {
 }
 
 async function create(): Promise<TestIdentity> {
-  const key: DevSigningKey = await generateDevSigningKey();
+  // Not the demo's key id: a test of production settings (NODE_ENV=production, the
+  // kit's default) may trust the test identity, never the demo's key.
+  const key: DevSigningKey = await generateDevSigningKey("retail-test-");
   const jwksFile = join(mkdtempSync(join(tmpdir(), "retail-test-keys-")), "jwks.json");
   writeFileSync(jwksFile, JSON.stringify(key.jwks));
   const token = (subject: string, scopes: readonly Scope[], claims: Partial<TokenClaims> = {}) =>
