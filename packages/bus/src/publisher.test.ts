@@ -5,7 +5,7 @@ import { decodeEnvelope } from "./envelope.js";
 import { NotPublisherError, PayloadValidationError, UnknownTopicError } from "./errors.js";
 import { streamKey } from "./keys.js";
 import { partitionFor } from "./partitioning.js";
-import { isoNow } from "./publisher.js";
+import { isoNow, LENGTH_TRIM_EVERY, trimArguments } from "./publisher.js";
 
 describe("publish", () => {
   const testbed = useBusTestbed(useRedis());
@@ -160,6 +160,42 @@ describe("publish", () => {
     const remaining = await client.xlen(stream);
     client.disconnect();
     expect(remaining).toBeLessThan(301);
+  });
+});
+
+describe("a retention with both a length and an age", () => {
+  const testbed = useBusTestbed(useRedis());
+
+  it("trims a flood of fresh events by length, and old events by age", async () => {
+    const bus = testbed.bus("tester", { retention: { maxLength: 10, maxAgeMs: 3_600_000 } });
+    const client = testbed.redis().client();
+    try {
+      const stream = streamKey("test.order-placed", 0);
+      // 300 entries from two hours ago: past the age
+      for (let index = 1; index <= 300; index += 1)
+        await client.xadd(stream, `${Date.now() - 7_200_000}-${index}`, "x", "1");
+      for (let index = 0; index < 2; index += 1)
+        await bus.publish("test.order-placed", { orderId: "o", seq: index });
+      expect(await client.xlen(stream)).toBeLessThan(300);
+      // 1 000 fresh ones: all within the age, so only the length bounds them
+      for (let index = 0; index < 1_000; index += 1)
+        await bus.publish("test.order-placed", { orderId: "o", seq: index });
+      expect(await client.xlen(stream)).toBeLessThan(10 + 100 + LENGTH_TRIM_EVERY);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it("trims by length on one append in LENGTH_TRIM_EVERY, by age on the others", () => {
+    const retention = { maxLength: 10, maxAgeMs: 60_000 };
+    const strategies = Array.from(
+      { length: LENGTH_TRIM_EVERY * 2 },
+      (_, appends) => trimArguments(retention, appends)[0],
+    );
+    expect(strategies.filter((strategy) => strategy === "MAXLEN")).toHaveLength(2);
+    expect(strategies.filter((strategy) => strategy === "MINID")).toHaveLength(
+      LENGTH_TRIM_EVERY * 2 - 2,
+    );
   });
 });
 

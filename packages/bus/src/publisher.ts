@@ -81,6 +81,8 @@ export interface PreparedEvent {
 
 export class Publisher<C extends Catalog> {
   private readonly deadlines: PublishDeadlines;
+  /** Appends prepared per stream, for retentions that trim by length every so often. */
+  private readonly appends = new Map<string, number>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -135,10 +137,13 @@ export class Publisher<C extends Catalog> {
       payload: parsed.data,
     };
     const partition = partitionFor(partitionKey, partitionsOf(definition));
-    const args = trimArguments(this.retention ?? retentionOf(definition));
+    const stream = streamKey(topic, partition);
+    const appends = this.appends.get(stream) ?? 0;
+    this.appends.set(stream, appends + 1);
+    const args = trimArguments(this.retention ?? retentionOf(definition), appends);
     args.push("*");
     return new BusPreparedEvent(
-      streamKey(topic, partition),
+      stream,
       encodeEnvelope(envelope, undefined, args),
       envelope,
       span,
@@ -226,8 +231,20 @@ export function isoNow(now = Date.now()): string {
   return lastIso;
 }
 
-/** `MAXLEN ~ n` or `MINID ~ <now − age>`: trimming on every append keeps streams bounded. */
-function trimArguments(retention: Retention): string[] {
-  if ("maxLength" in retention) return ["MAXLEN", "~", String(retention.maxLength)];
+/**
+ * With both bounds, one append in this many (per stream and process) trims by length,
+ * the others by age: an append takes one strategy only, and publishers may not `XTRIM`.
+ * A stream then exceeds its length by at most this many entries per publishing process.
+ */
+export const LENGTH_TRIM_EVERY = 16;
+
+/**
+ * `MAXLEN ~ n` or `MINID ~ <now − age>`: trimming on every append keeps streams bounded.
+ * `appends` counts the stream's appends so far, for a retention with both bounds.
+ */
+export function trimArguments(retention: Retention, appends = 0): string[] {
+  const byLength = ["MAXLEN", "~", String("maxLength" in retention ? retention.maxLength : 0)];
+  if (!("maxAgeMs" in retention)) return byLength;
+  if ("maxLength" in retention && appends % LENGTH_TRIM_EVERY === 0) return byLength;
   return ["MINID", "~", `${Math.max(0, Date.now() - retention.maxAgeMs)}-0`];
 }

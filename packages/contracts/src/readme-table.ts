@@ -66,10 +66,14 @@ const code = (text: string) => `\`${text}\``;
 const escapeCell = (cell: string) => cell.replaceAll("|", "\\|");
 
 function retentionText(retention: Retention): string {
+  const parts: string[] = [];
   if ("maxLength" in retention)
-    return `~${retention.maxLength.toLocaleString("en-US").replaceAll(",", " ")} entries`;
-  const hours = retention.maxAgeMs / 3_600_000;
-  return Number.isInteger(hours) ? `~${hours} h` : `~${retention.maxAgeMs} ms`;
+    parts.push(`~${retention.maxLength.toLocaleString("en-US").replaceAll(",", " ")} entries`);
+  if ("maxAgeMs" in retention) {
+    const hours = retention.maxAgeMs / 3_600_000;
+    parts.push(Number.isInteger(hours) ? `~${hours} h` : `~${retention.maxAgeMs} ms`);
+  }
+  return parts.join(", ");
 }
 
 /** The description's first sentence: the row's summary; the rest is in the AsyncAPI document. */

@@ -19,7 +19,12 @@ export type Retention =
   /** Keep about this many entries per partition stream (`XADD … MAXLEN ~ n`). */
   | { maxLength: number }
   /** Keep about this many milliseconds of entries (`XADD … MINID ~ <now − maxAgeMs>`). */
-  | { maxAgeMs: number };
+  | { maxAgeMs: number }
+  /**
+   * Both: entries older than `maxAgeMs`, and beyond about `maxLength` per partition
+   * stream, are trimmed, so a flood cannot outgrow memory within the age.
+   */
+  | { maxLength: number; maxAgeMs: number };
 
 /**
  * One topic of the catalog. A topic is named for its event (`order.placed`), is owned
