@@ -218,6 +218,19 @@ export const TooManyStreamsError = defineError(
   { retryAfterSeconds: TOO_MANY_STREAMS_RETRY_AFTER_SECONDS },
 );
 
+/**
+ * 429: the caller (the token's subject) already holds as many server-sent-event streams
+ * on this instance as its `SseHub` allows each caller (`maxStreamsPerPrincipal`,
+ * `details.limit`); one of them must close first. `Retry-After` as for
+ * `too_many_streams`.
+ */
+export const TooManyPrincipalStreamsError = defineError(
+  "too_many_principal_streams",
+  429,
+  "Too many streams open for this caller; close one and retry",
+  { retryAfterSeconds: TOO_MANY_STREAMS_RETRY_AFTER_SECONDS },
+);
+
 /** The one error body every error response has. */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

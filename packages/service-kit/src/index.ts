@@ -69,6 +69,7 @@ export {
   REDIS_RETRY_AFTER_SECONDS,
   RedisUnavailableError,
   TOO_MANY_STREAMS_RETRY_AFTER_SECONDS,
+  TooManyPrincipalStreamsError,
   TooManyStreamsError,
   toErrorBody,
   UnauthenticatedError,
@@ -127,6 +128,7 @@ export {
   type SseRequest,
   SseStream,
   type SseStreamOptions,
+  sseFrame,
 } from "./sse.js";
 export {
   type RunningService,

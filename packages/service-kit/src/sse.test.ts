@@ -10,7 +10,14 @@ import { withRouteDefaults } from "./auth/route-auth.js";
 import { testIdentity } from "./auth/test-identity.js";
 import type { Env } from "./config.js";
 import { createServiceContext } from "./context.js";
-import { SseHub, type SseOptions, SseStream } from "./sse.js";
+import {
+  SseHub,
+  type SseOptions,
+  type SseReply,
+  type SseRequest,
+  SseStream,
+  sseFrame,
+} from "./sse.js";
 
 const options = { heartbeatMs: 60_000, retryMs: 3_000, maxBufferedBytes: 1_000 };
 const silent = pino({ level: "silent" });
@@ -81,9 +88,46 @@ describe("SseStream", () => {
   });
 });
 
+describe("sseFrame and SseStream.sendFrame", () => {
+  it("writes a frame made once as send would write the event, to every stream given it", () => {
+    const frame = sseFrame("order\nplaced", "e-1\r\n", { text: "x\ny" });
+    expect(frame).toBe('event: order placed\nid: e-1  \ndata: {"text":"x\\ny"}\n\n');
+    const sent: string[] = [];
+    new SseStream(readingClient(sent), options, silent).send("order\nplaced", "e-1\r\n", {
+      text: "x\ny",
+    });
+    const shared = [[], []].map((chunks: string[]) => {
+      new SseStream(readingClient(chunks), options, silent).sendFrame(frame);
+      return chunks;
+    });
+    for (const chunks of shared) expect(chunks).toEqual(sent);
+  });
+
+  it("drops a frame once the stream closed, and disconnects a client more than maxBufferedBytes behind", () => {
+    const chunks: string[] = [];
+    const closedStream = new SseStream(readingClient(chunks), options, silent);
+    closedStream.close();
+    closedStream.sendFrame(sseFrame("late", "1", {}));
+    expect(chunks).toEqual(["retry: 3000\n\n"]);
+
+    const response = stalledClient();
+    const stream = new SseStream(response, options, silent);
+    const frame = sseFrame("notification", "n-1", { text: "x".repeat(200) });
+    let sent = 0;
+    while (stream.isOpen && sent < 100) {
+      stream.sendFrame(frame);
+      sent += 1;
+    }
+    expect(response.destroyed).toBe(true);
+    expect(sent).toBeLessThan(10);
+  });
+});
+
 describe("SseHub", () => {
   let app: KitApp | undefined;
   let hub: SseHub | undefined;
+  /** The streams the routes opened, server side. */
+  let opened: SseStream[] = [];
   const clients: SseClient[] = [];
 
   afterEach(async () => {
@@ -91,23 +135,38 @@ describe("SseHub", () => {
     hub?.closeAll();
     await app?.close();
     app = undefined;
+    opened = [];
   });
 
-  /** A listening app whose `GET /stream` opens a stream on `hub` and says `connected`. */
-  async function serve(hubOptions: Partial<SseOptions> = {}, env: Env = {}): Promise<string> {
+  /**
+   * An app whose `GET /stream` (public: anonymous) and `GET /own-stream` (`orders:read`:
+   * the token's subject) open a stream on `hub` and say `connected`.
+   */
+  async function build(hubOptions: Partial<SseOptions> = {}, env: Env = {}): Promise<KitApp> {
     const streams = new SseHub({ ...options, ...hubOptions });
     hub = streams;
     const context = createServiceContext({ name: "sse", env: { ...TEST_ENV, ...env } });
-    app = await buildApp({
+    const built = await buildApp({
       context,
       auth: (await testIdentity()).verifier,
       routes: withRouteDefaults({ public: true }, async (routes) => {
-        routes.get("/stream", async (request, reply) => {
-          streams.open(request, reply).comment("connected");
-        });
+        const openStream = async (request: SseRequest, reply: SseReply) => {
+          const stream = streams.open(request, reply);
+          opened.push(stream);
+          stream.comment("connected");
+        };
+        routes.get("/stream", openStream);
+        routes.get("/own-stream", { config: { scope: "orders:read" } }, openStream);
       }),
     });
-    return `${await app.listen({ port: 0, host: "127.0.0.1" })}/stream`;
+    app = built;
+    return built;
+  }
+
+  /** {@link build}, listening; resolves to its base URL. */
+  async function serve(hubOptions: Partial<SseOptions> = {}, env: Env = {}): Promise<string> {
+    const built = await build(hubOptions, env);
+    return built.listen({ port: 0, host: "127.0.0.1" });
   }
 
   async function connect(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
@@ -116,9 +175,22 @@ describe("SseHub", () => {
     return client;
   }
 
+  /** Two streams of `url`, once each says `connected`. */
+  async function connectTwice(url: string, headers: Record<string, string>) {
+    const streams = [await connect(url, headers), await connect(url, headers)];
+    for (const stream of streams)
+      await vi.waitFor(() => expect(stream.comments).toContain("connected"));
+    return streams;
+  }
+
+  /** `authorization` of `subject`, who may open `/own-stream`. */
+  async function caller(subject: string): Promise<Record<string, string>> {
+    return { authorization: await (await testIdentity()).bearer(subject, ["orders:read"]) };
+  }
+
   it("sends status 200 with the SSE headers, keeping the headers the app set (CORS, correlation id)", async () => {
-    const url = await serve({ retryMs: 1500 }, { CORS_ORIGINS: "https://shop.example" });
-    const stream = await connect(url, {
+    const base = await serve({ retryMs: 1500 }, { CORS_ORIGINS: "https://shop.example" });
+    const stream = await connect(`${base}/stream`, {
       origin: "https://shop.example",
       "x-correlation-id": "corr-sse-1",
     });
@@ -133,7 +205,7 @@ describe("SseHub", () => {
   });
 
   it("sends a heartbeat comment every heartbeatMs on an idle stream", async () => {
-    const stream = await connect(await serve({ heartbeatMs: 20 }));
+    const stream = await connect(`${await serve({ heartbeatMs: 20 })}/stream`);
     await vi.waitFor(() =>
       expect(stream.comments.filter((comment) => comment === "heartbeat").length).toBeGreaterThan(
         1,
@@ -142,7 +214,7 @@ describe("SseHub", () => {
   });
 
   it("refuses one stream more than maxStreams with 503 too_many_streams and Retry-After; a closed stream frees its place", async () => {
-    const url = await serve({ maxStreams: 1 }, { CORS_ORIGINS: "https://shop.example" });
+    const url = `${await serve({ maxStreams: 1 }, { CORS_ORIGINS: "https://shop.example" })}/stream`;
     const first = await connect(url);
     await vi.waitFor(() => expect(first.comments).toContain("connected"));
     expect(hub?.size).toBe(1);
@@ -163,9 +235,9 @@ describe("SseHub", () => {
 
   it("has no cap without maxStreams, counts the open streams in its gauge, and ends every stream on closeAll", async () => {
     const registry = new Registry();
-    const url = await serve({
+    const url = `${await serve({
       gauge: { name: "sample_sse_streams", help: "Open streams", registry },
-    });
+    })}/stream`;
     const streams = [await connect(url), await connect(url), await connect(url)];
     for (const stream of streams)
       await vi.waitFor(() => expect(stream.comments).toContain("connected"));
@@ -175,5 +247,93 @@ describe("SseHub", () => {
     expect(hub?.size).toBe(0);
     expect(await registry.metrics()).toMatch(/^sample_sse_streams 0$/m);
     for (const stream of streams) await vi.waitFor(() => expect(stream.ended).toBe(true));
+  });
+
+  it("refuses a caller's stream past maxStreamsPerPrincipal with 429 too_many_principal_streams, Retry-After and the limit, while other callers still connect", async () => {
+    const url = `${await serve({ maxStreamsPerPrincipal: 2 })}/own-stream`;
+    const customer = await caller("cus-1");
+    await connectTwice(url, customer);
+    expect(hub?.heldBy("cus-1")).toBe(2);
+
+    const refused = await fetch(url, { headers: customer });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await refused.json()).toEqual({
+      error: {
+        code: "too_many_principal_streams",
+        message: expect.any(String),
+        details: { limit: 2 },
+      },
+    });
+    expect(hub?.size).toBe(2);
+    expect(hub?.heldBy("cus-1")).toBe(2);
+
+    const other = await connect(url, await caller("cus-2"));
+    await vi.waitFor(() => expect(other.comments).toContain("connected"));
+    expect(hub?.heldBy("cus-2")).toBe(1);
+  });
+
+  it("gives a caller's place back once when its stream closes, however often and by whichever side", async () => {
+    const url = `${await serve({ maxStreamsPerPrincipal: 3 })}/own-stream`;
+    const customer = await caller("cus-1");
+    const own = await connectTwice(url, customer);
+    // Closed by the server twice, then seen closing by the client: one place back.
+    opened[0]?.close();
+    opened[0]?.close();
+    await vi.waitFor(() => expect(own[0]?.ended).toBe(true));
+    own[0]?.close();
+    await vi.waitFor(() => expect(hub?.size).toBe(1));
+    expect(hub?.heldBy("cus-1")).toBe(1);
+    // And by the client alone.
+    own[1]?.close();
+    await vi.waitFor(() => expect(hub?.heldBy("cus-1")).toBe(0));
+
+    await connectTwice(url, customer);
+    expect(hub?.heldBy("cus-1")).toBe(2);
+  });
+
+  it("checks the caller's cap before maxStreams, and holds no place for a stream maxStreams refused", async () => {
+    const url = `${await serve({ maxStreams: 1, maxStreamsPerPrincipal: 1 })}/own-stream`;
+    const customer = await caller("cus-1");
+    const first = await connect(url, customer);
+    await vi.waitFor(() => expect(first.comments).toContain("connected"));
+
+    const again = await fetch(url, { headers: customer });
+    expect(again.status).toBe(429);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe(
+      "too_many_principal_streams",
+    );
+
+    const other = await fetch(url, { headers: await caller("cus-2") });
+    expect(other.status).toBe(503);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe(
+      "too_many_streams",
+    );
+    expect(hub?.heldBy("cus-2")).toBe(0);
+
+    first.close();
+    await vi.waitFor(() => expect(hub?.heldBy("cus-1")).toBe(0));
+    const next = await connect(url, await caller("cus-2"));
+    expect(next.status).toBe(200);
+  });
+
+  it("counts anonymous streams (an empty subject) against maxStreams only, never per caller", async () => {
+    const url = `${await serve({ maxStreams: 3, maxStreamsPerPrincipal: 1 })}/stream`;
+    const anonymous = [await connect(url), await connect(url)];
+    for (const stream of anonymous) expect(stream.status).toBe(200);
+    expect(hub?.size).toBe(2);
+    expect(hub?.heldBy("")).toBe(0);
+  });
+
+  it("opens a stream under app.inject, whose socket has no timeouts to set: the response is the stream's once it closes", async () => {
+    const built = await build({ retryMs: 1500 });
+    const answer = built.inject({ url: "/own-stream", headers: await caller("cus-1") });
+    await vi.waitFor(() => expect(hub?.heldBy("cus-1")).toBe(1));
+    hub?.closeAll();
+    const response = await answer;
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-type"]).toBe("text/event-stream; charset=utf-8");
+    expect(response.body).toBe("retry: 1500\n\n: connected\n\n");
+    expect(hub?.heldBy("cus-1")).toBe(0);
   });
 });

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import type { Logger } from "pino";
 import { Gauge, type Registry } from "prom-client";
-import { TooManyStreamsError } from "./errors.js";
+import type { Principal } from "./auth/principal.js";
+import { TooManyPrincipalStreamsError, TooManyStreamsError } from "./errors.js";
 
 /** How a {@link SseHub}'s streams behave. */
 export interface SseOptions {
@@ -11,6 +13,14 @@ export interface SseOptions {
    * `TooManyStreamsError` (503 `too_many_streams`, `Retry-After`). Default: no cap.
    */
   maxStreams?: number | undefined;
+  /**
+   * Most streams one caller (`request.principal.subject`) holds open at once on this
+   * hub; one more is refused with `TooManyPrincipalStreamsError` (429
+   * `too_many_principal_streams`, `Retry-After`, `details.limit`), so one token cannot
+   * take `maxStreams` from everybody else. Anonymous requests (empty subject, public
+   * routes) are held by `maxStreams` alone. Default: no cap.
+   */
+  maxStreamsPerPrincipal?: number | undefined;
   /** Interval of the comment line that keeps idle streams open through proxies. */
   heartbeatMs: number;
   /** Reconnection delay suggested to clients (the `retry:` line each stream starts with). */
@@ -28,6 +38,8 @@ export type SseStreamOptions = Pick<SseOptions, "heartbeatMs" | "retryMs" | "max
 export interface SseRequest {
   readonly raw: IncomingMessage;
   readonly log: Pick<Logger, "info" | "debug" | "warn">;
+  /** Who asks (the kit's auth sets it on every request): counted by `maxStreamsPerPrincipal`. */
+  readonly principal: Pick<Principal, "subject">;
 }
 
 /** What a stream needs of Fastify's reply. */
@@ -77,7 +89,16 @@ export class SseStream {
 
   /** One event; `data` goes out as one line of JSON. */
   send(event: string, id: string, data: unknown): void {
-    this.write(`event: ${oneLine(event)}\nid: ${oneLine(id)}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.write(sseFrame(event, id, data));
+  }
+
+  /**
+   * One event serialized already by {@link sseFrame}: an event many streams get is
+   * serialized once and the same string sent to each. Dropped once closed, and it
+   * disconnects a client too far behind, as {@link send} does.
+   */
+  sendFrame(frame: string): void {
+    this.write(frame);
   }
 
   /** A comment line, which clients ignore (e.g. `connected`, once the stream is live). */
@@ -126,10 +147,17 @@ export class SseStream {
   }
 }
 
-/** The streams open on this instance: at most `maxStreams`, all ended by `closeAll()` on shutdown. */
+/**
+ * The streams open on this instance: at most `maxStreams`, at most
+ * `maxStreamsPerPrincipal` of them per caller, all ended by `closeAll()` on shutdown.
+ * Both caps are per instance: behind a load balancer with n instances a caller may hold
+ * up to n × `maxStreamsPerPrincipal`.
+ */
 export class SseHub {
   private readonly options: SseOptions;
   private readonly streams = new Set<SseStream>();
+  /** Open streams per subject; a subject is dropped at zero, so callers that left leave nothing. */
+  private readonly held = new Map<string, number>();
 
   constructor(options: SseOptions) {
     this.options = options;
@@ -151,21 +179,39 @@ export class SseHub {
     return this.streams.size;
   }
 
+  /** How many streams `subject` holds open (0 for the anonymous subject, never counted). */
+  heldBy(subject: string): number {
+    return this.held.get(subject) ?? 0;
+  }
+
   /**
    * Take the reply over and start a stream: status 200, the headers the app set so far
-   * and the SSE headers go out now, with the `retry:` line. Throws
-   * `TooManyStreamsError` (nothing sent yet, so the app answers 503) when the hub
-   * already holds `maxStreams`.
+   * and the SSE headers go out now, with the `retry:` line. Throws, with nothing sent
+   * yet so the app answers the error, `TooManyPrincipalStreamsError` (429) when the
+   * request's principal already holds `maxStreamsPerPrincipal`, else
+   * `TooManyStreamsError` (503) when the hub holds `maxStreams`; a refused stream holds
+   * no place. The caller's place is freed when the stream closes.
    */
   open(request: SseRequest, reply: SseReply): SseStream {
-    const { maxStreams } = this.options;
+    const { maxStreams, maxStreamsPerPrincipal } = this.options;
+    const { subject } = request.principal;
+    if (
+      maxStreamsPerPrincipal !== undefined &&
+      subject !== "" &&
+      this.heldBy(subject) >= maxStreamsPerPrincipal
+    )
+      throw new TooManyPrincipalStreamsError(undefined, {
+        details: { limit: maxStreamsPerPrincipal },
+      });
     if (maxStreams !== undefined && this.streams.size >= maxStreams)
       throw new TooManyStreamsError();
     reply.hijack();
-    const socket = request.raw.socket;
-    socket.setTimeout(0);
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true);
+    // app.inject's fake socket has none of these; its response ends when the stream does.
+    const socket: Partial<Pick<Socket, "setTimeout" | "setNoDelay" | "setKeepAlive">> =
+      request.raw.socket;
+    socket.setTimeout?.(0);
+    socket.setNoDelay?.(true);
+    socket.setKeepAlive?.(true);
     const headers = Object.entries(reply.getHeaders()).filter(([, value]) => value !== undefined);
     reply.raw.writeHead(200, {
       ...Object.fromEntries(headers),
@@ -176,7 +222,12 @@ export class SseHub {
     });
     const stream = new SseStream(reply.raw, this.options, request.log);
     this.streams.add(stream);
-    stream.onClose(() => this.streams.delete(stream));
+    if (subject !== "") this.held.set(subject, this.heldBy(subject) + 1);
+    // onClose runs once, so the place is given back once however the stream ends.
+    stream.onClose(() => {
+      this.streams.delete(stream);
+      if (subject !== "") this.release(subject);
+    });
     request.log.info({ openStreams: this.streams.size }, "SSE stream opened");
     return stream;
   }
@@ -185,6 +236,21 @@ export class SseHub {
   closeAll(): void {
     for (const stream of [...this.streams]) stream.close();
   }
+
+  private release(subject: string): void {
+    const left = this.heldBy(subject) - 1;
+    if (left > 0) this.held.set(subject, left);
+    else this.held.delete(subject);
+  }
+}
+
+/**
+ * One SSE message as {@link SseStream.send} writes it: `event:`, `id:` and `data:` (one
+ * line of JSON) lines and the blank line; line breaks in the event name or id become
+ * spaces. For {@link SseStream.sendFrame}.
+ */
+export function sseFrame(event: string, id: string, data: unknown): string {
+  return `event: ${oneLine(event)}\nid: ${oneLine(id)}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 /** SSE fields end at a line break: never let a value carry one. */
