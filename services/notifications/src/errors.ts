@@ -1,4 +1,4 @@
-import { defineError, TOO_MANY_STREAMS_RETRY_AFTER_SECONDS } from "@retail/service-kit";
+import { defineError } from "@retail/service-kit";
 
 /**
  * Thrown by a handler when the event's order has no known customer yet (its
@@ -16,14 +16,3 @@ export const OrderCustomerUnknownError = defineError(
  * cannot be probed.
  */
 export const CustomerNotFoundError = defineError("customer_not_found", 404, "No such customer");
-
-/**
- * 429: the caller already holds `SSE_MAX_STREAMS_PER_PRINCIPAL` streams on this
- * instance; one of them must close first. `Retry-After` as for the instance's own cap.
- */
-export const TooManyPrincipalStreamsError = defineError(
-  "too_many_principal_streams",
-  429,
-  "Too many notification streams open for this caller; close one and retry",
-  { retryAfterSeconds: TOO_MANY_STREAMS_RETRY_AFTER_SECONDS },
-);

@@ -6,7 +6,6 @@ import { notificationSchema } from "./notification.js";
 import { Notifier } from "./notifier.js";
 import { notificationRoutes } from "./routes/notifications.js";
 import { NotificationStore } from "./store/notifications.js";
-import { StreamQuota } from "./stream-quota.js";
 
 export { configSchema, type NotificationsConfig } from "./config.js";
 export { SERVICE_NAME } from "./keys.js";
@@ -44,6 +43,7 @@ export const notificationsService = defineService({
     });
     const streams = new SseHub({
       maxStreams: config.SSE_MAX_STREAMS,
+      maxStreamsPerPrincipal: config.SSE_MAX_STREAMS_PER_PRINCIPAL,
       heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS,
       retryMs: config.SSE_RETRY_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
@@ -54,14 +54,12 @@ export const notificationsService = defineService({
       },
     });
 
-    const quota = new StreamQuota(config.SSE_MAX_STREAMS_PER_PRINCIPAL);
-
     return {
-      routes: notificationRoutes({ notifier, store, streams, quota }),
+      routes: notificationRoutes({ notifier, store, streams }),
       handlers: notificationsHandlers(notifier),
       // Streams never end by themselves: end them so the server can close.
       beforeClose: () => streams.closeAll(),
-      expose: { store, streams, quota },
+      expose: { store, streams },
     };
   },
 });

@@ -60,7 +60,7 @@ describe("who may read a customer's notifications", () => {
     expect(refused.status).toBe(404);
     expect(await refused.json()).toMatchObject({ error: { code: "customer_not_found" } });
     expect(service.expose.streams.size).toBe(0);
-    expect(service.expose.quota.held("cus-2")).toBe(0);
+    expect(service.expose.streams.heldBy("cus-2")).toBe(0);
     expect(await service.expose.store.list("cus-1")).toEqual(kept);
   });
 

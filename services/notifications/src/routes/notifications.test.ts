@@ -157,7 +157,7 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
       open[0]?.close();
     }
     // a closed stream frees its caller's place
-    await vi.waitFor(() => expect(service.expose.quota.held("cus-1")).toBe(1));
+    await vi.waitFor(() => expect(service.expose.streams.heldBy("cus-1")).toBe(1));
     const again = await openSse(`${base}/customers/cus-1/notifications`, customer);
     open.push(again);
     try {
@@ -182,11 +182,11 @@ describe("GET /customers/:customerId/notifications (server-sent events)", () => 
       const customer = await auth("cus-2", ["orders:read"]);
       const refused = await fetch(`${base}/customers/cus-2/notifications`, { headers: customer });
       expect(refused.status).toBe(503);
-      expect(service.expose.quota.held("cus-2")).toBe(0);
+      expect(service.expose.streams.heldBy("cus-2")).toBe(0);
     } finally {
       first.close();
     }
-    await vi.waitFor(() => expect(service.expose.quota.held("cus-1")).toBe(0));
+    await vi.waitFor(() => expect(service.expose.streams.heldBy("cus-1")).toBe(0));
   });
 
   it("ends open streams when the service shuts down", async () => {

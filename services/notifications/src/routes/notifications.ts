@@ -4,21 +4,18 @@ import {
   type Principal,
   type RoutesPlugin,
   type SseHub,
-  type SseStream,
 } from "@retail/service-kit";
 import { z } from "zod";
 import { CustomerNotFoundError } from "../errors.js";
 import { notificationSchema } from "../notification.js";
 import type { Notifier } from "../notifier.js";
 import type { NotificationStore } from "../store/notifications.js";
-import type { StreamQuota } from "../stream-quota.js";
 
 export interface NotificationRoutesDependencies {
   notifier: Notifier;
   store: NotificationStore;
+  /** Capped per instance and per caller (429 `too_many_principal_streams`). */
   streams: SseHub;
-  /** Each caller's share of `streams`. */
-  quota: StreamQuota;
 }
 
 const customerParams = z.object({ customerId: fields.customerId() });
@@ -41,7 +38,6 @@ export function notificationRoutes({
   notifier,
   store,
   streams,
-  quota,
 }: NotificationRoutesDependencies): RoutesPlugin {
   return async (app) => {
     app.get(
@@ -79,15 +75,7 @@ export function notificationRoutes({
       async (request, reply) => {
         const { customerId } = request.params;
         ensureActsFor(request, customerId);
-        const release = quota.take(request.principal.subject);
-        let stream: SseStream;
-        try {
-          stream = streams.open(request, reply);
-        } catch (error) {
-          release();
-          throw error;
-        }
-        stream.onClose(release);
+        const stream = streams.open(request, reply);
         try {
           await notifier.connect(customerId, stream);
         } catch (error) {
