@@ -52,7 +52,8 @@ export function orderRoutes(
               : {
                   max: ordersPerMinutePerCustomer,
                   timeWindow: 60_000,
-                  allowList: (request) => request.principal.has("orders:all"),
+                  allowList: (request: { principal: Principal }) =>
+                    request.principal.has("orders:all"),
                 },
         },
         schema: {
