@@ -1,7 +1,6 @@
-import type { Writable } from "node:stream";
 import type { BroadcastChannel, Bus, Envelope } from "@retail/bus";
 import { catalog, maskPersonalData, type RetailCatalog } from "@retail/contracts";
-import type { SseStream } from "@retail/service-kit";
+import { type SseStream, sseFrame } from "@retail/service-kit";
 import type { Logger } from "pino";
 import { type EventView, eventViewSchema } from "./schemas.js";
 
@@ -21,8 +20,6 @@ export interface ViewerOptions {
 
 interface Viewer extends ViewerOptions {
   connection: SseStream;
-  /** The connection's response, which the shared frames are written to. */
-  out: Writable;
 }
 
 /** The compact view of an event that the feed carries. */
@@ -44,15 +41,6 @@ export function orderIdOf(payload: unknown): string | undefined {
   if (typeof payload !== "object" || payload === null) return undefined;
   const value: unknown = Reflect.get(payload, "orderId");
   return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-/** One SSE message as the kit's `SseStream.send` writes it: `event:`, `id:`, `data:` lines. */
-export function sseFrame(event: string, id: string, data: unknown): string {
-  return `event: ${oneLine(event)}\nid: ${oneLine(id)}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-function oneLine(value: string): string {
-  return value.replace(/[\r\n]/g, " ");
 }
 
 /**
@@ -105,11 +93,6 @@ export function matches(filter: FeedFilter, view: EventView): boolean {
   return true;
 }
 
-export interface LiveFeedOptions {
-  /** A viewer this many bytes behind is disconnected (it reconnects), as the kit's streams. */
-  maxBufferedBytes: number;
-}
-
 /**
  * The live event feed. Whichever instance handles an event broadcasts its view on the
  * Pub/Sub channel `broadcast:events`; every instance relays what it hears to its own
@@ -126,7 +109,6 @@ export class LiveFeed {
   constructor(
     bus: Bus<RetailCatalog>,
     private readonly logger: Logger,
-    private readonly options: LiveFeedOptions,
   ) {
     this.channel = bus.pubsub.broadcast("events", eventViewSchema);
   }
@@ -145,8 +127,8 @@ export class LiveFeed {
    * Relay the feed to a viewer until its connection closes. Resolves once this instance
    * listens to the channel; rejects (and detaches the viewer) when it cannot.
    */
-  async attach(connection: SseStream, out: Writable, options: ViewerOptions): Promise<void> {
-    const viewer: Viewer = { ...options, connection, out };
+  async attach(connection: SseStream, options: ViewerOptions): Promise<void> {
+    const viewer: Viewer = { ...options, connection };
     this.viewers.add(viewer);
     connection.onClose(() => this.detach(viewer));
     this.subscription ??= this.channel.subscribe((view) => this.relay(view));
@@ -172,26 +154,9 @@ export class LiveFeed {
     for (const viewer of this.viewers) {
       if (!matches(viewer.filter, view)) continue;
       const frame = frames.for(viewer.personalData);
-      if (frame !== undefined) this.write(viewer, frame);
+      // The kit's rule holds: a viewer too far behind is disconnected, and detached on close.
+      if (frame !== undefined) viewer.connection.sendFrame(frame);
     }
-  }
-
-  /**
-   * The kit's `SseStream.send` serializes per stream; the shared frame is written to the
-   * stream's response instead, under the same rule: dropped once closed, and a viewer
-   * more than `maxBufferedBytes` behind is disconnected (its stream sees the close).
-   */
-  private write({ connection, out }: Viewer, frame: string): void {
-    if (!connection.isOpen || out.writableEnded || out.destroyed) return;
-    if (out.writableLength > this.options.maxBufferedBytes) {
-      this.logger.warn(
-        { bufferedBytes: out.writableLength },
-        "live feed viewer is not reading; disconnecting it",
-      );
-      out.destroy();
-      return;
-    }
-    out.write(frame);
   }
 
   private detach(viewer: Viewer): void {

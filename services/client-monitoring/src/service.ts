@@ -17,7 +17,6 @@ import { ClientRegistry } from "./store/clients.js";
 import { DeadLetterWatch } from "./store/dead-letters.js";
 import { EventLog } from "./store/event-log.js";
 import { RedisMemoryWatch } from "./store/redis-memory.js";
-import { StreamQuota } from "./stream-quota.js";
 
 export { type ClientMonitoringConfig, configSchema } from "./config.js";
 export { SERVICE_NAME } from "./keys.js";
@@ -35,6 +34,7 @@ export const clientMonitoringService = defineService({
   setup({ config, logger, metrics, redis, bus, now }) {
     const hub = new SseHub({
       maxStreams: config.SSE_MAX_STREAMS,
+      maxStreamsPerPrincipal: config.SSE_MAX_STREAMS_PER_PRINCIPAL,
       heartbeatMs: config.SSE_HEARTBEAT_INTERVAL_MS,
       retryMs: config.SSE_RETRY_MS,
       maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES,
@@ -44,9 +44,7 @@ export const clientMonitoringService = defineService({
         registry: metrics,
       },
     });
-    const quota = new StreamQuota(config.SSE_MAX_STREAMS_PER_PRINCIPAL);
-    const streams = { hub, quota };
-    const feed = new LiveFeed(bus, logger, { maxBufferedBytes: config.SSE_MAX_BUFFERED_BYTES });
+    const feed = new LiveFeed(bus, logger);
     const alerts = new AlertBook(redis, config.ALERTS_KEPT);
     const events = new EventLog({
       bus,
@@ -75,11 +73,11 @@ export const clientMonitoringService = defineService({
 
     return {
       routes: async (app) => {
-        await app.register(clientRoutes({ clients, messages, streams }));
+        await app.register(clientRoutes({ clients, messages, streams: hub }));
         await app.register(
           telemetryRoutes({ bus, clients, bodyLimitBytes: config.TELEMETRY_BODY_LIMIT_BYTES }),
         );
-        await app.register(eventRoutes({ feed, streams }));
+        await app.register(eventRoutes({ feed, streams: hub }));
         await app.register(timelineRoutes(redis));
         await app.register(statsRoutes({ bus, redis }));
         await app.register(alertRoutes(alerts));
@@ -108,7 +106,7 @@ export const clientMonitoringService = defineService({
       ],
       // Streams never end by themselves: end them so the server can close.
       beforeClose: () => hub.closeAll(),
-      expose: { clients, deadLetters, feed, memory, hub, quota },
+      expose: { clients, deadLetters, feed, memory, hub },
     };
   },
 });

@@ -154,7 +154,7 @@ describe("a client app acts only as itself", () => {
     expect(refused.status).toBe(404);
     expect(await refused.json()).toMatchObject({ error: { code: "client_not_found" } });
     expect(instance.expose.hub.size).toBe(0);
-    expect(instance.expose.quota.held("till-1")).toBe(0);
+    expect(instance.expose.hub.heldBy("till-1")).toBe(0);
 
     const own = await openStream(`${base}/clients/till-1/stream`, till);
     try {

@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { DirectChannel } from "@retail/bus";
-import { errorBodySchema, type Principal, type RoutesPlugin } from "@retail/service-kit";
+import {
+  errorBodySchema,
+  type Principal,
+  type RoutesPlugin,
+  type SseHub,
+} from "@retail/service-kit";
 import { z } from "zod";
 import { ClientMismatchError, ClientNotConnectedError, ClientNotFoundError } from "../errors.js";
 import {
@@ -11,7 +16,6 @@ import {
   eventStreamResponse,
 } from "../schemas.js";
 import type { ClientRegistry } from "../store/clients.js";
-import { type CappedStreams, openCapped } from "../stream-quota.js";
 
 const clientParams = z.object({ clientId: clientIdSchema });
 
@@ -27,7 +31,8 @@ export interface ClientRoutesDependencies {
   clients: ClientRegistry;
   /** Pub/Sub channel `direct:client-messages:<clientId>`. */
   messages: DirectChannel<ClientMessage>;
-  streams: CappedStreams;
+  /** Capped per instance and per caller. */
+  streams: SseHub;
 }
 
 /**
@@ -170,7 +175,7 @@ export function clientRoutes({
         // Another client's stream is answered as an unknown one, so ids cannot be probed.
         if (!request.principal.actsFor(clientId, "clients:admin"))
           throw new ClientNotFoundError(`No client ${clientId}`);
-        const connection = openCapped(streams, request, reply);
+        const connection = streams.open(request, reply);
         let stop: () => Promise<void>;
         try {
           stop = await messages.listen(clientId, (message) =>

@@ -1,12 +1,12 @@
-import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { errorBodySchema, type RoutesPlugin, type SseHub } from "@retail/service-kit";
 import { z } from "zod";
 import type { LiveFeed } from "../live-feed.js";
 import { eventStreamResponse, orderIdSchema, topicFilterSchema } from "../schemas.js";
-import { type CappedStreams, openCapped } from "../stream-quota.js";
 
 export interface EventRoutesDependencies {
   feed: LiveFeed;
-  streams: CappedStreams;
+  /** Capped per instance and per caller. */
+  streams: SseHub;
 }
 
 /**
@@ -40,9 +40,9 @@ export function eventRoutes({ feed, streams }: EventRoutesDependencies): RoutesP
       },
       async (request, reply) => {
         const { topic, orderId } = request.query;
-        const connection = openCapped(streams, request, reply);
+        const connection = streams.open(request, reply);
         try {
-          await feed.attach(connection, reply.raw, {
+          await feed.attach(connection, {
             filter: { topics: new Set(topic ?? []), orderId },
             personalData: request.principal.has("pii:read"),
           });
