@@ -86,6 +86,18 @@ describe("SseStream", () => {
     expect(order).toEqual(["before", "after"]);
     expect(chunks).toEqual(["retry: 3000\n\n"]);
   });
+
+  it("is closed from the start when its client left before it opened, so it holds no place", () => {
+    const chunks: string[] = [];
+    const gone = readingClient(chunks);
+    gone.destroy();
+    const stream = new SseStream(gone, options, silent);
+    const closed: string[] = [];
+    stream.onClose(() => closed.push("released"));
+    expect(stream.isOpen).toBe(false);
+    expect(closed).toEqual(["released"]);
+    expect(chunks).toEqual([]);
+  });
 });
 
 describe("sseFrame and SseStream.sendFrame", () => {

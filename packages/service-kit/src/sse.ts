@@ -80,6 +80,12 @@ export class SseStream {
       log.debug({ err: error }, "SSE stream error");
       this.finish();
     });
+    // A client gone before the stream opened: its "close" has fired already, and the
+    // stream would otherwise hold its caller's and the hub's places until shutdown.
+    if (response.destroyed) {
+      this.finish();
+      return;
+    }
     this.write(`retry: ${options.retryMs}\n\n`);
   }
 
