@@ -29,6 +29,13 @@ export const configSchema = z.object({
    * the client.telemetry stream for a day (the README says why this figure).
    */
   TELEMETRY_BODY_LIMIT_BYTES: envInt({ min: 1 }).default(65_536),
+  /**
+   * Telemetry batches one client app may send per minute, over all instances (429
+   * `rate_limited` past it; `clients:admin` tokens exempt; `0`: no limit). A client
+   * sends one every few seconds; with the body limit, this bounds how fast one leaked
+   * credential fills Redis (60 × 64 KiB a minute). Default 60.
+   */
+  TELEMETRY_BATCHES_PER_MINUTE: envInt({ min: 0 }).default(60),
   /** How often the dead-letter counts are compared with the last seen ones. Default 10 000. */
   DEAD_LETTER_CHECK_INTERVAL_MS: envInt({ min: 1 }).default(10_000),
   /** How often every Redis node's memory is compared with its `maxmemory`. Default 10 000. */

@@ -75,7 +75,12 @@ export const clientMonitoringService = defineService({
       routes: async (app) => {
         await app.register(clientRoutes({ clients, messages, streams: hub }));
         await app.register(
-          telemetryRoutes({ bus, clients, bodyLimitBytes: config.TELEMETRY_BODY_LIMIT_BYTES }),
+          telemetryRoutes({
+            bus,
+            clients,
+            bodyLimitBytes: config.TELEMETRY_BODY_LIMIT_BYTES,
+            batchesPerMinute: config.TELEMETRY_BATCHES_PER_MINUTE,
+          }),
         );
         await app.register(eventRoutes({ feed, streams: hub }));
         await app.register(timelineRoutes(redis));

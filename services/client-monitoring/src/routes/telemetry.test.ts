@@ -1,3 +1,4 @@
+import type { Scope } from "@retail/service-kit";
 import { describe, expect, it } from "vitest";
 import { bearer, expectError, useMonitoring } from "../../test/harness.js";
 
@@ -100,6 +101,35 @@ describe("POST /telemetry", () => {
       "payload_too_large",
     );
     expect(await monitoring.events("client.telemetry")).toHaveLength(0);
+  });
+
+  it("takes TELEMETRY_BATCHES_PER_MINUTE batches from a client over all instances, then 429 with Retry-After, while other clients and admins go on", async () => {
+    const first = await monitoring.instance({ TELEMETRY_BATCHES_PER_MINUTE: "2" });
+    const second = await monitoring.instance({ TELEMETRY_BATCHES_PER_MINUTE: "2" });
+    const send = async (instance: typeof first, clientId: string, scopes: Scope[]) =>
+      instance.app.inject({
+        method: "POST",
+        url: "/telemetry",
+        headers: { authorization: await bearer(clientId, scopes) },
+        payload: { clientId, app: "web-shop", events: batch },
+      });
+    const statuses = [];
+    for (const instance of [first, second, first])
+      statuses.push((await send(instance, "web-5", ["clients:report"])).statusCode);
+    expect(statuses).toEqual([202, 202, 429]);
+    const refused = await send(second, "web-5", ["clients:report"]);
+    expectError(refused, 429, "rate_limited");
+    expect(Number(refused.headers["retry-after"])).toBeGreaterThan(0);
+    expect((await send(second, "web-6", ["clients:report"])).statusCode).toBe(202);
+    for (let batchSent = 0; batchSent < 3; batchSent += 1)
+      expect((await send(first, "web-7", ["clients:report", "clients:admin"])).statusCode).toBe(
+        202,
+      );
+    // refused batches were never published
+    const published = await monitoring.events("client.telemetry");
+    expect(
+      published.filter((event) => (event.payload as { clientId: string }).clientId === "web-5"),
+    ).toHaveLength(2);
   });
 
   it("accepts a client's batch as itself, and refuses one sent as another client with 403 client_mismatch", async () => {

@@ -11,6 +11,8 @@ export interface TelemetryRoutesDependencies {
   bus: Bus<RetailCatalog>;
   clients: ClientRegistry;
   bodyLimitBytes: number;
+  /** Batches per client and minute; 0: no limit of the route's own. */
+  batchesPerMinute: number;
 }
 
 /** Batches of errors, metrics, log lines and page views from client apps, each as itself. */
@@ -18,13 +20,24 @@ export function telemetryRoutes({
   bus,
   clients,
   bodyLimitBytes,
+  batchesPerMinute,
 }: TelemetryRoutesDependencies): RoutesPlugin {
   return async (app) => {
     app.post(
       "/telemetry",
       {
         bodyLimit: bodyLimitBytes,
-        config: { scope: "clients:report" },
+        config: {
+          scope: "clients:report",
+          rateLimit:
+            batchesPerMinute === 0
+              ? false
+              : {
+                  max: batchesPerMinute,
+                  timeWindow: 60_000,
+                  allowList: (request) => request.principal.has("clients:admin"),
+                },
+        },
         schema: {
           tags: ["telemetry"],
           summary: "Send a batch of telemetry from a client app",
@@ -43,6 +56,7 @@ export function telemetryRoutes({
             403: errorBodySchema,
             404: errorBodySchema,
             413: errorBodySchema,
+            429: errorBodySchema,
           },
         },
       },
