@@ -61,11 +61,11 @@ describe("catalog", () => {
     }
   });
 
-  it("keeps a day (at most ~20 000 batches a partition) of client telemetry and about 100 000 entries of every other topic", () => {
+  it("keeps a day (at most ~5 000 batches) of client telemetry and about 100 000 entries of every other topic", () => {
     for (const name of topicNames) {
       expect(retentionOf(catalog[name]), name).toEqual(
         name === "client.telemetry"
-          ? { maxAgeMs: 86_400_000, maxLength: 20_000 }
+          ? { maxAgeMs: 86_400_000, maxLength: 5_000 }
           : { maxLength: 100_000 },
       );
     }

@@ -105,9 +105,9 @@ export const clientTelemetry = defineTopic({
   publisher: "client-monitoring",
   consumers: ["client-monitoring"],
   partitionKey: "clientId",
-  // A day, and at most ~20 000 batches per partition: a flood from a client's credential
-  // (up to 64 KiB a batch) is trimmed before it fills Redis's memory.
-  retention: { maxAgeMs: DAY_MS, maxLength: 20_000 },
+  // A day, and at most ~5 000 batches: a flood from a client's credential (up to 64 KiB
+  // a batch) holds at most ~320 MB, a third of the demo's maxmemory.
+  retention: { maxAgeMs: DAY_MS, maxLength: 5_000 },
   example: {
     clientId: "web-7f3a9c",
     app: "web-shop",
