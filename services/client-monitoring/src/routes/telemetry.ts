@@ -1,6 +1,6 @@
 import type { Bus } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import { errorBodySchema, type RoutesPlugin } from "@retail/service-kit";
+import { errorBodySchema, type Principal, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
 import { ClientNotFoundError } from "../errors.js";
 import { clientAppSchema, clientIdSchema, telemetryEventsSchema } from "../schemas.js";
@@ -35,7 +35,8 @@ export function telemetryRoutes({
               : {
                   max: batchesPerMinute,
                   timeWindow: 60_000,
-                  allowList: (request) => request.principal.has("clients:admin"),
+                  allowList: (request: { principal: Principal }) =>
+                    request.principal.has("clients:admin"),
                 },
         },
         schema: {
