@@ -3,12 +3,12 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SignJWT } from "jose";
-import { afterEach, describe, expect, it } from "vitest";
+import { createLocalJWKSet, SignJWT } from "jose";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../config.js";
 import { generateDevSigningKey } from "./dev-keys.js";
 import type { Scope } from "./scopes.js";
-import { tokenVerifierFromConfig } from "./verifier.js";
+import { createTokenVerifier, tokenVerifierFromConfig } from "./verifier.js";
 
 const CLAIMS = { AUTH_AUDIENCE: "retail-api", AUTH_ISSUER: "retail-demo" };
 
@@ -85,6 +85,32 @@ describe("tokenVerifierFromConfig", () => {
     ];
     for (const config of configs) {
       expect(() => tokenVerifierFromConfig({ ...CLAIMS, ...config })).toThrow(ConfigError);
+    }
+  });
+
+  it("checks a token's signature once, and answers from memory only until the token expires", async () => {
+    const key = await generateDevSigningKey();
+    const local = createLocalJWKSet(key.jwks);
+    let lookups = 0;
+    const verify = createTokenVerifier({
+      keys: (header, token) => {
+        lookups += 1;
+        return local(header, token);
+      },
+      audience: "retail-api",
+      issuer: "retail-demo",
+    });
+    const token = await key.sign({ subject: "c-1", scopes: ["orders:read"], expiresInSeconds: 60 });
+    expect((await verify(token)).subject).toBe("c-1");
+    expect((await verify(token)).subject).toBe("c-1");
+    expect(lookups).toBe(1);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 120_000);
+      await expect(verify(token)).rejects.toThrow();
+      expect(lookups).toBe(2);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });
