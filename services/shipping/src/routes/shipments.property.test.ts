@@ -1,8 +1,23 @@
-import { expectClientSafe, headerValue } from "@retail/service-kit/testing";
+import {
+  eventsPublished,
+  expectClientSafe,
+  headerValue,
+  keyspaceSnapshot,
+  REFUSED_STATUSES,
+} from "@retail/service-kit/testing";
 import fc from "fast-check";
+import type { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { anOrder, useShippingHarness } from "../../test/harness.js";
 import type { ShippingService } from "../service.js";
+
+/** The requests the fuzz sends through `app.inject`. */
+interface InjectRequest {
+  method: Route["method"];
+  url: string;
+  headers?: Record<string, string | undefined>;
+  payload?: string;
+}
 
 interface Route {
   name: string;
@@ -30,8 +45,12 @@ const urlChar = fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCh
 describe("any client input, at every route", () => {
   const harness = useShippingHarness();
 
+  /** The test's own client for the checks, made by setUp. */
+  let checks: Redis | undefined;
+
   /** A service with shipments in every state, and ids worth aiming at: real ones and junk. */
   async function setUp() {
+    checks = harness.client();
     const shipping = await harness.service({ SHIPPING_COUNTRIES: "GB,DE" });
     const ids: string[] = [];
     const orderIds: string[] = [];
@@ -46,6 +65,23 @@ describe("any client input, at every route", () => {
       fc.string({ maxLength: 140 }).map(encodeURIComponent),
     );
     return { shipping, ids, target };
+  }
+
+  /**
+   * Send `request` and check the answer is client-safe; a refused request (a 4xx that
+   * refuses its input) leaves no trace: no state written, no event committed. The
+   * carrier's timers are a minute away, so nothing else writes meanwhile.
+   */
+  async function send(shipping: ShippingService, request: InjectRequest): Promise<void> {
+    const redis = checks as Redis;
+    const stateBefore = await keyspaceSnapshot(redis, "{shipping}:*");
+    const eventsBefore = await eventsPublished(shipping.metrics);
+    const response = await shipping.app.inject(request);
+    expectClientSafe(response);
+    if (REFUSED_STATUSES.has(response.statusCode)) {
+      expect(await keyspaceSnapshot(redis, "{shipping}:*")).toEqual(stateBefore);
+      expect(await eventsPublished(shipping.metrics)).toBe(eventsBefore);
+    }
   }
 
   /** The service still answers, and no shipment went through a step twice or out of order. */
@@ -74,25 +110,23 @@ describe("any client input, at every route", () => {
   }
 
   for (const route of ROUTES) {
-    it(`${route.name}: never a 5xx for arbitrary JSON bodies`, async () => {
+    it(`${route.name}: never a 5xx for arbitrary JSON bodies, and nothing written for a refused one`, async () => {
       const { shipping, ids, target } = await setUp();
       await fc.assert(
         fc.asyncProperty(target, fc.jsonValue(), async (id, body) => {
-          expectClientSafe(
-            await shipping.app.inject({
-              method: route.method,
-              url: route.url(id),
-              headers: { "content-type": "application/json" },
-              payload: JSON.stringify(body),
-            }),
-          );
+          await send(shipping, {
+            method: route.method,
+            url: route.url(id),
+            headers: { "content-type": "application/json" },
+            payload: JSON.stringify(body),
+          });
         }),
         RUNS,
       );
       await expectStillHealthy(shipping, ids);
     });
 
-    it(`${route.name}: never a 5xx for arbitrary path and query strings`, async () => {
+    it(`${route.name}: never a 5xx for arbitrary path and query strings, and nothing written for a refused one`, async () => {
       const { shipping, ids, target } = await setUp();
       await fc.assert(
         fc.asyncProperty(
@@ -103,11 +137,9 @@ describe("any client input, at every route", () => {
             const search = new URLSearchParams(query).toString();
             const url = route.url(id);
             const joined = `${url}${url.includes("?") ? "&" : "?"}${search}`;
-            expectClientSafe(await shipping.app.inject({ method: route.method, url: joined }));
+            await send(shipping, { method: route.method, url: joined });
             // raw, unencoded characters where the id goes
-            expectClientSafe(
-              await shipping.app.inject({ method: route.method, url: route.url(raw) }),
-            );
+            await send(shipping, { method: route.method, url: route.url(raw) });
           },
         ),
         RUNS,
@@ -115,7 +147,7 @@ describe("any client input, at every route", () => {
       await expectStillHealthy(shipping, ids);
     });
 
-    it(`${route.name}: never a 5xx for arbitrary header values, content type included`, async () => {
+    it(`${route.name}: never a 5xx for arbitrary header values, content type included, and nothing written for a refused one`, async () => {
       const { shipping, ids, target } = await setUp();
       await fc.assert(
         fc.asyncProperty(
@@ -129,14 +161,12 @@ describe("any client input, at every route", () => {
           fc.option(fc.jsonValue(), { nil: undefined }),
           async (id, headers, body) => {
             const { "content-length": contentLength, ...rest } = headers;
-            expectClientSafe(
-              await shipping.app.inject({
-                method: route.method,
-                url: route.url(id),
-                headers: contentLength === undefined ? rest : headers,
-                ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
-              }),
-            );
+            await send(shipping, {
+              method: route.method,
+              url: route.url(id),
+              headers: contentLength === undefined ? rest : headers,
+              ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+            });
           },
         ),
         RUNS,
