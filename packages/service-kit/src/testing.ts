@@ -120,10 +120,18 @@ export async function keyspaceSnapshot(
   return snapshot;
 }
 
-/** How many events a service's bus has committed or published so far (its own metric). */
-export async function eventsPublished(registry: Registry): Promise<number> {
+/**
+ * How many events a service's bus has committed or published so far (its own metric),
+ * of `topics` only when given: those a request publishes, not its background work.
+ */
+export async function eventsPublished(
+  registry: Registry,
+  topics?: readonly string[],
+): Promise<number> {
   const metric = registry.getSingleMetric("bus_events_published_total");
   if (metric === undefined) return 0;
   const { values } = await metric.get();
-  return values.reduce((sum, { value }) => sum + value, 0);
+  return values
+    .filter(({ labels }) => topics === undefined || topics.includes(String(labels.topic)))
+    .reduce((sum, { value }) => sum + value, 0);
 }

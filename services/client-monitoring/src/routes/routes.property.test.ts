@@ -1,6 +1,11 @@
 import { topicNames } from "@retail/contracts";
 import { errorBodySchema } from "@retail/service-kit";
-import { expectClientSafe, headerValue } from "@retail/service-kit/testing";
+import {
+  eventsPublished,
+  expectClientSafe,
+  headerValue,
+  REFUSED_STATUSES,
+} from "@retail/service-kit/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bearer, type Instance, useMonitoring } from "../../test/harness.js";
@@ -111,12 +116,19 @@ describe("any client input, on every route", () => {
     ).toBe(200);
   };
 
+  /**
+   * The topics only a request publishes (a heartbeat, a telemetry batch); alerts and
+   * client.offline come from background work, whenever it runs.
+   */
+  const REQUEST_TOPICS = ["client.online", "client.telemetry"];
+
   for (const route of ROUTES) {
-    it(`${route.method} ${route.url(":param")} never answers 5xx to arbitrary params, query, body and headers`, async () => {
+    it(`${route.method} ${route.url(":param")} never answers 5xx to arbitrary params, query, body and headers, and publishes nothing it refused`, async () => {
       const headers = headersOf(await callers);
-      await withInstance(async ({ app }) => {
+      await withInstance(async ({ app, metrics }) => {
         await fc.assert(
           fc.asyncProperty(param, query, body, headers, async (id, search, payload, sent) => {
+            const published = await eventsPublished(metrics, REQUEST_TOPICS);
             const response = await app.inject({
               method: route.method,
               url: `${route.url(encodeURIComponent(id))}?${new URLSearchParams(search)}`,
@@ -124,6 +136,8 @@ describe("any client input, on every route", () => {
               ...(route.method === "POST" ? { payload: JSON.stringify(payload) } : {}),
             });
             expectClientSafe(response);
+            if (REFUSED_STATUSES.has(response.statusCode))
+              expect(await eventsPublished(metrics, REQUEST_TOPICS)).toBe(published);
           }),
           { numRuns: route.runs ?? 100 },
         );
