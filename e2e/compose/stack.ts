@@ -1,12 +1,10 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import {
-  type DevSigningKey,
-  devSigningKeyFrom,
-  SCOPE_NAMES,
-  type Scope,
-} from "@retail/service-kit";
+// Types only: global-setup.ts imports this module too, and the global setup resolves
+// workspace packages to their built dist/, which a fresh clone has not got. The tests'
+// own workers load the kit from source, below.
+import type { DevSigningKey, Scope } from "@retail/service-kit";
 
 const run = promisify(execFile);
 const repositoryRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -167,12 +165,12 @@ export function stackSigningKey(): Promise<DevSigningKey> {
     "cat",
     "retail",
     "/keys/signing-key.jwk.json",
-  ).then((jwk) => devSigningKeyFrom(JSON.parse(jwk)));
+  ).then(async (jwk) => {
+    const { devSigningKeyFrom } = await import("@retail/service-kit");
+    return devSigningKeyFrom(JSON.parse(jwk));
+  });
   return signingKey;
 }
-
-/** Every scope: the tests' default caller, staff that may do anything. */
-export const STAFF_SCOPES: readonly Scope[] = SCOPE_NAMES;
 
 /** What `retail token --dashboard` grants: the dashboard page's calls. */
 export const DASHBOARD_SCOPES: readonly Scope[] = [
@@ -185,12 +183,13 @@ export const DASHBOARD_SCOPES: readonly Scope[] = [
   "catalog:read",
 ];
 
-/** `Bearer <token>` of `subject` with `scopes` (default: staff), signed with the stack's key. */
-export async function bearer(
-  subject = "e2e-staff",
-  scopes: readonly Scope[] = STAFF_SCOPES,
-): Promise<string> {
+/**
+ * `Bearer <token>` of `subject` with `scopes` (default: every scope, staff that may do
+ * anything), signed with the stack's key.
+ */
+export async function bearer(subject = "e2e-staff", scopes?: readonly Scope[]): Promise<string> {
   const key = await stackSigningKey();
+  scopes ??= (await import("@retail/service-kit")).SCOPE_NAMES;
   return `Bearer ${await key.sign({ subject, scopes, expiresInSeconds: 3_600 })}`;
 }
 
