@@ -80,15 +80,27 @@ export interface RedisServer extends AsyncDisposable {
 
 /** Start a fresh Redis container. Always pair with `dispose()` (or `await using`). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const hostPort = await freePort(); // released for Docker to bind
   const args = [...persistenceArgs(options.persistence ?? "aof"), ...(options.args ?? [])];
-  const container = await new GenericContainer(REDIS_IMAGE)
-    .withCommand(options.tls ? ["sh", "-c", tlsStart(args)] : ["redis-server", ...args])
-    .withExposedPorts({ container: 6379, host: hostPort })
-    .withLabels({ [CONTAINER_LABEL]: "redis" })
-    .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
-    .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
-    .start();
+  const start = (hostPort: number) =>
+    new GenericContainer(REDIS_IMAGE)
+      .withCommand(options.tls ? ["sh", "-c", tlsStart(args)] : ["redis-server", ...args])
+      .withExposedPorts({ container: 6379, host: hostPort })
+      .withLabels({ [CONTAINER_LABEL]: "redis" })
+      .withWaitStrategy(Wait.forLogMessage(/Ready to accept connections/))
+      .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
+      .start();
+  // The free port is released for Docker to bind, and another process may take it
+  // first ("port is already allocated", seen in CI): then another port, a few times.
+  let hostPort = await freePort();
+  let container: StartedTestContainer | undefined;
+  for (let attempt = 1; container === undefined; attempt += 1) {
+    try {
+      container = await start(hostPort);
+    } catch (error) {
+      if (attempt >= PORT_ATTEMPTS || !isPortTaken(error)) throw error;
+      hostPort = await freePort();
+    }
+  }
   const tlsCa = options.tls
     ? (await container.exec(["cat", `${TLS_DIRECTORY}/ca.crt`])).output
     : undefined;
@@ -113,6 +125,15 @@ function tlsStart(args: readonly string[]): string {
     "openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.cnf -out server.crt 2>/dev/null",
     `exec redis-server --port 0 --tls-port 6379 --tls-cert-file ${TLS_DIRECTORY}/server.crt --tls-key-file ${TLS_DIRECTORY}/server.key --tls-ca-cert-file ${TLS_DIRECTORY}/ca.crt --tls-auth-clients no --protected-mode no ${quoted}`,
   ].join("\n");
+}
+
+/** How many host ports a server tries before it gives up. */
+const PORT_ATTEMPTS = 5;
+
+function isPortTaken(error: unknown): boolean {
+  return /port is already allocated|address already in use/i.test(
+    String((error as Error)?.message),
+  );
 }
 
 function persistenceArgs(persistence: "aof" | "none"): string[] {
