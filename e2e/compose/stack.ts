@@ -172,17 +172,6 @@ export function stackSigningKey(): Promise<DevSigningKey> {
   return signingKey;
 }
 
-/** What `retail token --dashboard` grants: the dashboard page's calls. */
-export const DASHBOARD_SCOPES: readonly Scope[] = [
-  "ops:read",
-  "pii:read",
-  "clients:admin",
-  "orders:read",
-  "orders:all",
-  "orders:write",
-  "catalog:read",
-];
-
 /**
  * `Bearer <token>` of `subject` with `scopes` (default: every scope, staff that may do
  * anything), signed with the stack's key.

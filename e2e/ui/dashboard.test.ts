@@ -1,6 +1,6 @@
 import { copyFile, mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { Scope } from "@retail/service-kit";
+import { DASHBOARD_SCOPES } from "@retail/service-kit";
 import { useRedisServer } from "@retail/testing";
 import { type Browser, chromium, type Page, type Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,16 +17,6 @@ const SKU = "MUG-CERAMIC-350";
 /** Little stock: an order of 2 makes it low (the harness's threshold is 2). */
 const SCARCE_SKU = "TSHIRT-CLASSIC-WHT-M";
 
-/** The scopes `retail token --dashboard` gives (packages/cli/src/token.ts). */
-const DASHBOARD_SCOPES: Scope[] = [
-  "ops:read",
-  "pii:read",
-  "clients:admin",
-  "orders:read",
-  "orders:all",
-  "orders:write",
-  "catalog:read",
-];
 /** What the page tells a user without a token to run. */
 const TOKEN_COMMAND = "docker compose run --rm retail token --dashboard";
 /** Where the page keeps its token (packages/dashboard/public/app.js). */

@@ -1,3 +1,4 @@
+import { DASHBOARD_SCOPES } from "@retail/service-kit";
 import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ordersThroughFaults } from "../orders-through-faults.js";
@@ -5,7 +6,6 @@ import {
   authorized,
   bearer,
   compose,
-  DASHBOARD_SCOPES,
   URLS,
   waitForHealthyStack,
   waitUntil,

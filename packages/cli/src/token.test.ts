@@ -1,10 +1,15 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { devSigningKeyIn, SCOPE_NAMES, tokenVerifierFromConfig } from "@retail/service-kit";
+import {
+  DASHBOARD_SCOPES,
+  devSigningKeyIn,
+  SCOPE_NAMES,
+  tokenVerifierFromConfig,
+} from "@retail/service-kit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { retail } from "../test/helpers.js";
-import { DASHBOARD_SCOPES, parseTtl, type TokenResult } from "./token.js";
+import { parseTtl, type TokenResult } from "./token.js";
 
 /** The claims of a JWT, unverified: to read `iat` and `exp`. */
 function claimsOf(token: string): { iat: number; exp: number; sub: string; scope: string } {

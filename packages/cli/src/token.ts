@@ -4,21 +4,6 @@ import { jsonDocument } from "./format.js";
 import type { CommandContext } from "./io.js";
 import { keysDirFrom, readSigningKey, serviceKit } from "./keys.js";
 
-/**
- * What the dashboard page needs: the live feed, timelines, stats and alerts, names and
- * addresses in clear, the client apps, and its order form (which reads the catalog and
- * places orders for any customer).
- */
-export const DASHBOARD_SCOPES: readonly Scope[] = [
-  "ops:read",
-  "pii:read",
-  "clients:admin",
-  "orders:read",
-  "orders:all",
-  "orders:write",
-  "catalog:read",
-];
-
 export const DEFAULT_DASHBOARD_URL = "http://localhost:3003";
 
 /** One hour: long enough for a demo session, short enough that a leaked token fades. */
@@ -64,7 +49,7 @@ export interface TokenResult {
  * order and each once.
  */
 async function scopesOf(options: TokenOptions): Promise<Scope[]> {
-  const { SCOPE_NAMES, isScope } = await serviceKit();
+  const { DASHBOARD_SCOPES, SCOPE_NAMES, isScope } = await serviceKit();
   const asked = new Set<string>(options.scope ?? []);
   const unknown = [...asked].filter((name) => !isScope(name));
   if (unknown.length > 0)

@@ -17,7 +17,13 @@ export {
   RouteWithoutScopeError,
   withRouteDefaults,
 } from "./auth/route-auth.js";
-export { isScope, SCOPE_NAMES, SCOPES, type Scope } from "./auth/scopes.js";
+export {
+  DASHBOARD_SCOPES,
+  isScope,
+  SCOPE_NAMES,
+  SCOPES,
+  type Scope,
+} from "./auth/scopes.js";
 export {
   createTokenVerifier,
   TOKEN_ALGORITHMS,
@@ -102,7 +108,7 @@ export {
   UNMATCHED_ROUTE,
 } from "./metrics.js";
 export { DOCS_PREFIX, type OpenApiOptions } from "./openapi.js";
-export { type RateLimitOptions, registerRateLimit } from "./rate-limit.js";
+export { perMinuteLimit, type RateLimitOptions, registerRateLimit } from "./rate-limit.js";
 export { CLUSTER_RETRY, createRedisClient, type RedisClientOptions } from "./redis-client.js";
 export { isRedisUnavailable } from "./redis-unavailable.js";
 export { type RunServiceIo, runService } from "./run-service.js";

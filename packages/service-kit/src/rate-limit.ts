@@ -1,6 +1,8 @@
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { RedisClient } from "@retail/bus";
 import type { KitApp } from "./app-types.js";
+import type { Principal } from "./auth/principal.js";
+import type { Scope } from "./auth/scopes.js";
 import { RateLimitedError } from "./errors.js";
 
 /** Options of {@link registerRateLimit}. */
@@ -39,4 +41,20 @@ export async function registerRateLimit(app: KitApp, options: RateLimitOptions):
         details: { limit: context.max },
       }),
   });
+}
+
+/**
+ * A route's own limit, stricter than the one per principal: `perMinute` requests a
+ * minute per caller, callers holding `exemptScope` (staff, tools) not counted; `0`:
+ * none (`false`). For a route's `config.rateLimit`.
+ */
+export function perMinuteLimit(perMinute: number, exemptScope: Scope) {
+  if (perMinute === 0) return false as const;
+  return {
+    max: perMinute,
+    timeWindow: 60_000,
+    // Typed here: a service compiled against the kit's built types does not see
+    // @fastify/rate-limit's request type.
+    allowList: (request: { principal: Principal }) => request.principal.has(exemptScope),
+  };
 }

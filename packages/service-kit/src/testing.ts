@@ -23,6 +23,7 @@ export {
   expectAccessControl,
   expectReadmeRouteTable,
   guardedRoutes,
+  overTheSocket,
   routeScopeTable,
 } from "./auth/access-testing.js";
 export {

@@ -1,6 +1,6 @@
 import { type Bus, type BusOptions, createBus, type Envelope } from "@retail/bus";
 import { catalog, type RetailCatalog, type RetailTopicName } from "@retail/contracts";
-import { errorBodySchema, type KitApp, type Scope } from "@retail/service-kit";
+import { errorBodySchema, type Scope } from "@retail/service-kit";
 import {
   ALL_SCOPES,
   authorizeInjects,
@@ -133,38 +133,6 @@ export function useMonitoring() {
       }
     },
   };
-}
-
-/**
- * The instance's app with `inject` sent over a real socket: `app.inject` cannot answer a
- * stream (it waits for an end that never comes), so an access-control test of the SSE
- * routes goes through here; a stream's answer is its status, and the stream is dropped.
- */
-export async function overTheSocket(instance: Instance): Promise<KitApp> {
-  const base = await instance.url();
-  const inject = async (options: {
-    method?: string;
-    url: string;
-    headers?: Record<string, string>;
-    payload?: unknown;
-  }) => {
-    const abort = new AbortController();
-    const headers: Record<string, string> = { ...options.headers };
-    if (headers.authorization === "") delete headers.authorization;
-    if (options.payload !== undefined) headers["content-type"] = "application/json";
-    const response = await fetch(`${base}${options.url}`, {
-      method: options.method ?? "GET",
-      headers,
-      ...(options.payload === undefined ? {} : { body: JSON.stringify(options.payload) }),
-      signal: abort.signal,
-    });
-    if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
-      abort.abort();
-      return { statusCode: response.status, body: "(a stream)" };
-    }
-    return { statusCode: response.status, body: await response.text() };
-  };
-  return Object.create(instance.app, { inject: { value: inject } }) as KitApp;
 }
 
 /** An error response: its status and the kit's error body with this code. */

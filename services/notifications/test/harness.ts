@@ -7,7 +7,7 @@ import {
   type RetailPayloadInput,
   type RetailTopicName,
 } from "@retail/contracts";
-import { errorBodySchema, type KitApp, type Scope } from "@retail/service-kit";
+import { errorBodySchema, type Scope } from "@retail/service-kit";
 import { ALL_SCOPES, authorizeInjects, testIdentity } from "@retail/service-kit/testing";
 import { useRedisServer } from "@retail/testing";
 import { pino } from "pino";
@@ -165,29 +165,6 @@ export async function auth(
   scopes: readonly Scope[] = ALL_SCOPES,
 ): Promise<{ authorization: string }> {
   return { authorization: await (await testIdentity()).bearer(subject, scopes) };
-}
-
-/**
- * The instance's app for `expectAccessControl`, whose requests go over a real socket
- * (`inject` cannot stream): a stream's status is what it answers, and the stream is
- * closed at once; any other answer is read whole.
- */
-export async function overTheSocket(service: Instance): Promise<KitApp> {
-  const base = await service.url();
-  const inject = async (options: { method?: string; url: string; headers?: object }) => {
-    const abort = new AbortController();
-    const response = await fetch(`${base}${options.url}`, {
-      method: options.method ?? "GET",
-      headers: options.headers as Record<string, string>,
-      signal: abort.signal,
-    });
-    if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
-      abort.abort();
-      return { statusCode: response.status, body: "(a stream)" };
-    }
-    return { statusCode: response.status, body: await response.text() };
-  };
-  return Object.create(service.app, { inject: { value: inject } }) as KitApp;
 }
 
 /** Until the `notifications` group has handled (acknowledged) everything on each topic. */

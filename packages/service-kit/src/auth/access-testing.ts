@@ -113,3 +113,35 @@ export function expectReadmeRouteTable(readme: string, app: KitApp): void {
     expected.sort(),
   );
 }
+
+/**
+ * `app` with `inject` sent over a real socket to `baseUrl`, where `app` listens: for
+ * {@link expectAccessControl} on server-sent-event routes, whose streams `app.inject`
+ * answers only once they end. A stream's answer is its status, and the stream is
+ * dropped at once; any other answer is read whole. An empty `authorization` is no header.
+ */
+export function overTheSocket(app: KitApp, baseUrl: string): KitApp {
+  const inject = async (options: {
+    method?: string;
+    url: string;
+    headers?: Record<string, string>;
+    payload?: unknown;
+  }) => {
+    const abort = new AbortController();
+    const headers: Record<string, string> = { ...options.headers };
+    if (headers.authorization === "") delete headers.authorization;
+    if (options.payload !== undefined) headers["content-type"] = "application/json";
+    const response = await fetch(`${baseUrl}${options.url}`, {
+      method: options.method ?? "GET",
+      headers,
+      ...(options.payload === undefined ? {} : { body: JSON.stringify(options.payload) }),
+      signal: abort.signal,
+    });
+    if (response.headers.get("content-type")?.startsWith("text/event-stream")) {
+      abort.abort();
+      return { statusCode: response.status, body: "(a stream)" };
+    }
+    return { statusCode: response.status, body: await response.text() };
+  };
+  return Object.create(app, { inject: { value: inject } }) as KitApp;
+}

@@ -20,6 +20,21 @@ export type Scope = keyof typeof SCOPES;
 
 export const SCOPE_NAMES = Object.keys(SCOPES) as Scope[];
 
+/**
+ * What the dashboard page needs (`retail token --dashboard` grants it): the live feed,
+ * timelines, stats and alerts, names and addresses in clear, the client apps, and its
+ * order form (which reads the catalog and places orders for any customer).
+ */
+export const DASHBOARD_SCOPES: readonly Scope[] = [
+  "ops:read",
+  "pii:read",
+  "clients:admin",
+  "orders:read",
+  "orders:all",
+  "orders:write",
+  "catalog:read",
+];
+
 export function isScope(name: string): name is Scope {
   return Object.hasOwn(SCOPES, name);
 }

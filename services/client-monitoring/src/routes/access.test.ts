@@ -3,10 +3,11 @@ import { examplePayloads } from "@retail/contracts";
 import {
   expectAccessControl,
   expectReadmeRouteTable,
+  overTheSocket,
   testIdentity,
 } from "@retail/service-kit/testing";
 import { describe, expect, it, vi } from "vitest";
-import { openStream, overTheSocket, useMonitoring } from "../../test/harness.js";
+import { openStream, useMonitoring } from "../../test/harness.js";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 const at = "2025-03-14T09:26:53.589Z";
@@ -37,48 +38,52 @@ describe("who may call each route", () => {
         expect((await app.inject({ url: "/orders/o-1/timeline" })).statusCode).toBe(200),
       );
       // Over a real socket: the streams cannot be answered through inject.
-      await expectAccessControl(await overTheSocket(instance), await testIdentity(), {
-        // A client reports as itself: the allowed caller is the proof's subject,
-        // "someone"; reporting as another is a 403 (clients.test, telemetry.test).
-        "POST /clients/:clientId/heartbeat": {
-          request: {
-            method: "POST",
-            url: "/clients/someone/heartbeat",
-            payload: { app: "till", version: "1.0.0" },
-          },
-          status: 204,
-        },
-        "POST /telemetry": {
-          request: {
-            method: "POST",
-            url: "/telemetry",
-            payload: {
-              clientId: "someone",
-              app: "till",
-              events: [{ type: "pageview", at, path: "/" }],
+      await expectAccessControl(
+        overTheSocket(instance.app, await instance.url()),
+        await testIdentity(),
+        {
+          // A client reports as itself: the allowed caller is the proof's subject,
+          // "someone"; reporting as another is a 403 (clients.test, telemetry.test).
+          "POST /clients/:clientId/heartbeat": {
+            request: {
+              method: "POST",
+              url: "/clients/someone/heartbeat",
+              payload: { app: "till", version: "1.0.0" },
             },
+            status: 204,
           },
-          status: 202,
-        },
-        "GET /clients/:clientId/stream": {
-          request: { url: "/clients/till-1/stream" },
-          ownedBy: "till-1",
-        },
-        "GET /clients": { request: { url: "/clients" } },
-        "GET /clients/:clientId": { request: { url: "/clients/till-1" } },
-        "POST /clients/:clientId/messages": {
-          request: {
-            method: "POST",
-            url: "/clients/till-2/messages",
-            payload: { text: "price update" },
+          "POST /telemetry": {
+            request: {
+              method: "POST",
+              url: "/telemetry",
+              payload: {
+                clientId: "someone",
+                app: "till",
+                events: [{ type: "pageview", at, path: "/" }],
+              },
+            },
+            status: 202,
           },
-          status: 202,
+          "GET /clients/:clientId/stream": {
+            request: { url: "/clients/till-1/stream" },
+            ownedBy: "till-1",
+          },
+          "GET /clients": { request: { url: "/clients" } },
+          "GET /clients/:clientId": { request: { url: "/clients/till-1" } },
+          "POST /clients/:clientId/messages": {
+            request: {
+              method: "POST",
+              url: "/clients/till-2/messages",
+              payload: { text: "price update" },
+            },
+            status: 202,
+          },
+          "GET /events/stream": { request: { url: "/events/stream" } },
+          "GET /orders/:orderId/timeline": { request: { url: "/orders/o-1/timeline" } },
+          "GET /stats": { request: { url: "/stats" } },
+          "GET /alerts": { request: { url: "/alerts" } },
         },
-        "GET /events/stream": { request: { url: "/events/stream" } },
-        "GET /orders/:orderId/timeline": { request: { url: "/orders/o-1/timeline" } },
-        "GET /stats": { request: { url: "/stats" } },
-        "GET /alerts": { request: { url: "/alerts" } },
-      });
+      );
     } finally {
       connected.close();
     }

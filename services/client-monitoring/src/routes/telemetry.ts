@@ -1,6 +1,6 @@
 import type { Bus } from "@retail/bus";
 import type { RetailCatalog } from "@retail/contracts";
-import { errorBodySchema, type Principal, type RoutesPlugin } from "@retail/service-kit";
+import { errorBodySchema, perMinuteLimit, type RoutesPlugin } from "@retail/service-kit";
 import { z } from "zod";
 import { ClientNotFoundError } from "../errors.js";
 import { clientAppSchema, clientIdSchema, telemetryEventsSchema } from "../schemas.js";
@@ -29,15 +29,7 @@ export function telemetryRoutes({
         bodyLimit: bodyLimitBytes,
         config: {
           scope: "clients:report",
-          rateLimit:
-            batchesPerMinute === 0
-              ? false
-              : {
-                  max: batchesPerMinute,
-                  timeWindow: 60_000,
-                  allowList: (request: { principal: Principal }) =>
-                    request.principal.has("clients:admin"),
-                },
+          rateLimit: perMinuteLimit(batchesPerMinute, "clients:admin"),
         },
         schema: {
           tags: ["telemetry"],

@@ -3,6 +3,7 @@ import {
   type Counter,
   errorBodySchema,
   type Principal,
+  perMinuteLimit,
   type RoutesPlugin,
 } from "@retail/service-kit";
 import {
@@ -46,15 +47,7 @@ export function orderRoutes(
         config: {
           scope: "orders:write",
           // One customer's flood of orders would reserve the stock everybody buys from.
-          rateLimit:
-            ordersPerMinutePerCustomer === 0
-              ? false
-              : {
-                  max: ordersPerMinutePerCustomer,
-                  timeWindow: 60_000,
-                  allowList: (request: { principal: Principal }) =>
-                    request.principal.has("orders:all"),
-                },
+          rateLimit: perMinuteLimit(ordersPerMinutePerCustomer, "orders:all"),
         },
         schema: {
           tags: ["orders"],

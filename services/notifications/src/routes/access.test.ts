@@ -2,11 +2,12 @@ import { readFileSync } from "node:fs";
 import {
   expectAccessControl,
   expectReadmeRouteTable,
+  overTheSocket,
   testIdentity,
 } from "@retail/service-kit/testing";
 import { openSse } from "@retail/testing";
 import { describe, expect, it, vi } from "vitest";
-import { auth, expectError, overTheSocket, settled, useNotifications } from "../../test/harness.js";
+import { auth, expectError, settled, useNotifications } from "../../test/harness.js";
 
 const README = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
 
@@ -15,16 +16,20 @@ describe("who may read a customer's notifications", () => {
 
   it("every route needs orders:read, and another customer gets 404 as for an unknown one", async () => {
     const service = await notifications.instance({}, { start: false });
-    await expectAccessControl(await overTheSocket(service), await testIdentity(), {
-      "GET /customers/:customerId/notifications": {
-        request: { url: "/customers/cus-1/notifications" },
-        ownedBy: "cus-1",
+    await expectAccessControl(
+      overTheSocket(service.app, await service.url()),
+      await testIdentity(),
+      {
+        "GET /customers/:customerId/notifications": {
+          request: { url: "/customers/cus-1/notifications" },
+          ownedBy: "cus-1",
+        },
+        "GET /customers/:customerId/notifications/kept": {
+          request: { url: "/customers/cus-1/notifications/kept" },
+          ownedBy: "cus-1",
+        },
       },
-      "GET /customers/:customerId/notifications/kept": {
-        request: { url: "/customers/cus-1/notifications/kept" },
-        ownedBy: "cus-1",
-      },
-    });
+    );
   });
 
   it("answers another customer the same 404 customer_not_found whether or not the customer has notifications", async () => {
